@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-test lint
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## run: install and start the whole service (Temporal dev server, worker, API on :8000)
+run: install
+	$(VENV)/bin/hotline up
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## test: lint, then pytest on SQLite, then on PostgreSQL when it answers
+test: install-test lint
+	HOTLINE_TEST_DATABASE_URL= $(PY) -m pytest
+	@if $(PY) -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== PostgreSQL answers: running the suite against it =="; \
+		HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest; \
+	else \
+		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: SQLite run only =="; \
+	fi

@@ -1,0 +1,1 @@
+"""FastAPI app: channel webhooks, Open311, the staff API, web pages and health."""

@@ -1,0 +1,65 @@
+"""Requests in, cases out: the intake endpoint every channel adapter and form can post to."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EngineDep, SessionDep, SettingsDep
+from intake.schemas import Intake
+from intake.service import accept_intake
+from models.case import CasePublic, CasesPublic
+from models.enums import CaseStatus
+from models.event import CaseEventPublic
+from models.service import case_public, get_case_or_raise, list_cases, timeline
+
+router = APIRouter(prefix="/api/v1", tags=["cases"])
+
+
+class CaseDetail(BaseModel):
+    case: CasePublic
+    timeline: list[CaseEventPublic]
+
+
+@router.post("/requests", response_model=CasePublic, status_code=201)
+async def submit_request(
+    intake: Intake, response: Response, engine: EngineDep, settings: SettingsDep
+) -> CasePublic:
+    """Accept a citizen's request; the same channel and intake_key twice returns the first case."""
+    accepted = await run_in_threadpool(
+        lambda: accept_intake(engine=engine, intake=intake, settings=settings)
+    )
+    if not accepted.created:
+        response.status_code = 200
+    return await run_in_threadpool(_public, engine, accepted.case.number)
+
+
+@router.get("/cases", response_model=CasesPublic)
+def read_cases(
+    session: SessionDep,
+    status: CaseStatus | None = None,
+    unit: str | None = None,
+    offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=50, ge=1, le=500),
+) -> CasesPublic:
+    """List cases, newest first, filtered by status and lead unit."""
+    return list_cases(session=session, status=status, unit_code=unit, offset=offset, limit=limit)
+
+
+@router.get("/cases/{number}", response_model=CaseDetail)
+def read_case(number: str, session: SessionDep) -> CaseDetail:
+    """One case with its timeline."""
+    case = get_case_or_raise(session=session, number=number)
+    return CaseDetail(
+        case=case_public(session=session, case=case),
+        timeline=timeline(session=session, case=case),
+    )
+
+
+def _public(engine: Engine, number: str) -> CasePublic:
+    with Session(engine) as session:
+        case = get_case_or_raise(session=session, number=number)
+        return case_public(session=session, case=case)

@@ -1,0 +1,1 @@
+"""The `hotline` command: start the service or its parts, migrate, and operate cases."""

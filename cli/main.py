@@ -1,0 +1,170 @@
+"""The `hotline` command line: `up` for everything, or each part on its own."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from cli.supervisor import (
+    Child,
+    StartupError,
+    ensure_port_free,
+    print_listening,
+    stop_all,
+    supervise,
+    temporal_binary,
+    wait_for_port,
+)
+from core.db import get_engine
+from core.settings import get_settings
+from models import migrate
+from models.seed import seed
+
+app = typer.Typer(help="hotline: a city's citizen service hotline.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@app.command()
+def up(
+    workers: int = typer.Option(1, min=1, help="Case worker processes."),
+    api_workers: int = typer.Option(1, min=1, help="API (uvicorn) worker processes."),
+) -> None:
+    """Start the whole service on embedded defaults: Temporal dev server, workers and the API."""
+    settings = get_settings()
+    host, port = _split_address(settings.temporal_address)
+    try:
+        ensure_port_free(host, port, "the Temporal dev server")
+        ensure_port_free(settings.api_host, settings.api_port, "the API")
+        temporal = _temporal_child(host, port)
+    except StartupError as exc:
+        console.print(f"[red]cannot start:[/] {exc}")
+        raise typer.Exit(2) from exc
+    children = [temporal]
+    try:
+        temporal.start()
+        wait_for_port(host, port, temporal, timeout_s=60)
+        _upgrade_and_seed()
+        me = [sys.executable, "-m", "cli.main"]
+        for index in range(workers):
+            worker = Child(
+                f"case worker {index + 1}",
+                [*me, "worker"],
+                f"task queue {settings.temporal_task_queue}",
+            )
+            children.append(worker)
+            worker.start()
+        api = Child(
+            "API",
+            [*me, "api", "--workers", str(api_workers)],
+            f"http://{settings.api_host}:{settings.api_port} (docs: /docs, health: /healthz)",
+        )
+        children.append(api)
+        api.start()
+        wait_for_port(settings.api_host, settings.api_port, api, timeout_s=60)
+    except (StartupError, KeyboardInterrupt) as exc:
+        console.print(f"[red]start-up failed:[/] {exc}" if isinstance(exc, StartupError) else "")
+        stop_all(children, console)
+        raise typer.Exit(1) from exc
+    print_listening(children, {"database": _redact(settings.database_url)}, console)
+    raise typer.Exit(supervise(children, console))
+
+
+@app.command()
+def worker() -> None:
+    """Run a case worker against HOTLINE_TEMPORAL_ADDRESS and HOTLINE_DATABASE_URL."""
+    from workflows.worker import run_worker
+
+    try:
+        asyncio.run(run_worker(get_settings()))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def api(
+    workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
+) -> None:
+    """Serve the API with uvicorn on HOTLINE_API_HOST:HOTLINE_API_PORT."""
+    settings = get_settings()
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = get_settings()
+    migrate.upgrade(settings.database_url, revision)
+    console.print(f"database at {_redact(settings.database_url)} is at {revision}")
+
+
+@db_app.command("seed")
+def db_seed() -> None:
+    """Insert the shipped units and category catalog where they are missing."""
+    report = seed(engine=get_engine(get_settings().database_url))
+    console.print(f"added {report.units_added} units and {report.categories_added} categories")
+
+
+def _upgrade_and_seed() -> None:
+    settings = get_settings()
+    with console.status("migrating the database…"):
+        migrate.upgrade(settings.database_url)
+        report = seed(engine=get_engine(settings.database_url))
+    console.print(
+        f"database ready ({_redact(settings.database_url)}); seeded {report.units_added} units, "
+        f"{report.categories_added} categories"
+    )
+
+
+def _temporal_child(host: str, port: int) -> Child:
+    from workflows.search_attributes import SEARCH_ATTRIBUTES
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    ensure_port_free(host, settings.temporal_ui_port, "the Temporal UI")
+    argv = [
+        temporal_binary(),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        str(port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--db-filename",
+        str(settings.var_dir / "temporal.db"),
+        "--log-level",
+        "warn",
+    ]
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        argv += ["--search-attribute", f"{name}={kind}"]
+    listens = f"{host}:{port} (web UI: http://{host}:{settings.temporal_ui_port})"
+    return Child("Temporal dev server", argv, listens)
+
+
+def _split_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host or "127.0.0.1", int(port)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

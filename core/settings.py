@@ -1,0 +1,76 @@
+"""The one settings object: every knob of the service, read from `HOTLINE_*` and `.env`.
+
+Nothing else in the code base reads `os.environ`; a part that needs configuration asks
+`get_settings()`, so a deployment is described completely by its environment.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """Defaults run on a laptop with no services: SQLite under `var/`, a local Temporal."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    secret_key: str = PLACEHOLDER_SECRET
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    attachments_dir: Path | None = None
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "hotline-cases"
+    temporal_ui_port: int = 8233
+    temporal_connect_timeout_s: float = Field(default=3.0, gt=0)
+
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    timezone: str = "Asia/Shanghai"
+    default_phone_region: str = "CN"
+    max_description_chars: int = Field(default=4000, gt=0)
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+    @model_validator(mode="after")
+    def _fill_paths_and_refuse_placeholders(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'hotline.db').resolve()}"
+        if self.attachments_dir is None:
+            self.attachments_dir = self.var_dir / "attachments"
+        if self.environment is Environment.production and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError("HOTLINE_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_path(self) -> Path:
+        assert self.attachments_dir is not None  # filled by the validator
+        return self.attachments_dir
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """One instance per process; tests clear the cache after changing the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The one intake service every channel calls: an `Intake` value in, a recorded case out."""

@@ -1,0 +1,44 @@
+"""The `Intake` value: what any channel knows about a new request, before it becomes a case."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.enums import Channel, Language, RequestType, Urgency
+
+
+class Contact(BaseModel):
+    """Ways to reach the citizen; all optional, since anonymous requests are allowed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=40)
+    telegram_chat_id: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class Intake(BaseModel):
+    """Channel-neutral request; `intake_key` is the channel's own id (MessageSid, update id...).
+
+    The same `(channel, intake_key)` always yields the same case, so a webhook delivered twice
+    never makes two cases.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel
+    description: str = Field(max_length=100_000)
+    language: Language = Language.zh
+    type: RequestType = RequestType.complaint
+    urgency: Urgency = Urgency.normal
+    transcript: str | None = Field(default=None, max_length=100_000)
+    address: str | None = Field(default=None, max_length=500)
+    district_code: str | None = Field(default=None, max_length=32)
+    street_code: str | None = Field(default=None, max_length=32)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    category_code: str | None = Field(default=None, max_length=32)
+    contact: Contact = Field(default_factory=Contact)
+    intake_key: str | None = Field(default=None, min_length=1, max_length=128)
+    actor: str = Field(default="citizen", max_length=120)

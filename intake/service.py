@@ -1,0 +1,142 @@
+"""Accept a request: validate, find the citizen, number the case, record `accepted`, once.
+
+Everything happens in one transaction, so a refused or failed intake leaves no trace, and the
+channel's `intake_key` makes the whole operation idempotent: a duplicate delivery, even one
+racing the original, returns the case the first one created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core.clock import Clock, utcnow
+from core.db import session_scope
+from core.settings import Settings
+from intake.citizens import find_or_create_citizen
+from intake.contacts import normalise_identities
+from intake.errors import IntakeRejected
+from intake.numbers import allocate_case_number, local_day
+from intake.schemas import Intake
+from models.case import Case
+from models.enums import CaseStatus, IdentityKind, UnitKind
+from models.event import CaseEvent
+from models.unit import Category, Unit
+
+# A duplicate racing the original loses on the unique key and finds the winner's case on the
+# next attempt; more attempts than that mean something else is wrong.
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Accepted:
+    case: Case
+    created: bool  # False when the intake key had been seen before
+
+
+def accept_intake(
+    *, engine: Engine, intake: Intake, settings: Settings, clock: Clock = utcnow
+) -> Accepted:
+    """Record the request as a new case, or return the case this intake key already made."""
+    identities = normalise_identities(intake.contact, default_region=settings.default_phone_region)
+    _check_text(intake, settings)
+    for attempt in range(_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                return _accept_in(session, intake, identities, settings, clock)
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1 or intake.intake_key is None:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _accept_in(
+    session: Session,
+    intake: Intake,
+    identities: list[tuple[IdentityKind, str]],
+    settings: Settings,
+    clock: Clock,
+) -> Accepted:
+    if intake.intake_key is not None:
+        existing = session.exec(
+            select(Case).where(Case.channel == intake.channel, Case.intake_key == intake.intake_key)
+        ).first()
+        if existing is not None:
+            return Accepted(case=existing, created=False)
+    _check_references(session, intake)
+    citizen = find_or_create_citizen(
+        session=session,
+        identities=identities,
+        name=intake.contact.name,
+        language=intake.language,
+    )
+    now = clock()
+    case = Case(
+        number=allocate_case_number(
+            session=session, day=local_day(now, timezone=settings.timezone)
+        ),
+        channel=intake.channel,
+        language=intake.language,
+        type=intake.type,
+        description=intake.description,
+        transcript=intake.transcript,
+        address=intake.address or None,
+        district_code=intake.district_code,
+        street_code=intake.street_code,
+        latitude=intake.latitude,
+        longitude=intake.longitude,
+        category_code=intake.category_code,
+        urgency=intake.urgency,
+        citizen_id=citizen.id if citizen else None,
+        intake_key=intake.intake_key,
+        status=CaseStatus.accepted,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            kind="accepted",
+            actor=intake.actor,
+            to_status=CaseStatus.accepted,
+            payload={"channel": intake.channel.value},
+            created_at=now,
+        )
+    )
+    session.flush()
+    return Accepted(case=case, created=True)
+
+
+def _check_text(intake: Intake, settings: Settings) -> None:
+    if not intake.description:
+        raise IntakeRejected("description", "describe the problem: the description is empty")
+    limit = settings.max_description_chars
+    if len(intake.description) > limit:
+        raise IntakeRejected(
+            "description",
+            f"the description has {len(intake.description)} characters; the limit is {limit}",
+        )
+    if (intake.latitude is None) != (intake.longitude is None):
+        raise IntakeRejected("latitude", "give both latitude and longitude, or neither")
+
+
+def _check_references(session: Session, intake: Intake) -> None:
+    if intake.category_code is not None:
+        category = session.get(Category, intake.category_code)
+        if category is None or not category.active:
+            raise IntakeRejected("category_code", f"unknown category '{intake.category_code}'")
+    for field, code, kind in (
+        ("district_code", intake.district_code, UnitKind.district),
+        ("street_code", intake.street_code, UnitKind.street),
+    ):
+        if code is None:
+            continue
+        unit = session.get(Unit, code)
+        if unit is None or unit.kind != kind:
+            raise IntakeRejected(field, f"unknown {kind.value} '{code}'")

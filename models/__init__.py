@@ -1,0 +1,21 @@
+"""SQLModel tables and API schemas; importing this package registers every table's metadata."""
+
+from models.attachment import Attachment
+from models.case import Case, CaseAssistingUnit, CaseNumberCounter
+from models.citizen import Citizen, CitizenIdentity
+from models.event import CaseEvent
+from models.staff import StaffUser
+from models.unit import Category, Unit
+
+__all__ = [
+    "Attachment",
+    "Case",
+    "CaseAssistingUnit",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "Category",
+    "Citizen",
+    "CitizenIdentity",
+    "StaffUser",
+    "Unit",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations; `hotline db upgrade` runs them (see models/migrate.py)."""

@@ -1,0 +1,43 @@
+"""Responsible units (city, districts, streets, departments, utilities) and the catalog."""
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from models.enums import UnitKind
+
+
+class UnitBase(SQLModel):
+    code: str = Field(primary_key=True, max_length=32)
+    name_zh: str = Field(max_length=120)
+    name_en: str = Field(default="", max_length=160)
+    kind: UnitKind = Field(sa_type=String(16), index=True)
+    parent_code: str | None = Field(default=None, foreign_key="units.code", max_length=32)
+
+
+class Unit(UnitBase, table=True):
+    __tablename__ = "units"
+    active: bool = True
+
+
+class UnitPublic(UnitBase):
+    pass
+
+
+class CategoryBase(SQLModel):
+    code: str = Field(primary_key=True, max_length=32)
+    level: int = Field(ge=1, le=3)
+    parent_code: str | None = Field(default=None, foreign_key="categories.code", max_length=32)
+    name_zh: str = Field(max_length=120)
+    name_en: str = Field(default="", max_length=160)
+    unit_kind: UnitKind | None = Field(default=None, sa_type=String(16))
+
+
+class Category(CategoryBase, table=True):
+    """One node of the 3-level catalog; cases are filed under leaves (level 3)."""
+
+    __tablename__ = "categories"
+    active: bool = True
+
+
+class CategoryPublic(CategoryBase):
+    pass

@@ -1,0 +1,29 @@
+"""Builders for test inputs, so each test states only what matters to it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from intake.schemas import Contact, Intake
+from models.enums import Channel
+
+
+def unique_key() -> str:
+    return uuid.uuid4().hex
+
+
+def unique_phone() -> str:
+    """A valid, unused mainland mobile number (E.164)."""
+    return f"+86138{uuid.uuid4().int % 10**8:08d}"
+
+
+def make_intake(**overrides: Any) -> Intake:
+    values: dict[str, Any] = {
+        "channel": Channel.web,
+        "description": "小区门口的路灯坏了一个星期，晚上很黑。",
+        "intake_key": unique_key(),
+        "contact": Contact(phone=unique_phone()),
+    }
+    values.update(overrides)
+    return Intake(**values)
