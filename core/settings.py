@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
 
     timezone: str = "Asia/Shanghai"
+    # Statutory holidays and 调休 workdays; None: the China calendar shipped with the project.
+    holidays_file: Path | None = None
+    # Deadline defaults by urgency; a category may override them (categories table).
+    acknowledge_hours_normal: float = Field(default=4, gt=0)
+    acknowledge_hours_urgent: float = Field(default=1, gt=0)
+    respond_hours_normal: float = Field(default=24, gt=0)
+    respond_hours_urgent: float = Field(default=2, gt=0)
+    resolve_working_days_normal: int = Field(default=7, gt=0)
+    resolve_working_days_urgent: int = Field(default=3, gt=0)
+    max_extension_working_days: int = Field(default=15, ge=0)
+    callback_attempts: int = Field(default=3, ge=1)
+    callback_retry_hours: float = Field(default=16, gt=0)
+    temporal_search_attributes: bool = True  # off for servers without them registered
     default_phone_region: str = "CN"
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)

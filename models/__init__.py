@@ -4,6 +4,7 @@ from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.citizen import Citizen, CitizenIdentity
 from models.event import CaseEvent
+from models.notification import Notification
 from models.staff import StaffUser
 from models.unit import Category, Unit
 
@@ -16,6 +17,7 @@ __all__ = [
     "Category",
     "Citizen",
     "CitizenIdentity",
+    "Notification",
     "StaffUser",
     "Unit",
 ]

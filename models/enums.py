@@ -36,6 +36,7 @@ class Urgency(StrEnum):
 class CaseStatus(StrEnum):
     accepted = "accepted"
     dispatched = "dispatched"
+    returned = "returned"  # 退单: back with the dispatch centre, to re-dispatch or overrule
     acknowledged = "acknowledged"
     in_progress = "in_progress"
     resolved = "resolved"

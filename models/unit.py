@@ -30,6 +30,10 @@ class CategoryBase(SQLModel):
     name_zh: str = Field(max_length=120)
     name_en: str = Field(default="", max_length=160)
     unit_kind: UnitKind | None = Field(default=None, sa_type=String(16))
+    # Deadline overrides for this category; None falls back to the urgency defaults.
+    acknowledge_hours: float | None = Field(default=None, gt=0)
+    respond_hours: float | None = Field(default=None, gt=0)
+    resolve_working_days: int | None = Field(default=None, gt=0)
 
 
 class Category(CategoryBase, table=True):

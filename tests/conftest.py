@@ -1,12 +1,17 @@
-"""Session-wide real parts: a migrated database, settings pointing at it, the API over HTTP."""
+"""Session-wide real parts: a migrated database, a Temporal dev server, a `hotline worker`
+process and the API over HTTP. Servers start once per session; tests isolate by unique keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from core.db import get_engine
@@ -14,7 +19,10 @@ from core.settings import Environment, Settings
 from models import migrate
 from models.seed import seed
 from tests.utils.databases import fresh_database
-from tests.utils.servers import serve
+from tests.utils.processes import start_hotline, stop
+from tests.utils.servers import free_port, serve
+from tests.utils.temporal import dev_server_path, test_server_path
+from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
 
 
 @pytest.fixture(scope="session")
@@ -37,19 +45,61 @@ def engine(database_url: str) -> Engine:
     return engine
 
 
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_dev() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server (SQLite-backed, in memory) with our search attributes."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=dev_server_path(),
+        port=free_port(),
+        search_attributes=[CASE_STATUS, CASE_UNIT, CASE_CATEGORY],
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server: days of deadlines pass in milliseconds.
+
+    One server per test: a workflow one test leaves behind would hold the shared clock still.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_path()
+    )
+    yield env
+    await env.shutdown()
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str, var_dir: Path, engine: Engine) -> Settings:
+def settings(
+    database_url: str, var_dir: Path, engine: Engine, temporal_dev: WorkflowEnvironment
+) -> Settings:
+    target = temporal_dev.client.service_client.config.target_host
     return Settings(
         environment=Environment.test,
         database_url=database_url,
         var_dir=var_dir,
-        temporal_address="127.0.0.1:1",  # tests that need Temporal override this
-        temporal_connect_timeout_s=1.0,
+        temporal_address=target,
+        temporal_task_queue=f"hotline-test-{uuid.uuid4().hex[:8]}",
+        temporal_connect_timeout_s=5.0,
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 @pytest.fixture(scope="session")
-def api_url(settings: Settings) -> Iterator[str]:
+def temporal_client(temporal_dev: WorkflowEnvironment) -> Client:
+    return temporal_dev.client
+
+
+@pytest.fixture(scope="session")
+def worker_process(settings: Settings, var_dir: Path) -> Iterator[None]:
+    """`hotline worker` as its own process, exactly as `hotline up` runs it."""
+    process = start_hotline(settings, "worker", log=var_dir / "worker.log")
+    yield
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def api_url(settings: Settings, worker_process: None) -> Iterator[str]:
     with serve(create_app(settings)) as url:
         yield url

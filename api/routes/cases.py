@@ -8,7 +8,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, SessionDep, SettingsDep
+from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from intake.flows import start_case_workflow
 from intake.schemas import Intake
 from intake.service import accept_intake
 from models.case import CasePublic, CasesPublic
@@ -26,12 +27,21 @@ class CaseDetail(BaseModel):
 
 @router.post("/requests", response_model=CasePublic, status_code=201)
 async def submit_request(
-    intake: Intake, response: Response, engine: EngineDep, settings: SettingsDep
+    intake: Intake,
+    response: Response,
+    engine: EngineDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
 ) -> CasePublic:
-    """Accept a citizen's request; the same channel and intake_key twice returns the first case."""
+    """Accept a citizen's request; the same channel and intake_key twice returns the first case.
+
+    The case is recorded before its workflow starts; if Temporal is down the answer is 503 and
+    repeating the same request (same intake_key) starts the workflow of the recorded case.
+    """
     accepted = await run_in_threadpool(
         lambda: accept_intake(engine=engine, intake=intake, settings=settings)
     )
+    await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
     if not accepted.created:
         response.status_code = 200
     return await run_in_threadpool(_public, engine, accepted.case.number)

@@ -1,0 +1,1 @@
+"""Channel adapters (voice, sms, chat, web) and the `Notifier` port they implement."""

@@ -1,0 +1,60 @@
+"""The outbound port: activities hand a message to a `Notifier`, each channel implements one.
+
+Workflows never import channel SDKs; the worker chooses the notifier for each channel at start.
+Until a channel has its own, `LoggingNotifier` writes the message to the log, so the lifecycle
+runs end to end on a laptop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from models.enums import Channel, Language
+
+log = logging.getLogger("hotline.notifier")
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    case_number: str
+    channel: Channel | None  # None: a unit's inbox, not a citizen channel
+    address: str  # E.164 phone, Telegram chat id, email or unit code
+    language: Language
+    kind: str
+    text: str
+
+
+class Notifier(Protocol):
+    async def send(self, message: OutboundMessage) -> str:
+        """Deliver the message; return the provider's id. Raise to have the activity retry."""
+        ...
+
+
+class LoggingNotifier:
+    async def send(self, message: OutboundMessage) -> str:
+        log.info(
+            "notify %s %s via %s to %s: %s",
+            message.case_number,
+            message.kind,
+            message.channel or "unit inbox",
+            message.address,
+            message.text,
+        )
+        return f"log:{message.case_number}:{message.kind}"
+
+
+class NotifierRegistry:
+    """Which notifier serves which channel; unit notices and unknown channels use the default."""
+
+    def __init__(
+        self, default: Notifier | None = None, by_channel: dict[Channel, Notifier] | None = None
+    ) -> None:
+        self.default: Notifier = default or LoggingNotifier()
+        self.by_channel = dict(by_channel or {})
+
+    def for_channel(self, channel: Channel | None) -> Notifier:
+        if channel is None:
+            return self.default
+        return self.by_channel.get(channel, self.default)

@@ -1,0 +1,51 @@
+"""Reading back what the workflow wrote: events, notifications, the case row."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models import Case, CaseEvent, Notification
+from models.service import get_case_or_raise
+
+
+def case_row(engine: Engine, number: str) -> Case:
+    with Session(engine) as session:
+        return get_case_or_raise(session=session, number=number)
+
+
+def event_kinds(engine: Engine, number: str) -> list[str]:
+    return [event.kind for event in events(engine, number)]
+
+
+def events(engine: Engine, number: str) -> list[CaseEvent]:
+    with Session(engine) as session:
+        case = get_case_or_raise(session=session, number=number)
+        return list(
+            session.exec(
+                select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+            ).all()
+        )
+
+
+def notifications(engine: Engine, number: str) -> list[Notification]:
+    with Session(engine) as session:
+        case = get_case_or_raise(session=session, number=number)
+        return list(
+            session.exec(
+                select(Notification)
+                .where(Notification.case_id == case.id)
+                .order_by(col(Notification.id))
+            ).all()
+        )
+
+
+async def wait_for_notification(engine: Engine, number: str, kind: str, count: int = 1) -> None:
+    """Wait (in real time, briefly) until the workflow has sent `count` notices of `kind`."""
+    import asyncio
+
+    for _ in range(200):
+        if [n.kind for n in notifications(engine, number)].count(kind) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {number} never sent {count} '{kind}' notice(s)")

@@ -1,0 +1,321 @@
+"""Case activities: every database write and outbound message the case workflow causes.
+
+Each is idempotent, because Temporal retries them: transitions carry the workflow's dedupe key
+(a second write is a no-op) and notices go through the `notifications` outbox (a notice already
+marked sent is not sent again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, delete, select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from channels.messages import render
+from channels.notifier import NotifierRegistry, OutboundMessage
+from core.clock import utcnow
+from core.db import session_scope
+from core.settings import Settings
+from models import Case, CaseAssistingUnit, CaseEvent, Category, CitizenIdentity, Notification
+from models.enums import Channel, IdentityKind, Language, Urgency
+from models.service import get_case
+from models.unit import Unit
+from workflows.calendar import WorkingCalendar
+from workflows.types import (
+    TERMINAL,
+    DeadlineRequest,
+    Deadlines,
+    Notice,
+    Policy,
+    PolicyRequest,
+    Sent,
+    SurveyRequest,
+    Transition,
+    UnitCheck,
+)
+
+# Which identity reaches a citizen, by the channel they came through (first that exists wins).
+REACH_BY_CHANNEL: dict[Channel, tuple[IdentityKind, ...]] = {
+    Channel.voice: (IdentityKind.phone,),
+    Channel.sms: (IdentityKind.phone,),
+    Channel.chat: (IdentityKind.telegram, IdentityKind.phone),
+    Channel.web: (IdentityKind.phone, IdentityKind.email, IdentityKind.telegram),
+    Channel.open311: (IdentityKind.email, IdentityKind.phone),
+    Channel.staff: (IdentityKind.phone, IdentityKind.telegram, IdentityKind.email),
+}
+# A channel that can carry outbound messages itself, and the identity it addresses.
+NATIVE_IDENTITY = {
+    Channel.voice: IdentityKind.phone,
+    Channel.sms: IdentityKind.phone,
+    Channel.chat: IdentityKind.telegram,
+}
+# Otherwise: the channel that reaches an identity (email goes out through the web channel).
+IDENTITY_CHANNEL = {
+    IdentityKind.phone: Channel.sms,
+    IdentityKind.telegram: Channel.chat,
+    IdentityKind.email: Channel.web,
+}
+DISPATCH_CENTRE = "dispatch-centre"
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    channel: Channel | None
+    address: str
+    language: Language
+
+
+class CaseActivities:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        calendar: WorkingCalendar,
+        notifiers: NotifierRegistry | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.calendar = calendar
+        self.notifiers = notifiers or NotifierRegistry()
+
+    def all(self) -> list[object]:
+        return [
+            self.load_policy,
+            self.plan_deadlines,
+            self.check_units,
+            self.check_master_case,
+            self.record_transition,
+            self.notify,
+            self.send_survey,
+        ]
+
+    @activity.defn(name="load_policy")
+    def load_policy(self, request: PolicyRequest) -> Policy:
+        """Deadlines for a category and urgency: the category's own, else the defaults."""
+        s = self.settings
+        urgent = request.urgency == Urgency.urgent
+        policy = Policy(
+            acknowledge_hours=s.acknowledge_hours_urgent if urgent else s.acknowledge_hours_normal,
+            respond_hours=s.respond_hours_urgent if urgent else s.respond_hours_normal,
+            resolve_working_days=(
+                s.resolve_working_days_urgent if urgent else s.resolve_working_days_normal
+            ),
+            max_extension_working_days=s.max_extension_working_days,
+            callback_attempts=s.callback_attempts,
+            callback_retry_hours=s.callback_retry_hours,
+        )
+        if request.category_code is None:
+            return policy
+        with Session(self.engine) as session:
+            category = session.get(Category, request.category_code)
+        if category is None:
+            raise ApplicationError(
+                f"unknown category '{request.category_code}'", non_retryable=True
+            )
+        if not urgent:  # an urgent case keeps the tighter urgent deadlines
+            policy.acknowledge_hours = category.acknowledge_hours or policy.acknowledge_hours
+            policy.respond_hours = category.respond_hours or policy.respond_hours
+            policy.resolve_working_days = (
+                category.resolve_working_days or policy.resolve_working_days
+            )
+        return policy
+
+    @activity.defn(name="plan_deadlines")
+    def plan_deadlines(self, request: DeadlineRequest) -> Deadlines:
+        """Hours run on the clock (the hotline never closes); days are working days."""
+        policy, start = request.policy, request.start
+        days = policy.resolve_working_days + request.extension_working_days
+        return Deadlines(
+            acknowledge_due_at=self.calendar.add_hours(start, policy.acknowledge_hours),
+            respond_due_at=self.calendar.add_hours(start, policy.respond_hours),
+            resolve_due_at=self.calendar.add_working_days(start, days),
+        )
+
+    @activity.defn(name="check_units")
+    def check_units(self, request: UnitCheck) -> None:
+        with Session(self.engine) as session:
+            known = set(
+                session.exec(
+                    select(Unit.code).where(
+                        col(Unit.code).in_(request.unit_codes), col(Unit.active).is_(True)
+                    )
+                ).all()
+            )
+        missing = [code for code in request.unit_codes if code not in known]
+        if missing:
+            raise ApplicationError(f"unknown unit '{missing[0]}'", non_retryable=True)
+
+    @activity.defn(name="check_master_case")
+    def check_master_case(self, number: str) -> None:
+        with Session(self.engine) as session:
+            master = get_case(session=session, number=number)
+        if master is None:
+            raise ApplicationError(f"no case numbered '{number}'", non_retryable=True)
+        if master.status in TERMINAL:
+            raise ApplicationError(
+                f"case {number} is {master.status}: merge into an open case", non_retryable=True
+            )
+
+    @activity.defn(name="record_transition")
+    def record_transition(self, transition: Transition) -> None:
+        """Append the event and mirror the new state onto the case row, once per dedupe key."""
+        with session_scope(self.engine) as session:
+            seen = session.exec(
+                select(CaseEvent.id).where(CaseEvent.dedupe_key == transition.dedupe_key)
+            ).first()
+            if seen is not None:
+                return
+            case = self._case(session, transition.number)
+            assert case.id is not None
+            self._apply(session, case, transition)
+            session.add(
+                CaseEvent(
+                    case_id=case.id,
+                    kind=transition.kind,
+                    actor=transition.actor,
+                    from_status=transition.from_status,
+                    to_status=transition.to_status,
+                    payload=dict(transition.payload),
+                    created_at=transition.at,
+                    dedupe_key=transition.dedupe_key,
+                )
+            )
+
+    @activity.defn(name="notify")
+    async def notify(self, notice: Notice) -> Sent:
+        return await self._send(notice)
+
+    @activity.defn(name="send_survey")
+    async def send_survey(self, request: SurveyRequest) -> Sent:
+        notice = Notice(
+            number=request.number,
+            dedupe_key=f"{request.number}:survey:{request.round}:{request.attempt}",
+            audience="citizen",
+            kind="survey",
+        )
+        return await self._send(notice)
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def _case(self, session: Session, number: str) -> Case:
+        case = get_case(session=session, number=number)
+        if case is None:
+            raise ApplicationError(f"no case numbered '{number}'", non_retryable=True)
+        return case
+
+    def _apply(self, session: Session, case: Case, transition: Transition) -> None:
+        changes = transition.changes
+        for name in (
+            "status",
+            "lead_unit_code",
+            "category_code",
+            "supervised",
+            "acknowledge_due_at",
+            "respond_due_at",
+            "resolve_due_at",
+            "reply",
+            "reopen_count",
+            "survey_contacted",
+            "survey_resolved",
+            "satisfaction",
+            "closed_at",
+        ):
+            value = getattr(changes, name)
+            if value is not None:
+                setattr(case, name, value)
+        if changes.merged_into_number is not None:
+            case.merged_into_id = self._case(session, changes.merged_into_number).id
+        if changes.assisting_unit_codes is not None:
+            session.exec(delete(CaseAssistingUnit).where(col(CaseAssistingUnit.case_id) == case.id))  # type: ignore[call-overload]
+            for code in changes.assisting_unit_codes:
+                session.add(CaseAssistingUnit(case_id=case.id, unit_code=code))
+        case.updated_at = transition.at
+        session.add(case)
+
+    async def _send(self, notice: Notice) -> Sent:
+        prepared = await asyncio.to_thread(self._prepare, notice)
+        if isinstance(prepared, Sent):
+            return prepared
+        notification_id, message = prepared
+        provider_id = await self.notifiers.for_channel(message.channel).send(message)
+        await asyncio.to_thread(self._mark_sent, notification_id, provider_id)
+        return Sent(sent=True, detail=provider_id)
+
+    def _prepare(self, notice: Notice) -> Sent | tuple[int, OutboundMessage]:
+        """Write the outbox row first; a row already sent means this is a retry."""
+        with session_scope(self.engine) as session:
+            existing = session.exec(
+                select(Notification).where(Notification.dedupe_key == notice.dedupe_key)
+            ).first()
+            if existing is not None and existing.status == "sent":
+                return Sent(sent=False, detail="already sent")
+            case = self._case(session, notice.number)
+            recipient = self._recipient(session, case, notice)
+            if recipient is None:
+                return Sent(sent=False, reachable=False, detail="no contact for this case")
+            params = {"number": case.number, "reply": case.reply or "", **notice.params}
+            text = render(notice.kind, recipient.language, params)
+            message = OutboundMessage(
+                case_number=case.number,
+                channel=recipient.channel,
+                address=recipient.address,
+                language=recipient.language,
+                kind=notice.kind,
+                text=text,
+            )
+            if existing is None:
+                assert case.id is not None
+                existing = Notification(
+                    case_id=case.id,
+                    dedupe_key=notice.dedupe_key,
+                    audience=notice.audience,
+                    channel=recipient.channel,
+                    address=recipient.address,
+                    kind=notice.kind,
+                    body=text,
+                )
+                session.add(existing)
+                session.flush()
+            assert existing.id is not None
+            return existing.id, message
+
+    def _mark_sent(self, notification_id: int, provider_id: str) -> None:
+        with session_scope(self.engine) as session:
+            notification = session.get(Notification, notification_id)
+            assert notification is not None
+            notification.status = "sent"
+            notification.provider_id = provider_id[:160]
+            notification.sent_at = utcnow()
+            session.add(notification)
+
+    def _recipient(self, session: Session, case: Case, notice: Notice) -> _Recipient | None:
+        language = Language(case.language)
+        if notice.audience == "unit":
+            return _Recipient(None, notice.unit_code or DISPATCH_CENTRE, Language.zh)
+        if notice.audience == "unit_parent":
+            unit = session.get(Unit, notice.unit_code) if notice.unit_code else None
+            parent = unit.parent_code if unit and unit.parent_code else DISPATCH_CENTRE
+            return _Recipient(None, parent, Language.zh)
+        if notice.audience == "centre":
+            return _Recipient(None, DISPATCH_CENTRE, Language.zh)
+        if case.citizen_id is None:
+            return None
+        identities = session.exec(
+            select(CitizenIdentity).where(
+                CitizenIdentity.citizen_id == case.citizen_id,
+                col(CitizenIdentity.opted_out).is_(False),
+            )
+        ).all()
+        by_kind = {IdentityKind(identity.kind): identity.value for identity in identities}
+        case_channel = Channel(case.channel)
+        for kind in REACH_BY_CHANNEL[case_channel]:
+            if kind in by_kind:
+                native = NATIVE_IDENTITY.get(case_channel) == kind
+                channel = case_channel if native else IDENTITY_CHANNEL[kind]
+                return _Recipient(channel, by_kind[kind], language)
+        return None

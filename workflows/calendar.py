@@ -1,0 +1,286 @@
+"""Working-day calendar that every case deadline is computed on.
+
+Deadlines in a 12345-style hotline are set in *working days* (工作日), and
+China's statutory calendar is not "Monday to Friday": the State Council moves
+weekends around holidays every year (调休), so a Saturday can be a working day
+and a Wednesday can be a day off. That pattern is data, not code, and lives in
+``holidays_cn.csv`` beside this module.
+
+Edit me: each November the State Council General Office publishes the next
+year's 《国务院办公厅关于××年部分节假日安排的通知》. Append its days to
+``holidays_cn.csv`` (``date,kind,name``; kind is ``holiday`` for a day off or
+``workday`` for a weekend day that is worked). Dates outside the file fall back
+to plain Monday-to-Friday, so a missing year degrades gracefully rather than
+failing. The shipped file covers 2025 and 2026.
+
+Everything here except :func:`load_calendar` is pure and deterministic so it can
+run inside the Temporal workflow sandbox: no I/O at import, no wall clock, no
+third-party imports. Load the calendar in the worker or an activity, pass it to
+workflows as :class:`CalendarData` (the JSON converter cannot encode frozensets)
+and rebuild it with :meth:`WorkingCalendar.from_data`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "CalendarData",
+    "CalendarError",
+    "WorkingCalendar",
+    "load_calendar",
+]
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+_DEFAULT_CSV = "holidays_cn.csv"
+_KINDS = ("holiday", "workday")
+_HEADER = ["date", "kind", "name"]
+
+
+@cache
+def _zone(key: str) -> ZoneInfo:
+    """Resolve a zone once per key, in a form the Temporal workflow sandbox accepts.
+
+    Inside the sandbox ``ZoneInfo(key)`` returns a restricted proxy of the
+    instance, which C ``datetime`` rejects as a tzinfo ("tzinfo argument must
+    be None or of a tzinfo subclass"). The ``no_cache`` constructor's result is
+    not proxied, and caching here restores the identity the class cache gives.
+    """
+    try:
+        return ZoneInfo.no_cache(key)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {key!r}") from exc
+
+
+class CalendarError(ValueError):
+    """Raised for a malformed holiday file, so an operator's typo fails loudly at startup."""
+
+
+@dataclass
+class CalendarData:
+    """JSON-friendly twin of :class:`WorkingCalendar` for Temporal payloads and config."""
+
+    holidays: list[str] = field(default_factory=list)
+    workdays: list[str] = field(default_factory=list)
+    timezone: str = DEFAULT_TIMEZONE
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    # A naive datetime would silently be read in the host's local zone, which
+    # differs between a developer laptop and a UTC container.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which calendar days are working days, and deadline arithmetic over them.
+
+    Frozen so a workflow can hold one without fear of it changing under replay.
+    """
+
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    timezone: str = DEFAULT_TIMEZONE
+
+    def __post_init__(self) -> None:
+        # Accept any iterable of dates for convenience but store frozensets so
+        # the instance stays hashable and immutable.
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        object.__setattr__(self, "workdays", frozenset(self.workdays))
+        both = self.holidays & self.workdays
+        if both:
+            days = ", ".join(d.isoformat() for d in sorted(both))
+            raise ValueError(f"dates cannot be both holiday and workday: {days}")
+        _zone(self.timezone)  # fail at construction, not at the first deadline
+
+    # -- serialisation -----------------------------------------------------------------
+
+    def to_data(self) -> CalendarData:
+        """Sorted so equal calendars serialise identically (stable workflow history)."""
+        return CalendarData(
+            holidays=[d.isoformat() for d in sorted(self.holidays)],
+            workdays=[d.isoformat() for d in sorted(self.workdays)],
+            timezone=self.timezone,
+        )
+
+    @classmethod
+    def from_data(cls, data: CalendarData) -> WorkingCalendar:
+        """Inverse of :meth:`to_data`; the way a workflow gets its calendar from its input."""
+        return cls(
+            holidays=frozenset(date.fromisoformat(d) for d in data.holidays),
+            workdays=frozenset(date.fromisoformat(d) for d in data.workdays),
+            timezone=data.timezone,
+        )
+
+    # -- day classification ------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Resolved on use rather than stored, so the dataclass stays plain data."""
+        return _zone(self.timezone)
+
+    def is_working_day(self, day: date) -> bool:
+        """调休 workdays beat weekends and holidays beat weekdays; the data is authoritative."""
+        if isinstance(day, datetime):
+            # datetime subclasses date but never equals one, so the set lookups
+            # would silently miss; and which local day it is depends on the zone.
+            raise TypeError("pass a date; for a datetime use .astimezone(calendar.tz).date()")
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after ``day``; terminates because holidays are finite."""
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    # -- deadline arithmetic -----------------------------------------------------------
+
+    def _anchor(self, start: datetime) -> datetime:
+        """Local start of the working-day count (see :meth:`add_working_days` for the rule)."""
+        local = start.astimezone(self.tz)
+        if self.is_working_day(local.date()):
+            return local
+        first = self.next_working_day(local.date())
+        return datetime.combine(first, time.min, tzinfo=self.tz)
+
+    def _at(self, day: date, clock: time) -> datetime:
+        return datetime.combine(day, clock, tzinfo=self.tz)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Deadline ``days`` working days after ``start``, returned in UTC.
+
+        The rule, in the calendar's local zone:
+
+        * Started on a working day: the deadline is the same local clock time
+          on the ``days``-th following working day (Mon 10:00 + 1 = Tue 10:00;
+          Fri 10:00 + 1 = Mon 10:00).
+        * Started on a non-working day (weekend or holiday): the case is taken
+          to start at 00:00 on the next working day, and the count runs from
+          there (Sat 10:00 + 1 = Tue 00:00, i.e. the citizen gets all of Monday
+          plus a full working day; + 0 = Mon 00:00).
+
+        So a department always gets ``days`` whole working days, never a
+        working day eaten by a weekend. ``days == 0`` is the normalised start.
+        """
+        _require_aware(start, "start")
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise TypeError(f"days must be an int, got {type(days).__name__}")
+        if days < 0:
+            raise ValueError(f"days must be >= 0, got {days}")
+        anchor = self._anchor(start)
+        day = anchor.date()
+        for _ in range(days):
+            day = self.next_working_day(day)
+        # combine() re-derives the offset for the target day, so a zone with
+        # DST keeps the local clock time rather than the elapsed hours.
+        return self._at(day, anchor.time()).astimezone(UTC)
+
+    def add_hours(self, start: datetime, hours: float) -> datetime:
+        """Plain elapsed hours, returned in UTC.
+
+        Acknowledge and first-contact deadlines run on the 24/7 call centre's
+        clock, not on working days; this lives here only so one module owns all
+        deadline arithmetic and every deadline is normalised the same way.
+        """
+        _require_aware(start, "start")
+        if not math.isfinite(hours) or hours < 0:
+            raise ValueError(f"hours must be a finite number >= 0, got {hours}")
+        return start.astimezone(UTC) + timedelta(hours=hours)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Whole working days elapsed from ``start`` to ``end``, for reports.
+
+        Defined as the largest ``n`` with ``add_working_days(start, n) <= end``,
+        so it is the exact inverse of the deadline rule: a case closed at its
+        deadline took exactly the granted number of working days, and partial
+        days do not count.
+        """
+        _require_aware(start, "start")
+        _require_aware(end, "end")
+        if end < start:
+            raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
+        anchor = self._anchor(start)
+        clock = anchor.time()
+        count = 0
+        day = self.next_working_day(anchor.date())
+        while self._at(day, clock) <= end:
+            count += 1
+            day = self.next_working_day(day)
+        return count
+
+
+def _default_path() -> Path:
+    return Path(__file__).with_name(_DEFAULT_CSV)
+
+
+def load_calendar(path: Path | None = None, timezone: str = DEFAULT_TIMEZONE) -> WorkingCalendar:
+    """Read and validate the holiday CSV; the only function here that does I/O.
+
+    Call it in the worker or an activity, never inside a workflow. Every problem
+    is reported as ``<file>:<line>: <what>`` so whoever edits the file can find it.
+    """
+    source = path if path is not None else _default_path()
+    holidays: set[date] = set()
+    workdays: set[date] = set()
+    seen: dict[date, int] = {}
+
+    def fail(line: int, message: str) -> CalendarError:
+        return CalendarError(f"{source}:{line}: {message}")
+
+    try:
+        # utf-8-sig: the file is meant to be edited by hand, often in Excel,
+        # which prepends a BOM that would otherwise corrupt the first header.
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise fail(1, "file is empty; expected header 'date,kind,name'")
+            if [cell.strip() for cell in header] != _HEADER:
+                raise fail(reader.line_num, f"expected header 'date,kind,name', got {header!r}")
+            for row in reader:
+                line = reader.line_num
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if len(row) != len(_HEADER):
+                    raise fail(line, f"expected 3 columns (date,kind,name), got {len(row)}")
+                raw_date, kind, name = (cell.strip() for cell in row)
+                try:
+                    day = date.fromisoformat(raw_date)
+                except ValueError:
+                    raise fail(line, f"bad date {raw_date!r}; expected YYYY-MM-DD") from None
+                if kind not in _KINDS:
+                    raise fail(line, f"unknown kind {kind!r}; expected 'holiday' or 'workday'")
+                if not name:
+                    raise fail(line, "name is empty")
+                if day in seen:
+                    first = seen[day]
+                    raise fail(line, f"duplicate date {day.isoformat()} (first on line {first})")
+                seen[day] = line
+                if kind == "workday":
+                    if day.weekday() < 5:
+                        # Almost certainly a typo: a weekday is already worked.
+                        raise fail(line, f"workday {day.isoformat()} is not a weekend day")
+                    workdays.add(day)
+                else:
+                    holidays.add(day)
+    except UnicodeDecodeError as exc:
+        raise CalendarError(f"{source}: not valid UTF-8 ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise CalendarError(f"{source}: malformed CSV ({exc})") from exc
+
+    return WorkingCalendar(
+        holidays=frozenset(holidays), workdays=frozenset(workdays), timezone=timezone
+    )

@@ -1,0 +1,730 @@
+"""The case workflow: one per case, id = case number, driving the 接诉即办 lifecycle.
+
+The workflow holds the clock (deadline timers) and the rules (which action is allowed when);
+activities write every transition to the database and send every message. Staff actions are
+updates whose validators reject bad requests before anything reaches history; citizen messages
+are signals. See docs/lifecycle.md for the states and what moves between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from models.enums import CaseStatus, Satisfaction
+    from workflows.callback import CallbackWorkflow
+    from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
+    from workflows.types import (
+        TERMINAL,
+        UNIT_HANDLING,
+        ActionResult,
+        AnswerDirectly,
+        CallbackInput,
+        CallbackResult,
+        CaseChanges,
+        CaseInput,
+        CaseOutcome,
+        CaseState,
+        CitizenDetails,
+        DeadlineRequest,
+        Deadlines,
+        Dispatch,
+        DuplicateMerged,
+        ExtensionDecision,
+        ExtensionRequest,
+        Merge,
+        Notice,
+        Overrule,
+        PendingExtension,
+        Policy,
+        PolicyRequest,
+        Resolve,
+        ReturnCase,
+        SurveyAnswer,
+        TimelineEntry,
+        Transition,
+        UnitAction,
+        UnitCheck,
+        Withdraw,
+    )
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Database or network trouble heals; keep retrying (bad data fails fast as non-retryable).
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+TIMELINE_KEPT = 100  # the workflow keeps the recent story; the database keeps all of it
+SYSTEM = "system"
+
+
+@workflow.defn
+class CaseWorkflow:
+    @workflow.init
+    def __init__(self, request: CaseInput) -> None:
+        self.state = request.state or CaseState(
+            number=request.number,
+            channel=request.channel,
+            urgency=request.urgency,
+            category_code=request.category_code,
+        )
+        self.use_search_attributes = request.use_search_attributes
+        self.lock = asyncio.Lock()
+        self.version = 0  # bumped on every change, wakes the main loop
+        self.callback_child: workflow.ChildWorkflowHandle[Any, CallbackResult] | None = None
+        self.early_answer: SurveyAnswer | None = None
+
+    # ---- main loop ---------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, request: CaseInput) -> CaseOutcome:
+        if request.state is None:
+            self.state.policy = await self._activity(
+                "load_policy",
+                PolicyRequest(self.state.category_code, self.state.urgency),
+                Policy,
+            )
+            self._publish_search_attributes()
+        while self.state.status not in TERMINAL:
+            if self.state.status == CaseStatus.resolved:
+                await self._run_callback()
+                continue
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(lambda: not self.lock.locked())
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    CaseInput(
+                        number=self.state.number,
+                        channel=self.state.channel,
+                        use_search_attributes=self.use_search_attributes,
+                        state=self.state,
+                    )
+                )
+            await self._wait_for_change_or_deadline()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return CaseOutcome(self.state.number, self.state.status, self.state.satisfaction)
+
+    async def _wait_for_change_or_deadline(self) -> None:
+        seen = self.version
+        due = self._next_deadline()
+        if due is None:
+            await workflow.wait_condition(lambda: self.version != seen)
+            return
+        name, at = due
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining > 0:
+            try:
+                await workflow.wait_condition(
+                    lambda: self.version != seen, timeout=timedelta(seconds=remaining)
+                )
+                return
+            except TimeoutError:
+                pass  # the deadline passed: escalation is business as usual, not a crash
+        async with self.lock:
+            if self._next_deadline() == due:
+                await self._breach(name)
+
+    def _next_deadline(self) -> tuple[str, datetime] | None:
+        status, deadlines = self.state.status, self.state.deadlines
+        candidates = []
+        if status == CaseStatus.dispatched:
+            candidates.append(("acknowledge", deadlines.acknowledge_due_at))
+        if status in (CaseStatus.dispatched, CaseStatus.acknowledged):
+            candidates.append(("respond", deadlines.respond_due_at))
+        if status in UNIT_HANDLING:
+            candidates.append(("resolve", deadlines.resolve_due_at))
+        open_ = [(n, at) for n, at in candidates if at is not None and n not in self.state.breached]
+        return min(open_, key=lambda item: item[1]) if open_ else None
+
+    async def _breach(self, name: str) -> None:
+        """督办: record the breach against the unit, flag the case, tell the unit and its parent."""
+        unit = self.state.lead_unit_code or ""
+        self.state.breached.append(name)
+        self.state.supervised = True
+        await self._record(
+            "sla_breach",
+            SYSTEM,
+            changes=CaseChanges(supervised=True),
+            payload={"deadline": name, "unit": unit},
+            detail=name,
+        )
+        for audience in ("unit", "unit_parent"):
+            await self._notify(
+                audience, "sla_breach", unit_code=unit, params={"deadline": name, "unit": unit}
+            )
+
+    # ---- callback (回访) ---------------------------------------------------------------
+
+    async def _run_callback(self) -> None:
+        self.state.callback_round += 1
+        await self._record("callback_started", SYSTEM, to=CaseStatus.callback)
+        policy = self.state.policy
+        early, self.early_answer = self.early_answer, None
+        self.callback_child = await workflow.start_child_workflow(
+            CallbackWorkflow.run,
+            CallbackInput(
+                number=self.state.number,
+                round=self.state.callback_round,
+                attempts=policy.callback_attempts,
+                retry_hours=policy.callback_retry_hours,
+                early_answer=early,
+            ),
+            id=f"{self.state.number}/callback/{self.state.callback_round}",
+        )
+        if self.early_answer is not None:  # arrived while the child was starting
+            await self.callback_child.signal(CallbackWorkflow.answer_received, self.early_answer)
+        result = await self.callback_child
+        self.callback_child = None
+        async with self.lock:
+            await self._finish_callback(result)
+
+    async def _finish_callback(self, result: CallbackResult) -> None:
+        answer = result.answer
+        if answer is None:
+            self.state.satisfaction = Satisfaction.no_evaluation
+            await self._record(
+                "survey_unanswered",
+                SYSTEM,
+                to=CaseStatus.closed,
+                changes=CaseChanges(
+                    satisfaction=Satisfaction.no_evaluation, closed_at=workflow.now()
+                ),
+                payload={"attempts": str(result.attempts_made)},
+            )
+            return
+        self.state.satisfaction = answer.satisfaction
+        await self._record(
+            "survey_answered",
+            "citizen",
+            changes=CaseChanges(
+                survey_contacted=answer.contacted,
+                survey_resolved=answer.resolved,
+                satisfaction=answer.satisfaction,
+            ),
+            payload={
+                "contacted": str(answer.contacted).lower(),
+                "resolved": str(answer.resolved).lower(),
+                "satisfaction": answer.satisfaction.value,
+            },
+            detail=answer.satisfaction.value,
+        )
+        if answer.satisfaction == Satisfaction.dissatisfied and not answer.resolved:
+            await self._reopen()
+        else:
+            await self._record(
+                "closed",
+                SYSTEM,
+                to=CaseStatus.closed,
+                changes=CaseChanges(closed_at=workflow.now()),
+            )
+
+    async def _reopen(self) -> None:
+        """重办: back to the same unit with a fresh resolve deadline, counted against it."""
+        self.state.reopen_count += 1
+        deadlines = await self._plan(workflow.now(), extension=0)
+        self.state.deadlines.resolve_due_at = deadlines.resolve_due_at
+        self.state.breached = [n for n in self.state.breached if n != "resolve"]
+        self.state.satisfaction = None
+        await self._record(
+            "reopened",
+            SYSTEM,
+            to=CaseStatus.reopened,
+            changes=CaseChanges(
+                reopen_count=self.state.reopen_count, resolve_due_at=deadlines.resolve_due_at
+            ),
+            payload={"unit": self.state.lead_unit_code or ""},
+        )
+        await self._notify("unit", "unit_reopened", unit_code=self.state.lead_unit_code)
+
+    # ---- queries -----------------------------------------------------------------------
+
+    @workflow.query
+    def describe(self) -> CaseState:
+        """The current state with the recent timeline."""
+        return self.state
+
+    # ---- staff actions (updates) -------------------------------------------------------
+
+    @workflow.update
+    async def dispatch(self, action: Dispatch) -> ActionResult:
+        """派单 to a lead unit (and assisting units), from the dispatch centre's queue."""
+        async with self.lock:
+            self._recheck(self._check_dispatch, action)
+            await self._checked_activity(
+                "check_units", UnitCheck([action.unit_code, *action.assisting_unit_codes])
+            )
+            if action.category_code and action.category_code != self.state.category_code:
+                self.state.policy = await self._checked_activity(
+                    "load_policy", PolicyRequest(action.category_code, self.state.urgency), Policy
+                )
+                self.state.category_code = action.category_code
+            now = workflow.now()
+            deadlines = await self._plan(now, extension=self.state.extension_days_granted)
+            self.state.deadlines = deadlines
+            self.state.dispatched_at = now
+            self.state.breached = []
+            self.state.lead_unit_code = action.unit_code
+            self.state.assisting_unit_codes = list(action.assisting_unit_codes)
+            await self._record(
+                "dispatched",
+                action.actor,
+                to=CaseStatus.dispatched,
+                changes=CaseChanges(
+                    lead_unit_code=action.unit_code,
+                    assisting_unit_codes=list(action.assisting_unit_codes),
+                    category_code=self.state.category_code,
+                    acknowledge_due_at=deadlines.acknowledge_due_at,
+                    respond_due_at=deadlines.respond_due_at,
+                    resolve_due_at=deadlines.resolve_due_at,
+                ),
+                payload={"unit": action.unit_code, "note": action.note},
+                detail=action.unit_code,
+            )
+            due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
+            await self._notify(
+                "unit", "unit_new_case", unit_code=action.unit_code, params={"due": due}
+            )
+            await self._notify("citizen", "dispatched")
+            return self._result()
+
+    @dispatch.validator
+    def _validate_dispatch(self, action: Dispatch) -> None:
+        self._check_dispatch(action)
+
+    def _check_dispatch(self, action: Dispatch) -> None:
+        self._require(CaseStatus.accepted, CaseStatus.returned)
+        _require_text(action.unit_code, "name the unit to dispatch to")
+        if action.unit_code in action.assisting_unit_codes:
+            raise ValueError("the lead unit cannot also be an assisting unit")
+
+    @workflow.update
+    async def acknowledge(self, action: UnitAction) -> ActionResult:
+        """签收: the unit accepts the ticket."""
+        async with self.lock:
+            self._recheck(self._check_acknowledge, action)
+            await self._record(
+                "acknowledged", action.actor, to=CaseStatus.acknowledged, detail=action.note
+            )
+            return self._result()
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, action: UnitAction) -> None:
+        self._check_acknowledge(action)
+
+    def _check_acknowledge(self, action: UnitAction) -> None:
+        self._require(CaseStatus.dispatched)
+        self._require_unit(action.unit_code)
+
+    @workflow.update
+    async def return_case(self, action: ReturnCase) -> ActionResult:
+        """退单: the unit says the case is not theirs; the dispatch centre decides next."""
+        async with self.lock:
+            self._recheck(self._check_return, action)
+            await self._record(
+                "returned",
+                action.actor,
+                to=CaseStatus.returned,
+                payload={"unit": action.unit_code, "reason": action.reason},
+                detail=action.reason,
+            )
+            await self._notify(
+                "centre",
+                "returned",
+                params={"unit": action.unit_code, "reason": action.reason},
+            )
+            return self._result()
+
+    @return_case.validator
+    def _validate_return(self, action: ReturnCase) -> None:
+        self._check_return(action)
+
+    def _check_return(self, action: ReturnCase) -> None:
+        self._require(CaseStatus.dispatched, CaseStatus.acknowledged)
+        self._require_unit(action.unit_code)
+        _require_text(action.reason, "a return needs a reason")
+
+    @workflow.update
+    async def overrule_return(self, action: Overrule) -> ActionResult:
+        """The centre rejects the return: the case goes back to the same unit, clock running."""
+        async with self.lock:
+            self._recheck(self._check_overrule, action)
+            await self._record(
+                "return_overruled",
+                action.actor,
+                to=CaseStatus.dispatched,
+                payload={"unit": self.state.lead_unit_code or "", "reason": action.reason},
+                detail=action.reason,
+            )
+            await self._notify(
+                "unit",
+                "unit_new_case",
+                unit_code=self.state.lead_unit_code,
+                params={"due": _iso(self.state.deadlines.acknowledge_due_at)},
+            )
+            return self._result()
+
+    @overrule_return.validator
+    def _validate_overrule(self, action: Overrule) -> None:
+        self._check_overrule(action)
+
+    def _check_overrule(self, action: Overrule) -> None:
+        self._require(CaseStatus.returned)
+        _require_text(action.reason, "overruling a return needs a reason")
+
+    @workflow.update
+    async def respond(self, action: UnitAction) -> ActionResult:
+        """响应: the unit has contacted the citizen; handling is under way."""
+        async with self.lock:
+            self._recheck(self._check_respond, action)
+            await self._record(
+                "responded", action.actor, to=CaseStatus.in_progress, detail=action.note
+            )
+            return self._result()
+
+    @respond.validator
+    def _validate_respond(self, action: UnitAction) -> None:
+        self._check_respond(action)
+
+    def _check_respond(self, action: UnitAction) -> None:
+        self._require(CaseStatus.acknowledged, CaseStatus.reopened)
+        self._require_unit(action.unit_code)
+
+    @workflow.update
+    async def request_extension(self, action: ExtensionRequest) -> ActionResult:
+        """延期: the unit asks for more working days; a supervisor decides."""
+        async with self.lock:
+            self._recheck(self._check_extension_request, action)
+            self.state.pending_extension = PendingExtension(
+                action.working_days, action.reason, action.actor
+            )
+            await self._record(
+                "extension_requested",
+                action.actor,
+                payload={"working_days": str(action.working_days), "reason": action.reason},
+                detail=f"{action.working_days}: {action.reason}",
+            )
+            return self._result()
+
+    @request_extension.validator
+    def _validate_extension_request(self, action: ExtensionRequest) -> None:
+        self._check_extension_request(action)
+
+    def _check_extension_request(self, action: ExtensionRequest) -> None:
+        self._require(CaseStatus.acknowledged, CaseStatus.in_progress, CaseStatus.reopened)
+        self._require_unit(action.unit_code)
+        _require_text(action.reason, "an extension request needs a reason")
+        if self.state.pending_extension is not None:
+            raise ValueError("an extension request is already waiting for a decision")
+        left = self.state.policy.max_extension_working_days - self.state.extension_days_granted
+        if not 1 <= action.working_days <= left:
+            raise ValueError(
+                f"an extension must be between 1 and {left} working days "
+                f"(at most {self.state.policy.max_extension_working_days} per case)"
+            )
+
+    @workflow.update
+    async def decide_extension(self, action: ExtensionDecision) -> ActionResult:
+        """Approve (the resolve deadline moves) or reject a pending extension request."""
+        async with self.lock:
+            self._recheck(self._check_extension_decision, action)
+            pending = self.state.pending_extension
+            assert pending is not None
+            self.state.pending_extension = None
+            if not action.approve:
+                await self._record("extension_rejected", action.actor, detail=action.note)
+            else:
+                granted = self.state.extension_days_granted + pending.working_days
+                start = self.state.dispatched_at or workflow.now()
+                deadlines = await self._plan(start, extension=granted)
+                self.state.extension_days_granted = granted
+                self.state.deadlines.resolve_due_at = deadlines.resolve_due_at
+                if deadlines.resolve_due_at and deadlines.resolve_due_at > workflow.now():
+                    self.state.breached = [n for n in self.state.breached if n != "resolve"]
+                await self._record(
+                    "extension_approved",
+                    action.actor,
+                    changes=CaseChanges(resolve_due_at=deadlines.resolve_due_at),
+                    payload={"working_days": str(pending.working_days)},
+                    detail=action.note,
+                )
+            decision = "approved" if action.approve else "rejected"
+            await self._notify(
+                "unit",
+                "extension_decided",
+                unit_code=self.state.lead_unit_code,
+                params={"decision": decision},
+            )
+            return self._result()
+
+    @decide_extension.validator
+    def _validate_extension_decision(self, action: ExtensionDecision) -> None:
+        self._check_extension_decision(action)
+
+    def _check_extension_decision(self, action: ExtensionDecision) -> None:
+        if self.state.pending_extension is None:
+            raise ValueError("there is no extension request to decide")
+
+    @workflow.update
+    async def resolve(self, action: Resolve) -> ActionResult:
+        """办结: the unit's reply to the citizen; the callback follows."""
+        async with self.lock:
+            self._recheck(self._check_resolve, action)
+            await self._mark_resolved("resolved", action.actor, action.reply)
+            return self._result()
+
+    @resolve.validator
+    def _validate_resolve(self, action: Resolve) -> None:
+        self._check_resolve(action)
+
+    def _check_resolve(self, action: Resolve) -> None:
+        self._require(CaseStatus.in_progress, CaseStatus.reopened)
+        self._require_unit(action.unit_code)
+        _require_text(action.reply, "a resolution needs a reply text for the citizen")
+
+    @workflow.update
+    async def answer_directly(self, action: AnswerDirectly) -> ActionResult:
+        """直接答复: a consultation answered on first contact, no unit involved."""
+        async with self.lock:
+            self._recheck(self._check_answer_directly, action)
+            await self._mark_resolved("answered_directly", action.actor, action.reply)
+            return self._result()
+
+    @answer_directly.validator
+    def _validate_answer_directly(self, action: AnswerDirectly) -> None:
+        self._check_answer_directly(action)
+
+    def _check_answer_directly(self, action: AnswerDirectly) -> None:
+        self._require(CaseStatus.accepted)
+        _require_text(action.reply, "a direct answer needs a reply text for the citizen")
+
+    @workflow.update
+    async def merge(self, action: Merge) -> ActionResult:
+        """Close this case as a duplicate of an open master case."""
+        async with self.lock:
+            self._recheck(self._check_merge, action)
+            await self._checked_activity("check_master_case", action.master_number)
+            await self._record(
+                "merged",
+                action.actor,
+                to=CaseStatus.merged,
+                changes=CaseChanges(
+                    merged_into_number=action.master_number, closed_at=workflow.now()
+                ),
+                payload={"master": action.master_number},
+                detail=action.master_number,
+            )
+            master = workflow.get_external_workflow_handle(action.master_number)
+            await master.signal(CaseWorkflow.duplicate_merged, DuplicateMerged(self.state.number))
+            return self._result()
+
+    @merge.validator
+    def _validate_merge(self, action: Merge) -> None:
+        self._check_merge(action)
+
+    def _check_merge(self, action: Merge) -> None:
+        if self.state.status in TERMINAL or self.state.status in (
+            CaseStatus.resolved,
+            CaseStatus.callback,
+        ):
+            raise ValueError(f"case {self.state.number} is {self.state.status}: it cannot merge")
+        _require_text(action.master_number, "name the case to merge into")
+        if action.master_number == self.state.number:
+            raise ValueError("a case cannot be merged into itself")
+
+    # ---- citizen messages (signals) ----------------------------------------------------
+
+    @workflow.signal
+    async def add_details(self, message: CitizenDetails) -> None:
+        """More details from the citizen, on any channel, while the case is open."""
+        async with self.lock:
+            if self.state.status in TERMINAL or not message.text.strip():
+                return
+            await self._record(
+                "citizen_details",
+                "citizen",
+                payload={"text": message.text, "channel": message.channel.value},
+                detail=message.text,
+                dedupe=f"details:{message.message_key}" if message.message_key else None,
+            )
+
+    @workflow.signal
+    async def withdraw(self, message: Withdraw) -> None:
+        """The citizen withdraws the request; ignored once the case is resolved or closed."""
+        async with self.lock:
+            withdrawable = self.state.status in UNIT_HANDLING or self.state.status in (
+                CaseStatus.accepted,
+                CaseStatus.returned,
+            )
+            if not withdrawable:
+                return
+            await self._record(
+                "withdrawn",
+                "citizen",
+                to=CaseStatus.withdrawn,
+                changes=CaseChanges(closed_at=workflow.now()),
+                payload={"reason": message.reason},
+                detail=message.reason,
+            )
+
+    @workflow.signal
+    async def survey_answer(self, answer: SurveyAnswer) -> None:
+        """The citizen's survey answer from any channel; each answer key counts once."""
+        if answer.answer_key in self.state.survey_answer_keys:
+            return
+        if self.callback_child is not None:
+            self.state.survey_answer_keys.append(answer.answer_key)
+            await self.callback_child.signal(CallbackWorkflow.answer_received, answer)
+        elif self.state.status in (CaseStatus.resolved, CaseStatus.callback):
+            self.state.survey_answer_keys.append(answer.answer_key)
+            self.early_answer = self.early_answer or answer
+
+    @workflow.signal
+    async def duplicate_merged(self, message: DuplicateMerged) -> None:
+        async with self.lock:
+            await self._record(
+                "duplicate_merged",
+                SYSTEM,
+                payload={"duplicate": message.duplicate_number},
+                detail=message.duplicate_number,
+            )
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    async def _mark_resolved(self, kind: str, actor: str, reply: str) -> None:
+        self.state.reply = reply
+        await self._record(
+            kind, actor, to=CaseStatus.resolved, changes=CaseChanges(reply=reply), detail=reply
+        )
+        await self._notify("citizen", "resolved")
+
+    def _require(self, *allowed: CaseStatus) -> None:
+        if self.state.status not in allowed:
+            names = ", ".join(status.value for status in allowed)
+            raise ValueError(
+                f"case {self.state.number} is {self.state.status.value}; "
+                f"this needs it to be {names}"
+            )
+
+    def _require_unit(self, unit_code: str) -> None:
+        if unit_code != self.state.lead_unit_code:
+            raise ValueError(
+                f"case {self.state.number} is with unit {self.state.lead_unit_code}, "
+                f"not {unit_code}"
+            )
+
+    @staticmethod
+    def _recheck(check: Any, action: Any) -> None:
+        """Validators ran before the lock; another update may have moved the case since."""
+        try:
+            check(action)
+        except ValueError as exc:
+            raise ApplicationError(str(exc), type="InvalidAction", non_retryable=True) from exc
+
+    def _result(self) -> ActionResult:
+        return ActionResult(self.state.number, self.state.status)
+
+    async def _plan(self, start: datetime, *, extension: int) -> Deadlines:
+        return await self._activity(
+            "plan_deadlines", DeadlineRequest(start, self.state.policy, extension), Deadlines
+        )
+
+    async def _record(
+        self,
+        kind: str,
+        actor: str,
+        *,
+        to: CaseStatus | None = None,
+        changes: CaseChanges | None = None,
+        payload: dict[str, str] | None = None,
+        detail: str = "",
+        dedupe: str | None = None,
+    ) -> None:
+        """Write the event and the case row first, then change the workflow's own state."""
+        self.state.event_seq += 1
+        changes = changes or CaseChanges()
+        before = self.state.status
+        after = to or before
+        changes.status = to
+        now = workflow.now()
+        await self._activity(
+            "record_transition",
+            Transition(
+                number=self.state.number,
+                dedupe_key=f"{self.state.number}:{dedupe or self.state.event_seq}",
+                kind=kind,
+                actor=actor,
+                at=now,
+                from_status=before,
+                to_status=after,
+                payload=payload or {},
+                changes=changes,
+            ),
+        )
+        self.state.status = after
+        self.state.timeline.append(TimelineEntry(kind, actor, now, before, after, detail[:200]))
+        del self.state.timeline[:-TIMELINE_KEPT]
+        self.version += 1
+        if to is not None:
+            self._publish_search_attributes()
+
+    async def _notify(
+        self,
+        audience: str,
+        kind: str,
+        *,
+        unit_code: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
+        self.state.event_seq += 1
+        await self._activity(
+            "notify",
+            Notice(
+                number=self.state.number,
+                dedupe_key=f"{self.state.number}:n{self.state.event_seq}",
+                audience=audience,
+                kind=kind,
+                unit_code=unit_code,
+                params=params or {},
+            ),
+        )
+
+    async def _activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+
+    async def _checked_activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
+        """An activity whose refusal (unknown unit, closed master) fails the update cleanly."""
+        try:
+            return await self._activity(name, arg, result_type)
+        except ActivityError as exc:
+            cause = exc.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            raise ApplicationError(message, type="InvalidAction", non_retryable=True) from exc
+
+    def _publish_search_attributes(self) -> None:
+        if not self.use_search_attributes:
+            return
+        workflow.upsert_search_attributes(
+            [
+                CASE_STATUS.value_set(self.state.status.value),
+                CASE_UNIT.value_set(self.state.lead_unit_code or ""),
+                CASE_CATEGORY.value_set(self.state.category_code or ""),
+            ]
+        )
+
+
+def _require_text(value: str, message: str) -> None:
+    if not value or not value.strip():
+        raise ValueError(message)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""

@@ -1,0 +1,301 @@
+"""One dataclass in, one out, for the case workflow, its messages and its activities.
+
+Fields may be added (with defaults) without breaking running workflows; never rename or
+remove one. Nothing here imports anything with side effects: workflows import this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from models.enums import CaseStatus, Channel, Satisfaction, Urgency
+
+TERMINAL = frozenset({CaseStatus.closed, CaseStatus.withdrawn, CaseStatus.merged})
+# A unit is working on the case in these states; its resolve deadline runs.
+UNIT_HANDLING = frozenset(
+    {CaseStatus.dispatched, CaseStatus.acknowledged, CaseStatus.in_progress, CaseStatus.reopened}
+)
+
+
+@dataclass
+class Policy:
+    """Deadlines and limits for one case, fixed by its category and urgency at dispatch."""
+
+    acknowledge_hours: float = 4
+    respond_hours: float = 24
+    resolve_working_days: int = 7
+    max_extension_working_days: int = 15
+    callback_attempts: int = 3
+    callback_retry_hours: float = 16  # 3 attempts over about two days
+
+
+@dataclass
+class Deadlines:
+    acknowledge_due_at: datetime | None = None
+    respond_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+
+
+@dataclass
+class TimelineEntry:
+    kind: str
+    actor: str
+    at: datetime
+    from_status: CaseStatus | None = None
+    to_status: CaseStatus | None = None
+    detail: str = ""
+
+
+@dataclass
+class PendingExtension:
+    working_days: int
+    reason: str
+    requested_by: str
+
+
+@dataclass
+class CaseState:
+    """Everything the workflow knows; carried whole across continue-as-new."""
+
+    number: str
+    channel: Channel
+    status: CaseStatus = CaseStatus.accepted
+    urgency: Urgency = Urgency.normal
+    category_code: str | None = None
+    lead_unit_code: str | None = None
+    assisting_unit_codes: list[str] = field(default_factory=list)
+    policy: Policy = field(default_factory=Policy)
+    deadlines: Deadlines = field(default_factory=Deadlines)
+    dispatched_at: datetime | None = None
+    breached: list[str] = field(default_factory=list)  # deadline names already escalated
+    supervised: bool = False
+    extension_days_granted: int = 0
+    pending_extension: PendingExtension | None = None
+    reply: str | None = None
+    reopen_count: int = 0
+    callback_round: int = 0
+    survey_answer_keys: list[str] = field(default_factory=list)
+    satisfaction: Satisfaction | None = None
+    event_seq: int = 0  # numbers events so a retried activity writes each only once
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+@dataclass
+class CaseInput:
+    number: str
+    channel: Channel
+    urgency: Urgency = Urgency.normal
+    category_code: str | None = None
+    use_search_attributes: bool = False
+    state: CaseState | None = None  # set only when continuing as new
+
+
+@dataclass
+class CaseOutcome:
+    number: str
+    status: CaseStatus
+    satisfaction: Satisfaction | None
+
+
+# ---- staff actions (updates) -------------------------------------------------------------
+
+
+@dataclass
+class Dispatch:
+    actor: str
+    unit_code: str
+    assisting_unit_codes: list[str] = field(default_factory=list)
+    category_code: str | None = None
+    note: str = ""
+
+
+@dataclass
+class UnitAction:
+    """Acknowledge (签收) or first contact (响应) by the unit that holds the case."""
+
+    actor: str
+    unit_code: str
+    note: str = ""
+
+
+@dataclass
+class ReturnCase:
+    actor: str
+    unit_code: str
+    reason: str
+
+
+@dataclass
+class Overrule:
+    actor: str
+    reason: str
+
+
+@dataclass
+class ExtensionRequest:
+    actor: str
+    unit_code: str
+    working_days: int
+    reason: str
+
+
+@dataclass
+class ExtensionDecision:
+    actor: str
+    approve: bool
+    note: str = ""
+
+
+@dataclass
+class Resolve:
+    actor: str
+    unit_code: str
+    reply: str
+
+
+@dataclass
+class AnswerDirectly:
+    actor: str
+    reply: str
+
+
+@dataclass
+class Merge:
+    actor: str
+    master_number: str
+
+
+@dataclass
+class ActionResult:
+    number: str
+    status: CaseStatus
+
+
+# ---- citizen messages (signals) ----------------------------------------------------------
+
+
+@dataclass
+class CitizenDetails:
+    text: str
+    channel: Channel
+    message_key: str = ""
+
+
+@dataclass
+class Withdraw:
+    reason: str = ""
+
+
+@dataclass
+class SurveyAnswer:
+    """回访: the three questions; `answer_key` makes a re-delivered answer count once."""
+
+    answer_key: str
+    contacted: bool
+    resolved: bool
+    satisfaction: Satisfaction
+
+
+@dataclass
+class DuplicateMerged:
+    duplicate_number: str
+
+
+# ---- the callback child workflow ---------------------------------------------------------
+
+
+@dataclass
+class CallbackInput:
+    number: str
+    round: int
+    attempts: int
+    retry_hours: float
+    early_answer: SurveyAnswer | None = None
+
+
+@dataclass
+class CallbackResult:
+    answer: SurveyAnswer | None  # None: no answer after every attempt (未评价)
+    attempts_made: int
+
+
+# ---- activities --------------------------------------------------------------------------
+
+
+@dataclass
+class CaseChanges:
+    """Columns of the case row to set; None leaves a column as it is."""
+
+    status: CaseStatus | None = None
+    lead_unit_code: str | None = None
+    assisting_unit_codes: list[str] | None = None
+    category_code: str | None = None
+    supervised: bool | None = None
+    acknowledge_due_at: datetime | None = None
+    respond_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    reply: str | None = None
+    reopen_count: int | None = None
+    survey_contacted: bool | None = None
+    survey_resolved: bool | None = None
+    satisfaction: Satisfaction | None = None
+    closed_at: datetime | None = None
+    merged_into_number: str | None = None
+
+
+@dataclass
+class Transition:
+    number: str
+    dedupe_key: str
+    kind: str
+    actor: str
+    at: datetime
+    from_status: CaseStatus | None = None
+    to_status: CaseStatus | None = None
+    payload: dict[str, str] = field(default_factory=dict)
+    changes: CaseChanges = field(default_factory=CaseChanges)
+
+
+@dataclass
+class PolicyRequest:
+    category_code: str | None
+    urgency: Urgency
+
+
+@dataclass
+class DeadlineRequest:
+    start: datetime
+    policy: Policy
+    extension_working_days: int = 0
+
+
+@dataclass
+class UnitCheck:
+    unit_codes: list[str]
+
+
+@dataclass
+class Notice:
+    """A message to send through the `Notifier` port; sent at most once per `dedupe_key`."""
+
+    number: str
+    dedupe_key: str
+    audience: str  # "citizen" or "unit"
+    kind: str
+    unit_code: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SurveyRequest:
+    number: str
+    round: int
+    attempt: int
+
+
+@dataclass
+class Sent:
+    sent: bool  # False: already sent before (a retry), or nobody to send to
+    reachable: bool = True  # False: the citizen left no way to reach them
+    detail: str = ""

@@ -1,0 +1,62 @@
+"""The case worker: registers the workflows and activities on the task queue and runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from channels.notifier import NotifierRegistry
+from core.db import get_engine
+from core.settings import Settings
+from core.temporal import connect_temporal
+from workflows.activities import CaseActivities
+from workflows.calendar import load_calendar
+from workflows.callback import CallbackWorkflow
+from workflows.case import CaseWorkflow
+
+WORKFLOWS = [CaseWorkflow, CallbackWorkflow]
+log = logging.getLogger("hotline.worker")
+
+
+def build_worker(
+    client: Client,
+    settings: Settings,
+    *,
+    task_queue: str | None = None,
+    notifiers: NotifierRegistry | None = None,
+    executor: ThreadPoolExecutor,
+) -> Worker:
+    activities = CaseActivities(
+        engine=get_engine(settings.database_url),
+        settings=settings,
+        calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
+        notifiers=notifiers,
+    )
+    return Worker(
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=activities.all(),
+        activity_executor=executor,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until cancelled (Ctrl-C or SIGTERM), then finish in-flight tasks and stop."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    client = await connect_temporal(settings)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        worker = build_worker(client, settings, executor=executor)
+        log.info("case worker on task queue %s", settings.temporal_task_queue)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with worker:
+            await stop.wait()
+        log.info("case worker stopped")
