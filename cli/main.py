@@ -9,6 +9,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from cli.case import app as case_app
 from cli.supervisor import (
     Child,
     StartupError,
@@ -27,6 +28,7 @@ from models.seed import seed
 app = typer.Typer(help="hotline: a city's citizen service hotline.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(case_app, name="case")
 console = Console()
 
 

@@ -1,0 +1,182 @@
+"""`hotline case`: read a case and drive its workflow from a terminal, without the console.
+
+Reads come from the database (the record); every action is a Temporal update, so the
+workflow's validators decide exactly as they do for the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError
+
+from core.db import get_engine
+from core.settings import get_settings
+from core.temporal import TemporalUnavailable, connect_temporal
+from models.service import CaseNotFound, case_public, get_case_or_raise, timeline
+from workflows.case import CaseWorkflow
+from workflows.types import (
+    ActionResult,
+    AnswerDirectly,
+    Dispatch,
+    ExtensionDecision,
+    ExtensionRequest,
+    Merge,
+    Overrule,
+    Resolve,
+    ReturnCase,
+    UnitAction,
+)
+
+app = typer.Typer(help="Show cases and act on them as staff.", no_args_is_help=True)
+console = Console()
+ACTOR = typer.Option(..., "--as", help="Who acts (staff user name); recorded on the timeline.")
+
+
+@app.command()
+def show(number: str) -> None:
+    """The case's current state."""
+    with Session(get_engine(get_settings().database_url)) as session:
+        case = _or_exit(lambda: get_case_or_raise(session=session, number=number))
+        public = case_public(session=session, case=case)
+    table = Table(show_header=False, title=f"case {number}")
+    for key, value in public.model_dump().items():
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+@app.command("timeline")
+def show_timeline(number: str) -> None:
+    """Every event of the case, oldest first."""
+    with Session(get_engine(get_settings().database_url)) as session:
+        case = _or_exit(lambda: get_case_or_raise(session=session, number=number))
+        entries = timeline(session=session, case=case)
+    table = Table(title=f"timeline of {number}")
+    for column in ("time", "event", "by", "from", "to", "details"):
+        table.add_column(column)
+    for event in entries:
+        details = ", ".join(f"{k}={v}" for k, v in event.payload.items())
+        table.add_row(
+            event.created_at.isoformat(timespec="seconds"),
+            event.kind,
+            event.actor,
+            event.from_status or "",
+            event.to_status or "",
+            details,
+        )
+    console.print(table)
+
+
+@app.command()
+def dispatch(
+    number: str,
+    unit: str = typer.Option(..., help="Lead unit code."),
+    assist: list[str] = typer.Option([], help="Assisting unit code (repeatable)."),
+    category: str | None = typer.Option(None, help="Category code, if it changes."),
+    actor: str = ACTOR,
+) -> None:
+    """派单: send the case to its lead unit."""
+    _act(number, CaseWorkflow.dispatch, Dispatch(actor, unit, list(assist), category))
+
+
+@app.command()
+def acknowledge(number: str, unit: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """签收: the unit accepts the case."""
+    _act(number, CaseWorkflow.acknowledge, UnitAction(actor, unit))
+
+
+@app.command("return")
+def return_case(
+    number: str, unit: str = typer.Option(...), reason: str = typer.Option(...), actor: str = ACTOR
+) -> None:
+    """退单: the unit hands the case back to the dispatch centre, with a reason."""
+    _act(number, CaseWorkflow.return_case, ReturnCase(actor, unit, reason))
+
+
+@app.command()
+def overrule(number: str, reason: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """Reject a return: the case goes back to the same unit."""
+    _act(number, CaseWorkflow.overrule_return, Overrule(actor, reason))
+
+
+@app.command()
+def respond(number: str, unit: str = typer.Option(...), note: str = "", actor: str = ACTOR) -> None:
+    """响应: the unit has contacted the citizen."""
+    _act(number, CaseWorkflow.respond, UnitAction(actor, unit, note))
+
+
+@app.command()
+def extend(
+    number: str,
+    unit: str = typer.Option(...),
+    days: int = typer.Option(..., help="Working days requested."),
+    reason: str = typer.Option(...),
+    actor: str = ACTOR,
+) -> None:
+    """延期: ask for more working days."""
+    _act(number, CaseWorkflow.request_extension, ExtensionRequest(actor, unit, days, reason))
+
+
+@app.command()
+def decide_extension(
+    number: str,
+    approve: bool = typer.Option(..., "--approve/--reject"),
+    note: str = "",
+    actor: str = ACTOR,
+) -> None:
+    """Approve or reject the pending extension request."""
+    _act(number, CaseWorkflow.decide_extension, ExtensionDecision(actor, approve, note))
+
+
+@app.command()
+def resolve(
+    number: str, unit: str = typer.Option(...), reply: str = typer.Option(...), actor: str = ACTOR
+) -> None:
+    """办结: the unit's reply to the citizen."""
+    _act(number, CaseWorkflow.resolve, Resolve(actor, unit, reply))
+
+
+@app.command()
+def answer(number: str, reply: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """直接答复: answer a consultation directly."""
+    _act(number, CaseWorkflow.answer_directly, AnswerDirectly(actor, reply))
+
+
+@app.command()
+def merge(number: str, into: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """Close this case as a duplicate of another, open case."""
+    _act(number, CaseWorkflow.merge, Merge(actor, into))
+
+
+def _act(number: str, update: Any, argument: Any) -> None:
+    try:
+        result: ActionResult = asyncio.run(_execute(number, update, argument))
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        console.print(f"[red]refused:[/] {getattr(cause, 'message', None) or cause}")
+        raise typer.Exit(1) from exc
+    except (TemporalUnavailable, RPCError) as exc:
+        console.print(f"[red]cannot reach the case workflow:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"case {result.number} is now {result.status.value}")
+
+
+async def _execute(number: str, update: Any, argument: Any) -> ActionResult:
+    client = await connect_temporal(get_settings())
+    handle = client.get_workflow_handle(number)
+    result: ActionResult = await handle.execute_update(update, argument)
+    return result
+
+
+def _or_exit(lookup: Any) -> Any:
+    try:
+        return lookup()
+    except CaseNotFound as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
