@@ -1,0 +1,66 @@
+"""`hotline up` (what `make run` calls) brings the whole service up and Ctrl-C takes it down."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+from pathlib import Path
+
+import httpx
+
+from core.settings import Environment, Settings
+from tests.utils.factories import make_intake
+from tests.utils.processes import start_hotline, stop
+from tests.utils.servers import free_port
+
+
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_healthy(url: str, process: object, timeout_s: float = 120) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    last: httpx.Response | None = None
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "hotline up exited during start-up"  # type: ignore[attr-defined]
+        try:
+            last = httpx.get(f"{url}/healthz", timeout=5)
+            if last.status_code == 200:
+                return last
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"never healthy: {last.text if last else 'no answer'}")
+
+
+def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path: Path) -> None:
+    temporal_port, ui_port, api_port = free_port(), free_port(), free_port()
+    settings = Settings(
+        environment=Environment.development,
+        var_dir=tmp_path / "var",
+        temporal_address=f"127.0.0.1:{temporal_port}",
+        temporal_ui_port=ui_port,
+        api_port=api_port,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    log = tmp_path / "up.log"
+    process = start_hotline(settings, "up", log=log)
+    url = f"http://127.0.0.1:{api_port}"
+    try:
+        health = _wait_healthy(url, process)
+        assert health.json()["database"] == {"ok": True, "detail": "sqlite"}
+        assert health.json()["temporal"]["ok"] is True
+        created = httpx.post(f"{url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+        assert created.status_code == 201
+        output = log.read_text()
+        assert f"http://127.0.0.1:{api_port}" in output
+        assert f"127.0.0.1:{temporal_port}" in output
+    finally:
+        code = stop(process, signal.SIGINT, timeout=60)
+    assert code == 0, log.read_text()
+    assert not any(_listening(port) for port in (temporal_port, ui_port, api_port))
+    assert (tmp_path / "var" / "hotline.db").exists()
+    assert (tmp_path / "var" / "temporal.db").exists()
