@@ -16,6 +16,7 @@ from cli.supervisor import (
     ensure_port_free,
     print_listening,
     stop_all,
+    stop_on_signals,
     supervise,
     temporal_binary,
     wait_for_port,
@@ -39,6 +40,7 @@ def up(
 ) -> None:
     """Start the whole service on embedded defaults: Temporal dev server, workers and the API."""
     settings = get_settings()
+    stop_on_signals()
     host, port = _split_address(settings.temporal_address)
     try:
         ensure_port_free(host, port, "the Temporal dev server")

@@ -90,18 +90,22 @@ def wait_for_port(host: str, port: int, child: Child, timeout_s: float) -> None:
     raise StartupError(f"{child.name} did not listen on {host}:{port} within {timeout_s:.0f} s")
 
 
+def stop_on_signals() -> None:
+    """Make Ctrl-C and SIGTERM interrupt us, even if the shell started us ignoring SIGINT
+    (a background job of a non-interactive shell inherits SIGINT as ignored)."""
+
+    def _interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def supervise(children: list[Child], console: Console) -> int:
     """Block until Ctrl-C, SIGTERM or a child's death; stop everyone; return the exit code."""
-    stopping = False
-
-    def _on_term(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    previous = signal.signal(signal.SIGTERM, _on_term)
     exit_code = 0
     try:
-        while not stopping:
+        while True:
             dead = [child for child in children if not child.alive()]
             if dead:
                 console.print(f"[red]{dead[0].name} stopped unexpectedly; stopping the rest[/]")
@@ -111,12 +115,12 @@ def supervise(children: list[Child], console: Console) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
         stop_all(children, console)
     return exit_code
 
 
 def stop_all(children: list[Child], console: Console) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown
     for child in reversed(children):
         if child.alive():
             console.print(f"stopping {child.name}…")

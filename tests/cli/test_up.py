@@ -47,7 +47,8 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
         _env_file=None,  # type: ignore[call-arg]
     )
     log = tmp_path / "up.log"
-    process = start_hotline(settings, "up", log=log)
+    # As `make run &` from a script starts it: with SIGINT inherited as ignored.
+    process = start_hotline(settings, "up", log=log, sigint_ignored=True)
     url = f"http://127.0.0.1:{api_port}"
     try:
         health = _wait_healthy(url, process)

@@ -30,7 +30,14 @@ def hotline_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_hotline(settings: Settings, *args: str, log: Path) -> subprocess.Popen[bytes]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_hotline(
+    settings: Settings, *args: str, log: Path, sigint_ignored: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `hotline ARGS`; `sigint_ignored` starts it as a shell's background job would be."""
     with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "cli.main", *args],
@@ -39,6 +46,7 @@ def start_hotline(settings: Settings, *args: str, log: Path) -> subprocess.Popen
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,  # noqa: PLW1509
         )
 
 
