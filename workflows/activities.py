@@ -8,7 +8,9 @@ marked sent is not sent again).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
@@ -83,7 +85,7 @@ class CaseActivities:
         self.calendar = calendar
         self.notifiers = notifiers or NotifierRegistry()
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., Any]]:
         return [
             self.load_policy,
             self.plan_deadlines,
@@ -230,6 +232,7 @@ class CaseActivities:
                 setattr(case, name, value)
         if changes.merged_into_number is not None:
             case.merged_into_id = self._case(session, changes.merged_into_number).id
+        assert case.id is not None
         if changes.assisting_unit_codes is not None:
             session.exec(delete(CaseAssistingUnit).where(col(CaseAssistingUnit.case_id) == case.id))  # type: ignore[call-overload]
             for code in changes.assisting_unit_codes:

@@ -7,7 +7,7 @@ import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.db import make_engine
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url: str = config.get_main_option("sqlalchemy.url") or ""
 if not url:
     raise RuntimeError("no database URL given to the migration environment")
 
