@@ -1,6 +1,6 @@
 """Responsible units (city, districts, streets, departments, utilities) and the catalog."""
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from models.enums import UnitKind
@@ -12,6 +12,9 @@ class UnitBase(SQLModel):
     name_en: str = Field(default="", max_length=160)
     kind: UnitKind = Field(sa_type=String(16), index=True)
     parent_code: str | None = Field(default=None, foreign_key="units.code", max_length=32)
+    # Centroid, for resolving a map point to the nearest street when no boundaries are loaded.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class Unit(UnitBase, table=True):
@@ -34,6 +37,8 @@ class CategoryBase(SQLModel):
     acknowledge_hours: float | None = Field(default=None, gt=0)
     respond_hours: float | None = Field(default=None, gt=0)
     resolve_working_days: int | None = Field(default=None, gt=0)
+    # Example phrasings citizens use; training data for smart dispatch and help for operators.
+    examples: list[str] = Field(default_factory=list, sa_type=JSON)
 
 
 class Category(CategoryBase, table=True):
