@@ -542,6 +542,10 @@ class CaseWorkflow:
         async with self.lock:
             if self.state.status in TERMINAL or not message.text.strip():
                 return
+            if message.message_key:
+                if message.message_key in self.state.message_keys:
+                    return  # the same message delivered twice
+                self.state.message_keys.append(message.message_key)
             await self._record(
                 "citizen_details",
                 "citizen",

@@ -76,6 +76,7 @@ class CaseState:
     reopen_count: int = 0
     callback_round: int = 0
     survey_answer_keys: list[str] = field(default_factory=list)
+    message_keys: list[str] = field(default_factory=list)  # citizen messages already recorded
     satisfaction: Satisfaction | None = None
     event_seq: int = 0  # numbers events so a retried activity writes each only once
     timeline: list[TimelineEntry] = field(default_factory=list)

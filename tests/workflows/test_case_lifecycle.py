@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from models.enums import CaseStatus, Satisfaction, Urgency
+from models.enums import CaseStatus, Channel, Satisfaction, Urgency
 from tests.utils.cases import (
     case_row,
     event_kinds,
@@ -20,14 +20,17 @@ from tests.workflows.conftest import HarnessFactory
 from workflows.case import CaseWorkflow
 from workflows.types import (
     AnswerDirectly,
+    CitizenDetails,
     Dispatch,
     ExtensionDecision,
     ExtensionRequest,
+    Merge,
     Overrule,
     Resolve,
     ReturnCase,
     SurveyAnswer,
     UnitAction,
+    Withdraw,
 )
 
 CHAOYANG, HAIDIAN = "110105", "110108"
@@ -285,3 +288,61 @@ async def test_anonymous_case_closes_without_evaluation_at_once(
         outcome = await handle.result()
     assert outcome.satisfaction == Satisfaction.no_evaluation
     assert notifications(engine, handle.id) == []
+
+
+async def test_duplicate_merged_into_master_closes_and_tells_the_master(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
+) -> None:
+    async with harness(time_skipping) as h:
+        master = await h.new_case()
+        duplicate = await h.new_case()
+        merged = await duplicate.execute_update(CaseWorkflow.merge, Merge("d", master.id))
+        outcome = await duplicate.result()
+        state = await master.query(CaseWorkflow.describe)
+    assert merged.status == outcome.status == CaseStatus.merged
+    assert event_kinds(engine, duplicate.id) == ["accepted", "merged"]
+    assert event_kinds(engine, master.id) == ["accepted", "duplicate_merged"]
+    assert state.timeline[-1].detail == duplicate.id
+    assert case_row(engine, duplicate.id).merged_into_id == case_row(engine, master.id).id
+
+
+async def test_citizen_withdraws_an_open_case(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
+) -> None:
+    async with harness(time_skipping) as h:
+        handle = await h.new_case()
+        await handle.execute_update(CaseWorkflow.dispatch, Dispatch("d", CHAOYANG))
+        await handle.signal(CaseWorkflow.withdraw, Withdraw("问题已自行解决"))
+        outcome = await handle.result()
+    assert outcome.status == CaseStatus.withdrawn
+    row = case_row(engine, handle.id)
+    assert (row.status, row.closed_at is not None) == ("withdrawn", True)
+    assert event_kinds(engine, handle.id)[-1] == "withdrawn"
+
+
+async def test_withdrawal_after_resolve_is_ignored(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
+) -> None:
+    async with harness(time_skipping) as h:
+        handle = await h.new_case()
+        await _handle_to_resolved(handle)
+        await handle.signal(CaseWorkflow.withdraw, Withdraw("too late"))
+        await _answer_survey(engine, handle, SATISFIED)
+        outcome = await handle.result()
+    assert outcome.status == CaseStatus.closed
+    assert "withdrawn" not in event_kinds(engine, handle.id)
+
+
+async def test_citizen_details_are_recorded_once_per_message(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
+) -> None:
+    details = CitizenDetails("补充：在3号楼东侧", Channel.sms, "SM123")
+    async with harness(time_skipping) as h:
+        handle = await h.new_case()
+        await handle.signal(CaseWorkflow.add_details, details)
+        await handle.signal(CaseWorkflow.add_details, details)  # the webhook came twice
+        await handle.execute_update(CaseWorkflow.dispatch, Dispatch("d", CHAOYANG))
+        state = await handle.query(CaseWorkflow.describe)
+    assert [t.kind for t in state.timeline].count("citizen_details") == 1
+    recorded = [e for e in events(engine, handle.id) if e.kind == "citizen_details"]
+    assert [e.payload["text"] for e in recorded] == ["补充：在3号楼东侧"]
