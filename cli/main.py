@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from cli.case import app as case_app
+from cli.catalog import app as catalog_app
 from cli.supervisor import (
     Child,
     StartupError,
@@ -21,6 +22,7 @@ from cli.supervisor import (
     temporal_binary,
     wait_for_port,
 )
+from cli.units import app as units_app
 from core.db import get_engine
 from core.settings import get_settings
 from models import migrate
@@ -30,6 +32,8 @@ app = typer.Typer(help="hotline: a city's citizen service hotline.", no_args_is_
 db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(case_app, name="case")
+app.add_typer(units_app, name="units")
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 
 

@@ -1,0 +1,64 @@
+"""`hotline units`: load the responsible units from a file and list them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from core.db import get_engine
+from core.settings import get_settings
+from models.enums import UnitKind
+from models.units import UnitsFileError, list_units, load_units_file
+
+app = typer.Typer(
+    help="Responsible units: city, districts, streets, departments.", no_args_is_help=True
+)
+console = Console()
+
+
+@app.command()
+def load(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .yaml file."),
+) -> None:
+    """Insert new units and update existing ones; nothing is written if any row is wrong."""
+    engine = get_engine(get_settings().database_url)
+    try:
+        report = load_units_file(engine=engine, path=file)
+    except UnitsFileError as exc:
+        console.print(f"[red]nothing loaded[/], {len(exc.problems)} problem(s):")
+        for problem in exc.problems:
+            console.print(f"  {file}: {problem}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"[green]{report.added}[/] added, [yellow]{report.updated}[/] updated, "
+        f"{report.unchanged} unchanged"
+    )
+
+
+@app.command("list")
+def list_(
+    kind: UnitKind | None = typer.Option(None, help="Only units of this kind."),
+    parent: str | None = typer.Option(None, help="Only the children of this unit code."),
+) -> None:
+    """Units ordered by code."""
+    with Session(get_engine(get_settings().database_url)) as session:
+        units = list_units(session=session, kind=kind, parent_code=parent)
+    table = Table(title=f"{len(units)} units")
+    for column in ("code", "kind", "name_zh", "name_en", "parent", "lat", "lon", "active"):
+        table.add_column(column)
+    for unit in units:
+        table.add_row(
+            unit.code,
+            unit.kind,
+            unit.name_zh,
+            unit.name_en,
+            unit.parent_code or "",
+            "" if unit.latitude is None else f"{unit.latitude:.4f}",
+            "" if unit.longitude is None else f"{unit.longitude:.4f}",
+            "yes" if unit.active else "no",
+        )
+    console.print(table)
