@@ -90,6 +90,10 @@ class CaseWorkflow:
             self._publish_search_attributes()
         while self.state.status not in TERMINAL:
             if self.state.status == CaseStatus.resolved:
+                if workflow.patched("callback-after-resolve-handler"):
+                    # The resolve handler still holds the lock while it tells the citizen;
+                    # the survey must not overtake that notice.
+                    await workflow.wait_condition(lambda: not self.lock.locked())
                 await self._run_callback()
                 continue
             if workflow.info().is_continue_as_new_suggested():

@@ -44,7 +44,10 @@ async def _handle_to_resolved(handle: WorkflowHandle, unit: str = CHAOYANG) -> N
     await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", unit))
     await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", unit))
     await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", unit, "called"))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", unit, "路灯已修复。"))
+    resolved = await handle.execute_update(
+        CaseWorkflow.resolve, Resolve("handler-1", unit, "路灯已修复。")
+    )
+    assert resolved.status == CaseStatus.resolved  # the callback waits for the handler
 
 
 async def _answer_survey(
