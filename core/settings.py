@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     callback_attempts: int = Field(default=3, ge=1)
     callback_retry_hours: float = Field(default=16, gt=0)
     temporal_search_attributes: bool = True  # off for servers without them registered
+    # Smart dispatch: suggest category and unit for every new case; dispatch on its own when
+    # the top category is at least this likely and a unit is found.
+    smart_dispatch: bool = True
+    dispatch_threshold: float = Field(default=0.6, ge=0, le=1)
+    dispatch_model_path: Path | None = None  # None: var/dispatch/model.joblib
     default_phone_region: str = "CN"
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
@@ -69,6 +74,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.var_dir / 'hotline.db').resolve()}"
         if self.attachments_dir is None:
             self.attachments_dir = self.var_dir / "attachments"
+        if self.dispatch_model_path is None:
+            self.dispatch_model_path = self.var_dir / "dispatch" / "model.joblib"
         if self.environment is Environment.production and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("HOTLINE_SECRET_KEY must be set to a real secret in production")
         return self
@@ -76,6 +83,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def model_path(self) -> Path:
+        assert self.dispatch_model_path is not None  # filled by the validator
+        return self.dispatch_model_path
 
     @property
     def attachments_path(self) -> Path:

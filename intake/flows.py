@@ -29,6 +29,7 @@ async def start_case_workflow(*, client: Client, settings: Settings, case: Case)
                 urgency=Urgency(case.urgency),
                 category_code=case.category_code,
                 use_search_attributes=settings.temporal_search_attributes,
+                smart_dispatch=settings.smart_dispatch,
             ),
             id=case.number,
             task_queue=settings.temporal_task_queue,

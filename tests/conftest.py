@@ -82,6 +82,7 @@ def settings(
         temporal_address=target,
         temporal_task_queue=f"hotline-test-{uuid.uuid4().hex[:8]}",
         temporal_connect_timeout_s=5.0,
+        smart_dispatch=False,  # tests that exercise it turn it on
         _env_file=None,  # type: ignore[call-arg]
     )
 

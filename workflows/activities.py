@@ -22,6 +22,9 @@ from channels.notifier import NotifierRegistry, OutboundMessage
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
+from dispatch.model import DispatchModelError
+from dispatch.runtime import SmartDispatcher
+from dispatch.training import TrainingDataError
 from models import Case, CaseAssistingUnit, CaseEvent, Category, CitizenIdentity, Notification
 from models.enums import Channel, IdentityKind, Language, Urgency
 from models.service import get_case
@@ -31,6 +34,7 @@ from workflows.types import (
     TERMINAL,
     DeadlineRequest,
     Deadlines,
+    DispatchAdvice,
     Notice,
     Policy,
     PolicyRequest,
@@ -79,11 +83,13 @@ class CaseActivities:
         settings: Settings,
         calendar: WorkingCalendar,
         notifiers: NotifierRegistry | None = None,
+        dispatcher: SmartDispatcher | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.calendar = calendar
         self.notifiers = notifiers or NotifierRegistry()
+        self.dispatcher = dispatcher or SmartDispatcher(engine=engine, settings=settings)
 
     def all(self) -> list[Callable[..., Any]]:
         return [
@@ -94,6 +100,7 @@ class CaseActivities:
             self.record_transition,
             self.notify,
             self.send_survey,
+            self.suggest_dispatch,
         ]
 
     @activity.defn(name="load_policy")
@@ -187,6 +194,16 @@ class CaseActivities:
                     dedupe_key=transition.dedupe_key,
                 )
             )
+
+    @activity.defn(name="suggest_dispatch")
+    def suggest_dispatch(self, number: str) -> DispatchAdvice:
+        """Smart dispatch's advice; a model that cannot load is the dispatcher's problem."""
+        try:
+            return self.dispatcher.advise(number)
+        except (DispatchModelError, TrainingDataError) as exc:
+            raise ApplicationError(
+                f"smart dispatch unavailable: {exc}", non_retryable=True
+            ) from exc
 
     @activity.defn(name="notify")
     async def notify(self, notice: Notice) -> Sent:

@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         DeadlineRequest,
         Deadlines,
         Dispatch,
+        DispatchAdvice,
         DuplicateMerged,
         ExtensionDecision,
         ExtensionRequest,
@@ -59,6 +60,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 TIMELINE_KEPT = 100  # the workflow keeps the recent story; the database keeps all of it
 SYSTEM = "system"
+SMART = "smart-dispatch"
 
 
 @workflow.defn
@@ -88,6 +90,8 @@ class CaseWorkflow:
                 Policy,
             )
             self._publish_search_attributes()
+            if request.smart_dispatch and workflow.patched("smart-dispatch"):
+                await self._smart_dispatch()
         while self.state.status not in TERMINAL:
             if self.state.status == CaseStatus.resolved:
                 if workflow.patched("callback-after-resolve-handler"):
@@ -252,47 +256,83 @@ class CaseWorkflow:
 
     # ---- staff actions (updates) -------------------------------------------------------
 
+    async def _smart_dispatch(self) -> None:
+        """Dispatch on its own when confident, else leave the suggestions for a dispatcher."""
+        try:
+            advice: DispatchAdvice = await self._activity(
+                "suggest_dispatch", self.state.number, DispatchAdvice
+            )
+        except ActivityError as exc:
+            async with self.lock:
+                reason = str(exc.cause)
+                await self._record(
+                    "dispatch_suggestion_failed", SMART, payload={"error": reason}, detail=reason
+                )
+            return
+        async with self.lock:
+            if self.state.status != CaseStatus.accepted:
+                return  # a person acted first
+            top = advice.top
+            if advice.automatic and top is not None and top.unit_code is not None:
+                action = Dispatch(SMART, top.unit_code, [], top.category_code, advice.reason)
+                try:
+                    await self._dispatch(action)
+                    return
+                except ApplicationError:
+                    pass  # e.g. the unit was retired since the model learnt it: ask a person
+            suggestions = " | ".join(
+                f"{s.category_code} {s.probability:.2f} {s.unit_code or '-'} ({s.reason})"
+                for s in advice.suggestions
+            )
+            await self._record(
+                "dispatch_suggested",
+                SMART,
+                payload={"reason": advice.reason, "suggestions": suggestions},
+                detail=advice.reason,
+            )
+
     @workflow.update
     async def dispatch(self, action: Dispatch) -> ActionResult:
         """派单 to a lead unit (and assisting units), from the dispatch centre's queue."""
         async with self.lock:
             self._recheck(self._check_dispatch, action)
-            await self._checked_activity(
-                "check_units", UnitCheck([action.unit_code, *action.assisting_unit_codes])
-            )
-            if action.category_code and action.category_code != self.state.category_code:
-                self.state.policy = await self._checked_activity(
-                    "load_policy", PolicyRequest(action.category_code, self.state.urgency), Policy
-                )
-                self.state.category_code = action.category_code
-            now = workflow.now()
-            deadlines = await self._plan(now, extension=self.state.extension_days_granted)
-            self.state.deadlines = deadlines
-            self.state.dispatched_at = now
-            self.state.breached = []
-            self.state.lead_unit_code = action.unit_code
-            self.state.assisting_unit_codes = list(action.assisting_unit_codes)
-            await self._record(
-                "dispatched",
-                action.actor,
-                to=CaseStatus.dispatched,
-                changes=CaseChanges(
-                    lead_unit_code=action.unit_code,
-                    assisting_unit_codes=list(action.assisting_unit_codes),
-                    category_code=self.state.category_code,
-                    acknowledge_due_at=deadlines.acknowledge_due_at,
-                    respond_due_at=deadlines.respond_due_at,
-                    resolve_due_at=deadlines.resolve_due_at,
-                ),
-                payload={"unit": action.unit_code, "note": action.note},
-                detail=action.unit_code,
-            )
-            due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
-            await self._notify(
-                "unit", "unit_new_case", unit_code=action.unit_code, params={"due": due}
-            )
-            await self._notify("citizen", "dispatched")
+            await self._dispatch(action)
             return self._result()
+
+    async def _dispatch(self, action: Dispatch) -> None:
+        await self._checked_activity(
+            "check_units", UnitCheck([action.unit_code, *action.assisting_unit_codes])
+        )
+        if action.category_code and action.category_code != self.state.category_code:
+            self.state.policy = await self._checked_activity(
+                "load_policy", PolicyRequest(action.category_code, self.state.urgency), Policy
+            )
+            self.state.category_code = action.category_code
+        now = workflow.now()
+        deadlines = await self._plan(now, extension=self.state.extension_days_granted)
+        self.state.deadlines = deadlines
+        self.state.dispatched_at = now
+        self.state.breached = []
+        self.state.lead_unit_code = action.unit_code
+        self.state.assisting_unit_codes = list(action.assisting_unit_codes)
+        await self._record(
+            "dispatched",
+            action.actor,
+            to=CaseStatus.dispatched,
+            changes=CaseChanges(
+                lead_unit_code=action.unit_code,
+                assisting_unit_codes=list(action.assisting_unit_codes),
+                category_code=self.state.category_code,
+                acknowledge_due_at=deadlines.acknowledge_due_at,
+                respond_due_at=deadlines.respond_due_at,
+                resolve_due_at=deadlines.resolve_due_at,
+            ),
+            payload={"unit": action.unit_code, "note": action.note},
+            detail=action.unit_code,
+        )
+        due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
+        await self._notify("unit", "unit_new_case", unit_code=action.unit_code, params={"due": due})
+        await self._notify("citizen", "dispatched")
 
     @dispatch.validator
     def _validate_dispatch(self, action: Dispatch) -> None:

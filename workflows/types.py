@@ -89,6 +89,7 @@ class CaseInput:
     urgency: Urgency = Urgency.normal
     category_code: str | None = None
     use_search_attributes: bool = False
+    smart_dispatch: bool = False
     state: CaseState | None = None  # set only when continuing as new
 
 
@@ -269,6 +270,27 @@ class DeadlineRequest:
     start: datetime
     policy: Policy
     extension_working_days: int = 0
+
+
+@dataclass
+class SuggestedCategory:
+    category_code: str
+    probability: float
+    unit_code: str | None
+    reason: str
+
+
+@dataclass
+class DispatchAdvice:
+    """Smart dispatch's answer for one case: dispatch on its own, or leave it to a person."""
+
+    automatic: bool
+    reason: str
+    suggestions: list[SuggestedCategory] = field(default_factory=list)
+
+    @property
+    def top(self) -> SuggestedCategory | None:
+        return self.suggestions[0] if self.suggestions else None
 
 
 @dataclass

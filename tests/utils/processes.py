@@ -23,6 +23,8 @@ def hotline_env(settings: Settings) -> dict[str, str]:
             "HOTLINE_TEMPORAL_ADDRESS": settings.temporal_address,
             "HOTLINE_TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
             "HOTLINE_TEMPORAL_SEARCH_ATTRIBUTES": str(settings.temporal_search_attributes),
+            "HOTLINE_SMART_DISPATCH": str(settings.smart_dispatch),
+            "HOTLINE_DISPATCH_MODEL_PATH": str(settings.model_path),
             "HOTLINE_API_PORT": str(settings.api_port),
             "HOTLINE_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
         }

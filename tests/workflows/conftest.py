@@ -42,6 +42,7 @@ class Harness:
                 channel=Channel(case.channel),
                 urgency=case.urgency,
                 use_search_attributes=self.settings.temporal_search_attributes,
+                smart_dispatch=self.settings.smart_dispatch,
             ),
             id=case.number,
             task_queue=self.task_queue,
@@ -62,16 +63,16 @@ class Harness:
                     await child_handle.terminate("test finished")
 
 
-HarnessFactory = Callable[[WorkflowEnvironment], AbstractAsyncContextManager[Harness]]
+HarnessFactory = Callable[..., AbstractAsyncContextManager[Harness]]
 
 
 @pytest.fixture
 def harness(engine: Engine, settings: Settings) -> HarnessFactory:
     @asynccontextmanager
-    async def running(env: WorkflowEnvironment) -> AsyncIterator[Harness]:
+    async def running(env: WorkflowEnvironment, **overrides: object) -> AsyncIterator[Harness]:
         queue = f"test-{uuid.uuid4().hex}"
         local = settings.model_copy(
-            update={"temporal_search_attributes": env.supports_time_skipping is False}
+            update={"temporal_search_attributes": env.supports_time_skipping is False, **overrides}
         )
         with ThreadPoolExecutor(max_workers=8) as executor:
             async with build_worker(env.client, local, task_queue=queue, executor=executor):

@@ -1,0 +1,193 @@
+"""`hotline dispatch`: train the smart dispatch model and ask it where a request should go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.db import get_engine
+from core.settings import Settings, get_settings
+from dispatch.model import DispatchModel, DispatchModelError, LabelledText
+from dispatch.service import DispatchSuggestion, suggest
+from dispatch.training import (
+    CategoryIndex,
+    Evaluation,
+    TrainingDataError,
+    case_examples,
+    catalog_examples,
+    read_labelled_csv,
+    train_and_evaluate,
+)
+
+app = typer.Typer(
+    help="Smart dispatch: train the category model, suggest categories and units.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+def default_model_path(settings: Settings) -> Path:
+    """HOTLINE_DISPATCH_MODEL_PATH: the model the workers use."""
+    return settings.model_path
+
+
+@app.command()
+def train(
+    data: list[Path] = typer.Option(
+        [], "--data", exists=True, dir_okay=False, help="A labelled CSV (title,text,label)."
+    ),
+    validation: Path | None = typer.Option(
+        None, exists=True, dir_okay=False, help="Evaluate on this labelled CSV, not a split."
+    ),
+    output: Path | None = typer.Option(None, help="Where to save the model (.joblib)."),
+    level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
+    cases: bool = typer.Option(True, help="Learn from past cases whose dispatch was final."),
+) -> None:
+    """Train on the catalog's phrasings, past cases and --data files; evaluate; save."""
+    settings = get_settings()
+    engine = get_engine(settings.database_url)
+    output = output or default_model_path(settings)
+    steps = 3 + len(data) + (2 if validation is not None else 3) + (validation is not None)
+    with _progress() as progress:
+        task = progress.add_task("reading the catalog", total=steps)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description, advance=1)
+
+        try:
+            index = CategoryIndex.from_engine(engine)
+            if not index.categories:
+                raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
+            examples = catalog_examples(index, level=level)
+            step("reading past cases")
+            if cases:
+                examples += case_examples(engine=engine, index=index, level=level)
+            for path in data:
+                step(f"reading {path.name}")
+                examples += read_labelled_csv(path, index, level=level)
+            held: list[LabelledText] | None = None
+            if validation is not None:
+                step(f"reading {validation.name}")
+                held = read_labelled_csv(validation, index, level=level)
+            model, evaluation = train_and_evaluate(examples, validation=held, on_step=step)
+            step(f"saving {output}")
+            model.save(output)
+            step("done")
+        except (TrainingDataError, DispatchModelError) as exc:
+            progress.stop()
+            console.print(f"[red]not trained:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from exc
+        except SQLAlchemyError as exc:
+            progress.stop()
+            console.print(f"[red]cannot read the database:[/] {exc.__class__.__name__}")
+            console.print("run `hotline db upgrade` and `hotline db seed` first")
+            raise typer.Exit(1) from exc
+    counts = model.info.training_counts["by_source"]
+    console.print(
+        f"trained model {model.info.model_id} on {len(examples)} examples "
+        f"({', '.join(f'{n} {source}' for source, n in counts.items())}), "
+        f"{len(model.labels)} categories at level {level}; saved to {output}"
+    )
+    _print_evaluation(evaluation, index)
+
+
+@app.command("suggest")
+def suggest_command(
+    text: str = typer.Argument(..., help="The request's description, Chinese or English."),
+    address: str | None = typer.Option(None, help="Where the problem is."),
+    latitude: float | None = typer.Option(None, min=-90, max=90),
+    longitude: float | None = typer.Option(None, min=-180, max=180),
+    k: int = typer.Option(3, "--k", min=1, help="How many categories to suggest."),
+    model_path: Path | None = typer.Option(None, "--model", help="A saved model (.joblib)."),
+    threshold: float | None = typer.Option(
+        None,
+        min=0,
+        max=1,
+        help="Dispatch automatically from this probability (default: HOTLINE_DISPATCH_THRESHOLD).",
+    ),
+) -> None:
+    """The likeliest categories for TEXT, with probabilities, reasons and units."""
+    settings = get_settings()
+    path = model_path or default_model_path(settings)
+    try:
+        model = DispatchModel.load(path)
+        result = suggest(
+            text=text,
+            address=address,
+            latitude=latitude,
+            longitude=longitude,
+            k=k,
+            model=model,
+            engine=get_engine(settings.database_url),
+            threshold=settings.dispatch_threshold if threshold is None else threshold,
+        )
+    except DispatchModelError as exc:
+        console.print(f"[red]no suggestion:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    _print_suggestion(result)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _print_evaluation(evaluation: Evaluation, index: CategoryIndex) -> None:
+    summary = Table(title=f"evaluated on the {evaluation.evaluated_on}", show_header=False)
+    summary.add_row("macro-F1", f"{evaluation.macro_f1:.3f}")
+    summary.add_row("accuracy", f"{evaluation.accuracy:.3f}")
+    summary.add_row("top-3 accuracy", f"{evaluation.top3_accuracy:.3f}")
+    summary.add_row("expected calibration error", f"{evaluation.expected_calibration_error:.3f}")
+    console.print(summary)
+    per_label = Table(title="F1 by category")
+    for column in ("code", "category", "F1"):
+        per_label.add_column(column)
+    for code, score in evaluation.per_label_f1.items():
+        category = index.categories.get(code)
+        name = f"{category.name_zh} {category.name_en}" if category else ""
+        per_label.add_row(code, name, f"{score:.3f}")
+    console.print(per_label)
+    reliability = Table(title="reliability (right as often as sure?)")
+    for column in ("confidence", "suggestions", "mean confidence", "right"):
+        reliability.add_column(column, justify="right")
+    for bin_ in evaluation.reliability:
+        reliability.add_row(
+            f"{bin_.low:.1f}-{bin_.high:.1f}",
+            str(bin_.count),
+            f"{bin_.confidence:.2f}",
+            f"{bin_.accuracy:.2f}",
+        )
+    console.print(reliability)
+
+
+def _print_suggestion(result: DispatchSuggestion) -> None:
+    table = Table(title=f"suggestions (model {result.model_id})")
+    for column in ("code", "category", "probability", "reason", "unit"):
+        table.add_column(column)
+    for item in result.categories:
+        unit = f"{item.unit.code} {item.unit.name_zh}" if item.unit else "—"
+        table.add_row(
+            item.category_code,
+            f"{item.name_zh}\n{item.name_en}",
+            f"{item.probability:.1%}",
+            ", ".join(item.matched_terms) or "—",
+            f"{unit}\n[dim]{escape(item.unit_reason)}[/]",
+        )
+    console.print(table)
+    if result.location is not None:
+        console.print(f"place: {escape(result.location.reason)}")
+    verdict = "[green]automatic[/]" if result.automatic else "[yellow]dispatcher's queue[/]"
+    console.print(f"{verdict}: {escape(result.reason)}")

@@ -1,0 +1,1 @@
+"""Smart dispatch: where a request is and which unit should take it."""

@@ -1,0 +1,89 @@
+"""Smart dispatch inside a worker: the model and the indexes loaded once, advice per case.
+
+A worker with no trained model trains one from the catalog's example phrasings and the
+dispatchers' past decisions on first use (seconds), saves it, and says so in the log;
+`hotline dispatch train` replaces it with one trained on more data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.settings import Settings
+from dispatch.location import LocationIndex
+from dispatch.model import DispatchModel
+from dispatch.service import suggest
+from dispatch.training import CategoryIndex, case_examples, catalog_examples, train_and_evaluate
+from models.service import get_case_or_raise
+from workflows.types import DispatchAdvice, SuggestedCategory
+
+log = logging.getLogger("hotline.dispatch")
+
+
+class SmartDispatcher:
+    def __init__(self, *, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._model: DispatchModel | None = None
+        self._categories: CategoryIndex | None = None
+        self._locations: LocationIndex | None = None
+
+    def advise(self, number: str) -> DispatchAdvice:
+        with Session(self.engine) as session:
+            case = get_case_or_raise(session=session, number=number)
+            text, address = case.description, case.address
+            latitude, longitude = case.latitude, case.longitude
+        model, categories, locations = self._loaded()
+        suggestion = suggest(
+            text=text,
+            address=address,
+            latitude=latitude,
+            longitude=longitude,
+            model=model,
+            engine=self.engine,
+            threshold=self.settings.dispatch_threshold,
+            categories=categories,
+            locations=locations,
+        )
+        return DispatchAdvice(
+            automatic=suggestion.automatic,
+            reason=suggestion.reason,
+            suggestions=[
+                SuggestedCategory(
+                    category_code=c.category_code,
+                    probability=round(c.probability, 4),
+                    unit_code=c.unit.code if c.unit else None,
+                    reason="; ".join(filter(None, [" ".join(c.matched_terms), c.unit_reason])),
+                )
+                for c in suggestion.categories
+            ],
+        )
+
+    def _loaded(self) -> tuple[DispatchModel, CategoryIndex, LocationIndex]:
+        with self._lock:
+            if self._categories is None:
+                self._categories = CategoryIndex.from_engine(self.engine)
+            if self._locations is None:
+                self._locations = LocationIndex.from_engine(self.engine)
+            if self._model is None:
+                self._model = self._load_or_train(self._categories)
+            return self._model, self._categories, self._locations
+
+    def _load_or_train(self, categories: CategoryIndex) -> DispatchModel:
+        path = self.settings.model_path
+        if path.exists():
+            return DispatchModel.load(path)
+        log.warning("no dispatch model at %s: training one from the catalog and past cases", path)
+        examples = catalog_examples(categories) + case_examples(
+            engine=self.engine, index=categories
+        )
+        model, evaluation = train_and_evaluate(examples)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+        log.warning("dispatch model trained and saved to %s (%s)", path, evaluation.as_dict())
+        return model

@@ -1,0 +1,82 @@
+"""Smart dispatch in the case workflow: automatic when confident and located, else suggested."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from models.enums import CaseStatus
+from tests.utils.cases import case_row, event_kinds, events
+from tests.workflows.conftest import HarnessFactory
+from workflows.case import CaseWorkflow
+from workflows.types import Dispatch
+
+SMOKE = "小区楼下烧烤摊油烟太大，晚上熏得没法开窗"
+WANGJING = "北京市朝阳区望京街道阜通东大街6号"
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained on first use by the worker (catalog phrasings and past cases), then reused."""
+    return tmp_path_factory.mktemp("dispatch") / "model.joblib"
+
+
+async def _settled(handle: object) -> None:
+    import asyncio
+
+    for _ in range(200):
+        state = await handle.query(CaseWorkflow.describe)  # type: ignore[attr-defined]
+        if state.timeline:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("smart dispatch never decided")
+
+
+async def test_confident_located_request_is_dispatched_automatically(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine, model_path: Path
+) -> None:
+    async with harness(
+        time_skipping, smart_dispatch=True, dispatch_threshold=0.0, dispatch_model_path=model_path
+    ) as h:
+        handle = await h.new_case(description=SMOKE, address=WANGJING)
+        await _settled(handle)
+    assert event_kinds(engine, handle.id) == ["accepted", "dispatched"], events(engine, handle.id)[
+        -1
+    ].payload
+    dispatched = events(engine, handle.id)[1]
+    assert dispatched.actor == "smart-dispatch"
+    row = case_row(engine, handle.id)
+    assert row.status == CaseStatus.dispatched
+    assert row.lead_unit_code is not None and row.lead_unit_code.startswith("110105")
+    assert row.category_code is not None and row.resolve_due_at is not None
+
+
+async def test_request_without_a_place_goes_to_the_dispatcher_with_suggestions(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine, model_path: Path
+) -> None:
+    async with harness(
+        time_skipping, smart_dispatch=True, dispatch_threshold=0.0, dispatch_model_path=model_path
+    ) as h:
+        handle = await h.new_case(description=SMOKE)
+        await _settled(handle)
+        assert case_row(engine, handle.id).status == CaseStatus.accepted
+        await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", "110105"))
+    suggested = events(engine, handle.id)[1]
+    assert suggested.kind == "dispatch_suggested"
+    assert suggested.payload["suggestions"].count(" | ") == 2  # the top three, for a person
+    assert event_kinds(engine, handle.id)[-1] == "dispatched"
+
+
+async def test_below_the_threshold_a_person_decides(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine, model_path: Path
+) -> None:
+    async with harness(
+        time_skipping, smart_dispatch=True, dispatch_threshold=1.0, dispatch_model_path=model_path
+    ) as h:
+        handle = await h.new_case(description=SMOKE, address=WANGJING)
+        await _settled(handle)
+    assert event_kinds(engine, handle.id) == ["accepted", "dispatch_suggested"]
+    assert "threshold" in events(engine, handle.id)[1].payload["reason"]
