@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import get_engine
 from core.settings import Settings, get_settings
+from dispatch.evaluation import EvalFigures, catalog_holdout, run_eval
 from dispatch.model import DispatchModel, DispatchModelError, LabelledText
 from dispatch.service import DispatchSuggestion, suggest
 from dispatch.training import (
@@ -97,6 +98,58 @@ def train(
     _print_evaluation(evaluation, index)
 
 
+@app.command("eval")
+def eval_command(
+    train_files: list[Path] = typer.Option(
+        [], "--train", exists=True, dir_okay=False, help="A labelled CSV to train on."
+    ),
+    test: Path | None = typer.Option(
+        None, "--test", exists=True, dir_okay=False, help="The labelled CSV to evaluate on."
+    ),
+    catalog: bool = typer.Option(True, help="Train on the catalog's phrasings too."),
+    catalog_holdout_: bool = typer.Option(
+        False,
+        "--catalog-holdout",
+        help="No files: hold out a fifth of the catalog's phrasings, train on the rest.",
+    ),
+    level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
+) -> None:
+    """Train a fresh model (nothing saved) and evaluate it on texts it has not seen:
+    accuracy, macro-F1, top-3, calibration error and the latency of one suggestion."""
+    if catalog_holdout_ == (test is not None) or (catalog_holdout_ and train_files):
+        console.print(
+            "[red]not evaluated:[/] give either --test (and --train) or --catalog-holdout"
+        )
+        raise typer.Exit(2)
+    settings = get_settings()
+    try:
+        index = CategoryIndex.from_engine(get_engine(settings.database_url))
+        if not index.categories:
+            raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
+        with _progress() as progress:
+            progress.add_task("training and evaluating", total=None)
+            if catalog_holdout_:
+                examples, held = catalog_holdout(index, level=level)
+                name = f"catalog held-out fifth ({len(held)} phrasings)"
+            else:
+                assert test is not None
+                examples = catalog_examples(index, level=level) if catalog else []
+                for path in train_files:
+                    examples += read_labelled_csv(path, index, level=level)
+                held = read_labelled_csv(test, index, level=level)
+                name = f"{test.name} ({len(held)} texts)"
+            _, figures = run_eval(examples, held, name=name)
+    except (TrainingDataError, DispatchModelError) as exc:
+        console.print(f"[red]not evaluated:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from exc
+    except SQLAlchemyError as exc:
+        console.print(f"[red]cannot read the database:[/] {exc.__class__.__name__}")
+        console.print("run `hotline db upgrade` and `hotline db seed` first")
+        raise typer.Exit(1) from exc
+    _print_figures(figures)
+    _print_evaluation(figures.evaluation, index)
+
+
 @app.command("suggest")
 def suggest_command(
     text: str = typer.Argument(..., help="The request's description, Chinese or English."),
@@ -142,6 +195,13 @@ def _progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+    )
+
+
+def _print_figures(figures: EvalFigures) -> None:
+    console.print(
+        f"trained on {figures.train_examples} examples in {figures.training_s:.2f} s; "
+        f"one suggestion {figures.latency_p50_ms:.1f} ms p50 / {figures.latency_p99_ms:.1f} ms p99"
     )
 
 
