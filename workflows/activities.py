@@ -126,11 +126,15 @@ class CaseActivities:
             raise ApplicationError(
                 f"unknown category '{request.category_code}'", non_retryable=True
             )
-        if not urgent:  # an urgent case keeps the tighter urgent deadlines
-            policy.acknowledge_hours = category.acknowledge_hours or policy.acknowledge_hours
-            policy.respond_hours = category.respond_hours or policy.respond_hours
-            policy.resolve_working_days = (
-                category.resolve_working_days or policy.resolve_working_days
+        # The category's own deadlines; an urgent case keeps whichever is tighter.
+        pick = min if urgent else (lambda default, own: own)
+        if category.acknowledge_hours:
+            policy.acknowledge_hours = pick(policy.acknowledge_hours, category.acknowledge_hours)
+        if category.respond_hours:
+            policy.respond_hours = pick(policy.respond_hours, category.respond_hours)
+        if category.resolve_working_days:
+            policy.resolve_working_days = int(
+                pick(policy.resolve_working_days, category.resolve_working_days)
             )
         return policy
 

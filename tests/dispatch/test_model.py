@@ -347,3 +347,29 @@ def test_a_few_unrelated_past_cases_do_not_stop_training() -> None:
     train_part, held_out = split_holdout(phrasings + cases)
     assert len(held_out) >= 3  # one per category, from the phrasings when cases are too few
     assert len(train_part) + len(held_out) == 13
+
+
+# Typical requests, written by their meaning; where this catalog has two homes for a topic
+# (a Teddy area and one of the areas added beside it), either is right.
+TYPICAL_REQUESTS = [
+    ("公司拖欠工资三个月了，老板不接电话", {"15"}),
+    ("My employer has not paid my salary for two months", {"15"}),
+    ("养老保险关系转移手续怎么办理", {"15"}),
+    ("孩子上小学划片不合理，学校离家太远", {"14"}),
+    ("The primary school near my home charges illegal extra fees", {"14"}),
+    ("医院挂号太难，急诊排队三个多小时", {"12"}),
+    ("公交车经常不到站就开走，司机态度恶劣", {"06"}),
+    ("The bus stop near my home was moved without notice", {"06"}),
+    ("河道里有工厂偷排污水，臭味很大", {"04"}),
+    ("超市卖过期食品，还不给退货", {"11", "20"}),
+    ("The heating in my flat is cold, only 15 degrees inside", {"01", "16"}),
+    ("小区门口的路灯坏了一个星期，晚上很黑", {"01", "18"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TYPICAL_REQUESTS)
+def test_typical_requests_land_in_the_expected_area(
+    model: DispatchModel, text: str, expected: set[str]
+) -> None:
+    top = model.predict(text, 3)[0]
+    assert top.category_code in expected, (text, model.predict(text, 3))
