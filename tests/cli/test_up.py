@@ -36,6 +36,16 @@ def _wait_healthy(url: str, process: object, timeout_s: float = 120) -> httpx.Re
     raise AssertionError(f"never healthy: {last.text if last else 'no answer'}")
 
 
+def _wait_for_text(log: Path, text: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        output = log.read_text()
+        if text in output:
+            return output
+        time.sleep(0.2)
+    raise AssertionError(f"'{text}' never appeared in {log}")
+
+
 def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path: Path) -> None:
     temporal_port, ui_port, api_port = free_port(), free_port(), free_port()
     settings = Settings(
@@ -56,7 +66,7 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
         assert health.json()["temporal"]["ok"] is True
         created = httpx.post(f"{url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
         assert created.status_code == 201
-        output = log.read_text()
+        output = _wait_for_text(log, "Ctrl-C stops everything")  # printed once all are up
         assert f"http://127.0.0.1:{api_port}" in output
         assert f"127.0.0.1:{temporal_port}" in output
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -11,11 +12,23 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+# Below the kernel's ephemeral range (32768-60999): a port the OS hands out for "any free
+# port" is the kind the Temporal dev server also takes for its own HTTP and metrics listeners,
+# so choosing from that range lets the two collide.
+_PORTS = range(20000, 32000)
+
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port on 127.0.0.1 that is free now and outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found in 20000-31999")
 
 
 @contextmanager
