@@ -44,7 +44,7 @@ async def wait_for_notification(engine: Engine, number: str, kind: str, count: i
     """Wait (in real time, briefly) until the workflow has sent `count` notices of `kind`."""
     import asyncio
 
-    for _ in range(200):
+    for _ in range(600):  # up to 30 s on a busy machine
         if [n.kind for n in notifications(engine, number)].count(kind) >= count:
             return
         await asyncio.sleep(0.05)

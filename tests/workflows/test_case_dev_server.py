@@ -115,7 +115,7 @@ async def test_search_attributes_follow_the_case(
     query = (
         f"WorkflowId = '{case.number}' AND CaseStatus = 'dispatched' AND CaseUnit = '{CHAOYANG}'"
     )
-    for _ in range(100):  # visibility is eventually consistent
+    for _ in range(300):  # visibility is eventually consistent
         found = [w.id async for w in temporal_client.list_workflows(query)]
         if found:
             break

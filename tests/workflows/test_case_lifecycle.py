@@ -302,7 +302,7 @@ async def test_duplicate_merged_into_master_closes_and_tells_the_master(
         duplicate = await h.new_case()
         merged = await duplicate.execute_update(CaseWorkflow.merge, Merge("d", master.id))
         outcome = await duplicate.result()
-        for _ in range(200):  # the master records the merge on its own time
+        for _ in range(600):  # the master records the merge on its own time
             if "duplicate_merged" in event_kinds(engine, master.id):
                 break
             await asyncio.sleep(0.05)

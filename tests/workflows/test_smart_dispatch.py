@@ -27,7 +27,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _settled(handle: object) -> None:
     import asyncio
 
-    for _ in range(200):
+    for _ in range(1200):  # up to a minute: the first case trains the model
         state = await handle.query(CaseWorkflow.describe)  # type: ignore[attr-defined]
         if state.timeline:
             return
