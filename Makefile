@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test lint
+.PHONY: run test install install-test lint system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,17 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+## system-deps: Debian packages the tests use (system-packages.txt), installed when missing
+system-deps:
+	@missing=$$(for p in $$(grep -v '^#' system-packages.txt); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "== installing Debian packages: $$missing =="; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed | system-deps
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
