@@ -24,11 +24,14 @@ TEMPLATES: dict[str, dict[Language, str]] = {
     "survey": {
         Language.zh: (
             "回访 {number}：1. 承办单位是否联系了您？2. 问题是否解决？"
-            "3. 您是否满意（满意/基本满意/不满意）？"
+            "3. 您是否满意（满意/基本满意/不满意）？请按顺序回复三个答案，如“是 是 满意”或“1 1 1”"
+            "（1=是/满意，2=否/基本满意，3=不满意）。"
         ),
         Language.en: (
             "Follow-up on {number}: 1. Did the unit contact you? 2. Is the problem solved? "
-            "3. Are you satisfied (satisfied / basically satisfied / dissatisfied)?"
+            "3. Are you satisfied (satisfied / basically satisfied / dissatisfied)? Reply with "
+            "three answers in order, e.g. 'yes yes satisfied' or '1 1 1' "
+            "(1 = yes/satisfied, 2 = no/basically satisfied, 3 = dissatisfied)."
         ),
     },
     "unit_new_case": {

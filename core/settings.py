@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
+    # --- Twilio (SMS and voice channels) ---
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""  # also the key webhook signatures are checked with
+    twilio_phone_number: str = ""  # the hotline's number, E.164: the From of outbound SMS/calls
+    twilio_api_base_url: str = "https://api.twilio.com"  # tests: a local server speaking its API
+    twilio_timeout_s: float = Field(default=10.0, gt=0)
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:

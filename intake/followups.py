@@ -1,0 +1,134 @@
+"""What a citizen says after the first message: more details, a survey answer, a withdrawal.
+
+Channels call these instead of signalling workflows themselves, so the one-way flow holds
+(channel → intake → workflow). Every call carries the channel's own message id as a key: the
+workflow ignores a key it has seen, so a webhook delivered twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from core.temporal import TemporalUnavailable
+from models.case import Case
+from models.citizen import CitizenIdentity
+from models.enums import CaseStatus, Channel, IdentityKind, Language, Satisfaction
+from models.service import CaseNotFound, get_case
+from workflows.case import CaseWorkflow
+from workflows.types import TERMINAL, CitizenDetails, SurveyAnswer, Withdraw
+
+# A survey answer is accepted while the callback is pending.
+AWAITING_SURVEY = frozenset({CaseStatus.resolved, CaseStatus.callback})
+
+
+class CaseClosed(RuntimeError):
+    """The case no longer takes citizen messages (closed, withdrawn or merged)."""
+
+    def __init__(self, number: str, status: CaseStatus) -> None:
+        super().__init__(number, status)
+        self.number = number
+        self.status = status
+
+    def __str__(self) -> str:
+        return f"case {self.number} is {self.status} and takes no more messages"
+
+
+@dataclass(frozen=True)
+class CaseStatusView:
+    """What a citizen may learn about a case by its number: no personal data."""
+
+    number: str
+    status: CaseStatus
+    language: Language
+    unit_code: str | None
+    reply: str | None
+
+
+def latest_case_of(
+    engine: Engine,
+    kind: IdentityKind,
+    value: str,
+    *,
+    statuses: frozenset[CaseStatus] | None = None,
+    open_only: bool = False,
+) -> Case | None:
+    """The newest case of the citizen behind this identity, optionally limited by status."""
+    with Session(engine) as session:
+        query = (
+            select(Case)
+            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
+            .where(CitizenIdentity.kind == kind, CitizenIdentity.value == value)
+            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+        )
+        if statuses is not None:
+            query = query.where(col(Case.status).in_(list(statuses)))
+        elif open_only:
+            query = query.where(col(Case.status).not_in(list(TERMINAL)))
+        return session.exec(query.limit(1)).first()
+
+
+def case_status(engine: Engine, number: str) -> CaseStatusView:
+    with Session(engine) as session:
+        case = get_case(session=session, number=number)
+        if case is None:
+            raise CaseNotFound(number)
+        return CaseStatusView(
+            number=case.number,
+            status=CaseStatus(case.status),
+            language=Language(case.language),
+            unit_code=case.lead_unit_code,
+            reply=case.reply if case.status in AWAITING_SURVEY | {CaseStatus.closed} else None,
+        )
+
+
+async def add_details(
+    *,
+    client: Client,
+    engine: Engine,
+    number: str,
+    text: str,
+    channel: Channel,
+    message_key: str,
+) -> None:
+    view = case_status(engine, number)
+    if view.status in TERMINAL:
+        raise CaseClosed(number, view.status)
+    await _signal(
+        client,
+        number,
+        CaseWorkflow.add_details.__name__,
+        CitizenDetails(text=text, channel=channel, message_key=message_key),
+    )
+
+
+async def answer_survey(
+    *,
+    client: Client,
+    number: str,
+    answer_key: str,
+    contacted: bool,
+    resolved: bool,
+    satisfaction: Satisfaction,
+) -> None:
+    answer = SurveyAnswer(
+        answer_key=answer_key, contacted=contacted, resolved=resolved, satisfaction=satisfaction
+    )
+    await _signal(client, number, CaseWorkflow.survey_answer.__name__, answer)
+
+
+async def withdraw(*, client: Client, number: str, reason: str = "") -> None:
+    await _signal(client, number, CaseWorkflow.withdraw.__name__, Withdraw(reason=reason))
+
+
+async def _signal(client: Client, number: str, signal: str, arg: object) -> None:
+    try:
+        await client.get_workflow_handle(number).signal(signal, arg)
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise CaseNotFound(number) from exc  # no running workflow: the case is over
+        raise TemporalUnavailable(client.service_client.config.target_host, str(exc)) from exc

@@ -1,0 +1,43 @@
+"""Survey answers in the words citizens actually use, and refusals of what is not clear."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
+from models.enums import Satisfaction
+
+S, B, D = Satisfaction.satisfied, Satisfaction.basically_satisfied, Satisfaction.dissatisfied
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("是 是 满意", SurveyReply(True, True, S)),
+        ("是，否，不满意", SurveyReply(True, False, D)),
+        ("有 没有 基本满意", SurveyReply(True, False, B)),
+        ("1 1 1", SurveyReply(True, True, S)),
+        ("112", SurveyReply(True, True, B)),
+        ("2 2 3", SurveyReply(False, False, D)),
+        ("Yes, yes, satisfied", SurveyReply(True, True, S)),
+        ("yes no basically satisfied", SurveyReply(True, False, B)),
+        ("no no dissatisfied", SurveyReply(False, False, D)),
+    ],
+)
+def test_clear_answers_are_read(text: str, expected: SurveyReply) -> None:
+    assert parse_survey_reply(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "满意", "yes", "1 1", "1 1 1 1", "3 1 1", "是 是 是", "hello there", "what is this"],
+)
+def test_unclear_answers_are_not_guessed(text: str) -> None:
+    assert parse_survey_reply(text) is None
+
+
+def test_keypad_answers_are_three_digits() -> None:
+    assert parse_survey_keys("121") == SurveyReply(True, False, S)
+    assert parse_survey_keys("13") is None
+    assert parse_survey_keys("311") is None
+    assert parse_survey_keys("1*1") is None

@@ -1,0 +1,140 @@
+"""A local HTTP server that answers like Twilio's REST API (Messages, Calls, Recordings).
+
+Outbound SMS and calls go here in tests through the real twilio SDK (HOTLINE_TWILIO_API_BASE_URL),
+so what is asserted is what Twilio would have received. Webhook requests *to* us are signed
+with `channels.twilio.signature.sign`, exactly as Twilio signs them.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from tests.utils.servers import serve
+
+ACCOUNT_SID = "AC" + "0" * 30
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+HOTLINE_NUMBER = "+8610012345"
+
+
+@dataclass
+class FakeTwilio:
+    """What the server received, and a switch to make the next requests fail like Twilio does."""
+
+    url: str = ""
+    messages: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str]] = field(default_factory=list)
+    recordings: dict[str, bytes] = field(default_factory=dict)  # RE... sid -> WAV bytes
+    failures: list[int] = field(default_factory=list)  # status codes for the next requests
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def messages_to(self, number: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == number]
+
+    def calls_to(self, number: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [c for c in self.calls if c["To"] == number]
+
+
+def _authorised(request: Request) -> bool:
+    expected = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    return request.headers.get("authorization", "") == f"Basic {expected}"
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    body = {"code": 20000 + status, "message": message, "more_info": "", "status": status}
+    return JSONResponse(body, status_code=status)
+
+
+def build_app(state: FakeTwilio) -> FastAPI:
+    app = FastAPI()
+    base = "/2010-04-01/Accounts/{account}"
+
+    def now() -> str:
+        return format_datetime(datetime.now(UTC), usegmt=False)
+
+    def resource(kind: str, sid: str, account: str, form: dict[str, str]) -> dict[str, Any]:
+        return {
+            "sid": sid,
+            "account_sid": account,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "status": "queued",
+            "date_created": now(),
+            "date_updated": now(),
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{account}/{kind}/{sid}.json",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+        }
+
+    async def guarded(request: Request, account: str) -> Response | dict[str, str]:
+        if not _authorised(request) or account != ACCOUNT_SID:
+            return _error(401, "Authenticate")
+        with state.lock:
+            if state.failures:
+                return _error(state.failures.pop(0), "injected failure")
+        form = await request.form()
+        return {key: str(value) for key, value in form.multi_items()}
+
+    @app.post(base + "/Messages.json")
+    async def create_message(account: str, request: Request) -> Response:
+        form = await guarded(request, account)
+        if isinstance(form, Response):
+            return form
+        if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
+            return _error(400, "A 'To' and a 'Body' or 'MediaUrl' are required")
+        sid = "SM" + uuid.uuid4().hex
+        with state.lock:
+            state.messages.append({**form, "Sid": sid})
+        body = resource("Messages", sid, account, form)
+        body.update(body=form.get("Body"), num_segments="1", direction="outbound-api")
+        return JSONResponse(body, status_code=201)
+
+    @app.post(base + "/Calls.json")
+    async def create_call(account: str, request: Request) -> Response:
+        form = await guarded(request, account)
+        if isinstance(form, Response):
+            return form
+        if not form.get("To") or not (form.get("Twiml") or form.get("Url")):
+            return _error(400, "A 'To' and a 'Twiml' or 'Url' are required")
+        sid = "CA" + uuid.uuid4().hex
+        with state.lock:
+            state.calls.append({**form, "Sid": sid})
+        body = resource("Calls", sid, account, form)
+        body.update(direction="outbound-api", duration=None)
+        return JSONResponse(body, status_code=201)
+
+    @app.get(base + "/Recordings/{sid}")
+    async def get_recording(account: str, sid: str, request: Request) -> Response:
+        if not _authorised(request) or account != ACCOUNT_SID:
+            return _error(401, "Authenticate")
+        key = sid.removesuffix(".wav")
+        with state.lock:
+            data = state.recordings.get(key)
+        if data is None:
+            return _error(404, f"The requested resource {sid} was not found")
+        return Response(data, media_type="audio/x-wav")
+
+    return app
+
+
+@contextmanager
+def fake_twilio() -> Iterator[FakeTwilio]:
+    state = FakeTwilio()
+    with serve(build_app(state)) as url:
+        state.url = url
+        yield state
