@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     twilio_phone_number: str = ""  # the hotline's number, E.164: the From of outbound SMS/calls
     twilio_api_base_url: str = "https://api.twilio.com"  # tests: a local server speaking its API
     twilio_timeout_s: float = Field(default=10.0, gt=0)
+
+    # --- SMS channel and per-sender rate limiting (issue 5) ---
+    # A text within this many minutes of the sender's newest case, while that case is still
+    # `accepted`, adds to it instead of opening another ("NEW ..." / "新 ..." always opens one).
+    sms_conversation_minutes: float = Field(default=30, ge=0)
+    sms_max_segments: int = Field(default=6, ge=1, le=10)  # longer outbound texts are trimmed
+    channel_rate_limit_messages: int = Field(default=20, ge=1)  # per sender and window
+    channel_rate_limit_window_s: int = Field(default=3600, ge=1)
+    channel_rate_limit_backend: Literal["database", "memory"] = "database"
 
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:

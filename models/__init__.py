@@ -2,6 +2,7 @@
 
 from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
+from models.channels import RateLimitWindow, SmsMessage
 from models.citizen import Citizen, CitizenIdentity
 from models.event import CaseEvent
 from models.notification import Notification
@@ -18,6 +19,8 @@ __all__ = [
     "Citizen",
     "CitizenIdentity",
     "Notification",
+    "RateLimitWindow",
+    "SmsMessage",
     "StaffUser",
     "Unit",
 ]

@@ -11,9 +11,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from channels.notifier import NotifierRegistry
+from channels.sms.notifier import SmsNotifier, sms_configured
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal
+from models.enums import Channel
 from workflows.activities import CaseActivities
 from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
@@ -31,8 +33,13 @@ def build_worker(
     notifiers: NotifierRegistry | None = None,
     executor: ThreadPoolExecutor,
 ) -> Worker:
+    engine = get_engine(settings.database_url)
+    if notifiers is None:
+        notifiers = NotifierRegistry()
+        if sms_configured(settings):
+            notifiers.by_channel[Channel.sms] = SmsNotifier(settings=settings, engine=engine)
     activities = CaseActivities(
-        engine=get_engine(settings.database_url),
+        engine=engine,
         settings=settings,
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
         notifiers=notifiers,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +18,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from channels.twilio.signature import sign
 from tests.utils.servers import serve
 
 ACCOUNT_SID = "AC" + "0" * 30
@@ -36,6 +39,10 @@ class FakeTwilio:
     calls: list[dict[str, str]] = field(default_factory=list)
     recordings: dict[str, bytes] = field(default_factory=dict)  # RE... sid -> WAV bytes
     failures: list[int] = field(default_factory=list)  # status codes for the next requests
+    # Delivery reports: Twilio calls a message's StatusCallback (a public URL); tests say where
+    # that public base is really served, as a TLS proxy would forward it.
+    forward: dict[str, str] = field(default_factory=dict)  # public base URL -> local base URL
+    undeliverable: set[str] = field(default_factory=set)  # numbers whose texts fail (30003)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def messages_to(self, number: str) -> list[dict[str, str]]:
@@ -55,6 +62,42 @@ def _authorised(request: Request) -> bool:
 def _error(status: int, message: str) -> JSONResponse:
     body = {"code": 20000 + status, "message": message, "more_info": "", "status": status}
     return JSONResponse(body, status_code=status)
+
+
+def _report_delivery(state: FakeTwilio, form: dict[str, str], sid: str) -> None:
+    """Post `sent`, then `delivered` (or `undelivered`), signed, as Twilio does after a send."""
+    callback = form["StatusCallback"]
+    target = next(
+        (
+            local + callback[len(public) :]
+            for public, local in state.forward.items()
+            if callback.startswith(public)
+        ),
+        None,
+    )
+    if target is None:
+        return
+    final = "undelivered" if form.get("To") in state.undeliverable else "delivered"
+    for status in ("sent", final):
+        params = {
+            "AccountSid": ACCOUNT_SID,
+            "ApiVersion": "2010-04-01",
+            "From": form.get("From", ""),
+            "To": form.get("To", ""),
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+        }
+        if status == "undelivered":
+            params["ErrorCode"] = "30003"
+        signature = sign(callback, params, AUTH_TOKEN)
+        for _ in range(50):  # like Twilio, retry while our side is not answering yet
+            try:
+                httpx.post(target, data=params, headers={"X-Twilio-Signature": signature})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
 
 
 def build_app(state: FakeTwilio) -> FastAPI:
@@ -100,6 +143,8 @@ def build_app(state: FakeTwilio) -> FastAPI:
         sid = "SM" + uuid.uuid4().hex
         with state.lock:
             state.messages.append({**form, "Sid": sid})
+        if form.get("StatusCallback"):
+            threading.Thread(target=_report_delivery, args=(state, form, sid), daemon=True).start()
         body = resource("Messages", sid, account, form)
         body.update(body=form.get("Body"), num_segments="1", direction="outbound-api")
         return JSONResponse(body, status_code=201)

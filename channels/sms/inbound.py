@@ -1,0 +1,282 @@
+"""One inbound text, handled once: a command, a survey answer, more details, or a new case.
+
+The order of questions, for a text from a number:
+1. Seen this MessageSid before? Answer exactly as the first time and do nothing else (Twilio
+   redelivers when we were slow; the first delivery may already have closed the case).
+2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded.
+3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询)? Do it.
+4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
+   the answer (answer_key = MessageSid); an unreadable one gets one clarifying question per
+   case, after which texts are handled as below.
+5. Still talking about a fresh case (newest case still `accepted`, opened less than
+   `HOTLINE_SMS_CONVERSATION_MINUTES` ago, and the text does not start with NEW / 新)?
+   More details for it (message_key = MessageSid).
+6. Otherwise a new case (intake_key = MessageSid).
+A sender who texted STOP gets one confirmation, then no reply at all until START (their texts
+are still handled: a report is still a case, it just gets no messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from channels.rate_limit import RateLimiter
+from channels.sms import store
+from channels.sms.commands import Command, Parsed, parse
+from channels.sms.texts import reply, status_label
+from channels.survey_replies import parse_survey_reply
+from core.clock import Clock, utcnow
+from core.settings import Settings
+from intake.contacts import normalise_phone
+from intake.errors import IntakeRejected
+from intake.flows import start_case_workflow
+from intake.followups import (
+    AWAITING_SURVEY,
+    CaseClosed,
+    add_details,
+    answer_survey,
+    case_status,
+    latest_case_of,
+)
+from intake.schemas import Contact, Intake
+from intake.service import accept_intake
+from models.case import Case
+from models.enums import CaseStatus, Channel, IdentityKind, Language
+from models.service import CaseNotFound
+
+CHANNEL = Channel.sms
+# The confirmations of STOP and START go out even though the number is opted out at that moment:
+# the last message a number gets is the one saying it gets no more.
+ALWAYS_ANSWERED = frozenset({"stop", "start"})
+
+
+class BadWebhook(ValueError):
+    """A form Twilio would never send: the fields every inbound SMS carries are missing."""
+
+
+@dataclass(frozen=True)
+class Inbound:
+    sid: str
+    phone: str  # E.164
+    body: str
+
+    @classmethod
+    def from_form(cls, form: dict[str, str], *, default_region: str) -> Inbound:
+        sid = form.get("MessageSid") or form.get("SmsSid") or ""
+        sender = form.get("From", "")
+        if not sid or not sender:
+            raise BadWebhook("an inbound SMS needs MessageSid and From")
+        return cls(
+            sid=sid,
+            phone=normalise_phone(sender, default_region=default_region),
+            body=form.get("Body", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # what the text did, remembered with the MessageSid
+    reply: str | None  # None: no reply at all
+    case: Case | None = None
+
+
+class SmsConversation:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        temporal: Client,
+        limiter: RateLimiter,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.temporal = temporal
+        self.limiter = limiter
+        self.clock = clock
+
+    async def handle(self, message: Inbound) -> str | None:
+        """The reply to send back in the TwiML answer, or None for an empty one."""
+        earlier = await asyncio.to_thread(store.seen, self.engine, message.sid)
+        if earlier is not None:
+            return earlier.body or None
+        outcome = await self._outcome(message)
+        reply_text = outcome.reply
+        if (
+            reply_text
+            and outcome.kind not in ALWAYS_ANSWERED
+            and await asyncio.to_thread(store.is_opted_out, self.engine, message.phone)
+        ):
+            reply_text = None
+        await asyncio.to_thread(
+            lambda: store.record_inbound(
+                self.engine,
+                sid=message.sid,
+                phone=message.phone,
+                kind=outcome.kind,
+                reply=reply_text or "",
+                case_id=outcome.case.id if outcome.case else None,
+            )
+        )
+        return reply_text
+
+    async def _outcome(self, message: Inbound) -> Outcome:
+        allowed = await asyncio.to_thread(self.limiter.allow, CHANNEL, message.phone)
+        if not allowed:
+            tell = await asyncio.to_thread(self.limiter.first_refusal, CHANNEL, message.phone)
+            language = await self._language(message.phone, None)
+            return Outcome("rate_limited", reply("rate_limited", language) if tell else None)
+        parsed = parse(message.body)
+        if parsed.command is Command.text:
+            return await self._text(message, parsed)
+        return await self._command(message, parsed)
+
+    # ---- keywords -----------------------------------------------------------------------
+
+    async def _command(self, message: Inbound, parsed: Parsed) -> Outcome:
+        phone = message.phone
+        if parsed.command is Command.stop:
+            await asyncio.to_thread(store.set_opted_out, self.engine, phone, True)
+            return Outcome("stop", reply("stopped", await self._language(phone, None)))
+        if parsed.command is Command.start:
+            await asyncio.to_thread(store.set_opted_out, self.engine, phone, False)
+            return Outcome("start", reply("started", await self._language(phone, None)))
+        if parsed.command is Command.language:
+            assert parsed.language is not None
+            await asyncio.to_thread(store.set_language, self.engine, phone, parsed.language)
+            return Outcome("language", reply("language", parsed.language))
+        language = await self._language(phone, parsed.language)
+        if parsed.command is Command.help:
+            return Outcome("help", reply("help", language))
+        return await self._status(phone, parsed.number, language)
+
+    async def _status(self, phone: str, number: str | None, language: Language) -> Outcome:
+        if number is None:
+            case = await asyncio.to_thread(latest_case_of, self.engine, IdentityKind.phone, phone)
+            if case is None:
+                return Outcome("status", reply("no_case", language))
+        else:
+            case = await asyncio.to_thread(store.owned_case, self.engine, phone, number)
+            if case is None:
+                return Outcome("status", reply("not_found", language, number=number))
+        view = await asyncio.to_thread(case_status, self.engine, case.number)
+        label = status_label(view.status, language)
+        if view.reply:
+            text = reply(
+                "status_reply", language, number=view.number, status=label, reply=view.reply
+            )
+        else:
+            text = reply("status", language, number=view.number, status=label)
+        return Outcome("status", text, case)
+
+    # ---- free text ------------------------------------------------------------------------
+
+    async def _text(self, message: Inbound, parsed: Parsed) -> Outcome:
+        opened = await asyncio.to_thread(store.case_from_message, self.engine, message.sid)
+        if opened is not None:  # a duplicate of the text that opened a case
+            return await self._open_case(message, parsed, opened)
+        if not parsed.new_case:
+            survey = await self._survey(message, parsed)
+            if survey is not None:
+                return survey
+            details = await self._details(message, parsed)
+            if details is not None:
+                return details
+        return await self._open_case(message, parsed, None)
+
+    async def _survey(self, message: Inbound, parsed: Parsed) -> Outcome | None:
+        case = await asyncio.to_thread(
+            lambda: latest_case_of(
+                self.engine, IdentityKind.phone, message.phone, statuses=AWAITING_SURVEY
+            )
+        )
+        if case is None:
+            return None
+        language = Language(case.language)
+        answer = parse_survey_reply(parsed.text)
+        if answer is not None:
+            try:
+                await answer_survey(
+                    client=self.temporal,
+                    number=case.number,
+                    answer_key=message.sid,
+                    contacted=answer.contacted,
+                    resolved=answer.resolved,
+                    satisfaction=answer.satisfaction,
+                )
+            except CaseNotFound:
+                return None  # the case closed meanwhile: this is a new text after all
+            return Outcome(
+                "survey_answer", reply("survey_thanks", language, number=case.number), case
+            )
+        assert case.id is not None
+        if await asyncio.to_thread(store.clarified, self.engine, case.id):
+            return None
+        return Outcome(
+            "survey_clarify", reply("survey_clarify", language, number=case.number), case
+        )
+
+    async def _details(self, message: Inbound, parsed: Parsed) -> Outcome | None:
+        case = await asyncio.to_thread(
+            lambda: latest_case_of(self.engine, IdentityKind.phone, message.phone, open_only=True)
+        )
+        window = timedelta(minutes=self.settings.sms_conversation_minutes)
+        if (
+            case is None
+            or case.status != CaseStatus.accepted
+            or case.created_at < self.clock() - window
+            or not parsed.text
+        ):
+            return None
+        try:
+            await add_details(
+                client=self.temporal,
+                engine=self.engine,
+                number=case.number,
+                text=parsed.text,
+                channel=CHANNEL,
+                message_key=message.sid,
+            )
+        except (CaseClosed, CaseNotFound):
+            return None
+        language = parsed.language or Language(case.language)  # the language just written in
+        return Outcome("details", reply("details_added", language, number=case.number), case)
+
+    async def _open_case(self, message: Inbound, parsed: Parsed, opened: Case | None) -> Outcome:
+        language = await self._language(message.phone, parsed.language)
+        if opened is None:
+            intake = Intake(
+                channel=CHANNEL,
+                description=parsed.text,
+                language=language,
+                contact=Contact(phone=message.phone),
+                intake_key=message.sid,
+            )
+            try:
+                accepted = await asyncio.to_thread(
+                    lambda: accept_intake(engine=self.engine, intake=intake, settings=self.settings)
+                )
+            except IntakeRejected as exc:
+                if exc.field != "description":
+                    raise
+                limit = str(self.settings.max_description_chars)
+                kind = "too_long" if parsed.text else "empty"
+                return Outcome("rejected", reply(kind, language, limit=limit))
+            opened = accepted.case
+        # Again for a duplicate too: the first delivery may have failed before the start.
+        await start_case_workflow(client=self.temporal, settings=self.settings, case=opened)
+        case_language = Language(opened.language)
+        return Outcome("new_case", reply("accepted", case_language, number=opened.number), opened)
+
+    async def _language(self, phone: str, explicit: Language | None) -> Language:
+        """The keyword's or text's language, else the sender's own, else Chinese."""
+        if explicit is not None:
+            return explicit
+        known = await asyncio.to_thread(store.profile, self.engine, phone)
+        return known.language or Language.zh
