@@ -1,4 +1,4 @@
-"""A citizen's phone as Twilio presents it to the webhook: signed forms with every standard field."""
+"""A citizen's phone as Twilio presents it to the webhook: signed forms, all standard fields."""
 
 from __future__ import annotations
 
