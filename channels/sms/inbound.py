@@ -28,6 +28,7 @@ from temporalio.client import Client
 from channels.rate_limit import RateLimiter
 from channels.sms import store
 from channels.sms.commands import Command, Parsed, parse
+from channels.sms.segments import fit
 from channels.sms.texts import reply, status_label
 from channels.survey_replies import parse_survey_reply
 from core.clock import Clock, utcnow
@@ -107,7 +108,7 @@ class SmsConversation:
         if earlier is not None:
             return earlier.body or None
         outcome = await self._outcome(message)
-        reply_text = outcome.reply
+        reply_text = fit(outcome.reply, self.settings.sms_max_segments) if outcome.reply else None
         if (
             reply_text
             and outcome.kind not in ALWAYS_ANSWERED
@@ -196,7 +197,7 @@ class SmsConversation:
                 self.engine, IdentityKind.phone, message.phone, statuses=AWAITING_SURVEY
             )
         )
-        if case is None:
+        if case is None or not parsed.text:
             return None
         language = Language(case.language)
         answer = parse_survey_reply(parsed.text)

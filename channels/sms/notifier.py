@@ -14,6 +14,7 @@ import logging
 from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -86,5 +87,9 @@ class SmsNotifier:
             encoding=info.encoding,
             status=str(sent.status or "queued"),
         )
-        await asyncio.to_thread(store.record_outbound, self.engine, outbound)
+        try:
+            await asyncio.to_thread(store.record_outbound, self.engine, outbound)
+        except SQLAlchemyError:
+            # Twilio has the message: raising now would have the activity send it again.
+            log.exception("SMS %s to %s sent but not recorded", outbound.sid, outbound.phone)
         return outbound.sid

@@ -160,6 +160,16 @@ def record_inbound(
 
 def record_outbound(engine: Engine, message: Outbound) -> None:
     """The message Twilio accepted; a status callback that came first keeps its later status."""
+    for attempt in range(3):  # the status callback may insert the same row at the same moment
+        try:
+            _record_outbound(engine, message)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
+
+
+def _record_outbound(engine: Engine, message: Outbound) -> None:
     with session_scope(engine) as session:
         case = get_case(session=session, number=message.case_number)
         row = session.exec(select(SmsMessage).where(SmsMessage.sid == message.sid)).first()
