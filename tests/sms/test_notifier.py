@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -10,9 +12,11 @@ from channels.notifier import OutboundMessage
 from channels.sms import store
 from channels.sms.notifier import OPTED_OUT, SmsNotifier
 from core.settings import Settings
+from intake.service import accept_intake
 from models import SmsMessage
 from models.enums import Channel, Language
-from tests.utils.factories import unique_phone
+from tests.utils.cases import events
+from tests.utils.factories import make_intake, unique_phone
 from tests.utils.twilio_api import FakeTwilio
 
 
@@ -66,3 +70,29 @@ async def test_twilio_refusals_are_not_retried_but_outages_are(
     with pytest.raises(Exception, match="injected failure"):
         await notifier.send(_message(phone, "x"))
     assert twilio.messages_to(phone) == []
+
+
+def test_a_delivery_report_before_the_send_is_recorded_and_never_goes_backwards(
+    settings: Settings, engine: Engine
+) -> None:
+    case = accept_intake(
+        engine=engine, intake=make_intake(channel=Channel.sms), settings=settings
+    ).case
+    sid, phone = "SM" + uuid.uuid4().hex, unique_phone()
+    report = {"sid": sid, "error_code": None, "phone": phone, "case_number": case.number}
+    store.record_status(engine, status="delivered", kind="dispatched", **report)
+    store.record_status(engine, status="delivered", kind="dispatched", **report)  # redelivered
+    store.record_status(engine, status="sent", kind="dispatched", **report)  # late and older
+    store.record_outbound(
+        engine,
+        store.Outbound(sid, phone, case.number, "dispatched", "您的诉求…", 1, "UCS-2", "queued"),
+    )
+    with Session(engine) as session:
+        row = session.exec(select(SmsMessage).where(SmsMessage.sid == sid)).one()
+    assert (row.status, row.kind, row.case_id, row.segments) == (
+        "delivered",
+        "dispatched",
+        case.id,
+        1,
+    )
+    assert [e.kind for e in events(engine, case.number)] == ["accepted", "sms_delivery"]
