@@ -3,7 +3,8 @@
 The order of questions, for a text from a number:
 1. Seen this MessageSid before? Answer exactly as the first time and do nothing else (Twilio
    redelivers when we were slow; the first delivery may already have closed the case).
-2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded.
+2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
+   (STOP and START are still obeyed).
 3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询)? Do it.
 4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
    the answer (answer_key = MessageSid); an unreadable one gets one clarifying question per
@@ -128,12 +129,12 @@ class SmsConversation:
         return reply_text
 
     async def _outcome(self, message: Inbound) -> Outcome:
+        parsed = parse(message.body)
         allowed = await asyncio.to_thread(self.limiter.allow, CHANNEL, message.phone)
-        if not allowed:
+        if not allowed and parsed.command not in (Command.stop, Command.start):  # always honoured
             tell = await asyncio.to_thread(self.limiter.first_refusal, CHANNEL, message.phone)
             language = await self._language(message.phone, None)
             return Outcome("rate_limited", reply("rate_limited", language) if tell else None)
-        parsed = parse(message.body)
         if parsed.command is Command.text:
             return await self._text(message, parsed)
         return await self._command(message, parsed)

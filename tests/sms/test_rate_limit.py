@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from api.main import create_app
+from channels.sms import store
 from core.settings import Settings
 from models import Case
 from tests.sms.phone import Phone, message_sid
@@ -39,6 +40,10 @@ async def test_a_flooding_number_is_told_once_then_ignored(strict_url: str, engi
             select(func.count()).select_from(Case).where(col(Case.intake_key).in_(refused))
         ).one()
     assert opened == 0
+
+    # Even a flooding number is let go when it asks to be.
+    assert await phone.text("STOP") == ("您已退订，将不再收到本热线的短信。回复“START”恢复。")
+    assert store.is_opted_out(engine, phone.number)
 
     other = Phone(strict_url)  # the limit is per sender
     assert (await other.text("HELP") or "").startswith("12345 citizen hotline")
