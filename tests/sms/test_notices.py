@@ -77,6 +77,8 @@ async def test_a_dispatched_case_texts_the_citizen_and_records_delivery(
         "UCS-2",
     )
     assert row.case_id == case_row(engine, number).id
+    [notice] = [n for n in notifications(engine, number) if n.kind == "dispatched"]
+    assert (notice.channel, notice.address, notice.provider_id) == ("sms", phone.number, row.sid)
     delivery = [e for e in events(engine, number) if e.kind == "sms_delivery"]
     assert [e.payload for e in delivery] == [
         {"sid": sent["Sid"], "status": "delivered", "notice": "dispatched"}

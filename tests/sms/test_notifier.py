@@ -72,6 +72,19 @@ async def test_twilio_refusals_are_not_retried_but_outages_are(
     assert twilio.messages_to(phone) == []
 
 
+async def test_a_number_twilio_says_unsubscribed_is_opted_out(
+    sms_settings: Settings, twilio: FakeTwilio, engine: Engine
+) -> None:
+    notifier = SmsNotifier(settings=sms_settings, engine=engine)
+    phone = unique_phone()
+    with twilio.lock:
+        twilio.error_codes.append(21610)
+    assert await notifier.send(_message(phone, "您的诉求已办结。")) == OPTED_OUT
+    assert store.is_opted_out(engine, phone)
+    assert await notifier.send(_message(phone, "回访")) == OPTED_OUT
+    assert twilio.messages_to(phone) == []
+
+
 def test_a_delivery_report_before_the_send_is_recorded_and_never_goes_backwards(
     settings: Settings, engine: Engine
 ) -> None:

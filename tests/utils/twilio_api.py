@@ -39,6 +39,8 @@ class FakeTwilio:
     calls: list[dict[str, str]] = field(default_factory=list)
     recordings: dict[str, bytes] = field(default_factory=dict)  # RE... sid -> WAV bytes
     failures: list[int] = field(default_factory=list)  # status codes for the next requests
+    # Twilio error codes for the next requests, e.g. 21610: the recipient replied STOP.
+    error_codes: list[int] = field(default_factory=list)
     # Delivery reports: Twilio calls a message's StatusCallback (a public URL); tests say where
     # that public base is really served, as a TLS proxy would forward it.
     forward: dict[str, str] = field(default_factory=dict)  # public base URL -> local base URL
@@ -59,8 +61,8 @@ def _authorised(request: Request) -> bool:
     return request.headers.get("authorization", "") == f"Basic {expected}"
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    body = {"code": 20000 + status, "message": message, "more_info": "", "status": status}
+def _error(status: int, message: str, code: int | None = None) -> JSONResponse:
+    body = {"code": code or 20000 + status, "message": message, "more_info": "", "status": status}
     return JSONResponse(body, status_code=status)
 
 
@@ -130,6 +132,8 @@ def build_app(state: FakeTwilio) -> FastAPI:
         with state.lock:
             if state.failures:
                 return _error(state.failures.pop(0), "injected failure")
+            if state.error_codes:
+                return _error(400, "injected Twilio error", code=state.error_codes.pop(0))
         form = await request.form()
         return {key: str(value) for key, value in form.multi_items()}
 
