@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
 
+    # ---- Open311 GeoReport v2 (api/open311, docs/open311.md) ----
+    # The one jurisdiction this endpoint serves; a request naming another one gets 404.
+    open311_jurisdiction_id: str = "12345.beijing.gov.cn"
+    open311_contact: str = "Beijing 12345 citizen service hotline: call 12345"
+    open311_key_service: str = "API keys are issued by the hotline's administrators"
+    open311_changeset: str = "2026-11-25T00:00:00Z"  # bump when the endpoint's behaviour changes
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:
