@@ -289,8 +289,22 @@ def _token(form: Form, client: ApiKeyPublic, idempotency_key: str | None) -> str
     return hashlib.sha256(f"{client.id}\n{source}".encode()).hexdigest()
 
 
+# Our intake's field names as the client called them.
+FIELD_NAMES = {
+    "address": "address_string",
+    "latitude": "lat",
+    "longitude": "long",
+    "contact.name": "first_name",
+    "contact.phone": "phone",
+    "contact.email": "email",
+}
+
+
+def open311_field(name: str) -> str:
+    return FIELD_NAMES.get(name, name)
+
+
 def _validation_message(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
-    names = {"address": "address_string", "latitude": "lat", "longitude": "long"}
-    return f"{names.get(where, where)}: {first['msg']}"
+    return f"{open311_field(where)}: {first['msg']}"

@@ -59,7 +59,8 @@ class Open311Route(APIRoute):
             except RequestValidationError as exc:
                 return error_response(fmt or Format.json, [_invalid(exc)])
             except IntakeRejected as exc:
-                return error_response(fmt or Format.json, [Open311Error(400, str(exc))])
+                message = f"{inputs.open311_field(exc.field)}: {exc.message}"
+                return error_response(fmt or Format.json, [Open311Error(400, message)])
             except TemporalUnavailable as exc:
                 response = error_response(fmt or Format.json, [Open311Error(503, str(exc))])
                 response.headers["Retry-After"] = "30"

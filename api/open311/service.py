@@ -34,6 +34,7 @@ CLOSED = frozenset(
     }
 )
 OPEN = frozenset(CaseStatus) - CLOSED
+_ANSWERED = frozenset({CaseStatus.resolved, CaseStatus.callback, CaseStatus.closed})
 COORDINATE_DECIMALS = 3  # about 100 m: the place, not the house
 
 
@@ -312,7 +313,7 @@ def _request(
     request: dict[str, Any] = {
         "service_request_id": case.number,
         "status": open311_status(case.status),
-        "status_notes": (last["description"] or last["summary"]) if last else None,
+        "status_notes": _status_notes(case, last),
         "service_name": _name(category, language) if category else None,
         "service_code": case.category_code,
         "description": redact(case.description),
@@ -331,6 +332,13 @@ def _request(
     if with_notes:
         request["notes"] = notes
     return request
+
+
+def _status_notes(case: Case, last: dict[str, Any] | None) -> str | None:
+    """The reply once there is one; else what happened last."""
+    if CaseStatus(case.status) in _ANSWERED and case.reply:
+        return redact(case.reply)
+    return last["summary"] if last else None
 
 
 def _open311_extra(case: Case) -> dict[str, Any]:
