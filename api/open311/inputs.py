@@ -104,8 +104,14 @@ def date_window(
     return now - MAX_WINDOW, now
 
 
-def comma_list(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+MAX_LIST_ITEMS = 1000
+
+
+def comma_list(value: str | None, name: str = "parameter") -> list[str]:
+    items = [part.strip() for part in (value or "").split(",") if part.strip()]
+    if len(items) > MAX_LIST_ITEMS:
+        raise Open311Error(400, f"{name} lists more than {MAX_LIST_ITEMS} values")
+    return items
 
 
 def parse_statuses(value: str | None) -> frozenset[str]:
@@ -144,6 +150,8 @@ def parse_form(content_type: str, body: bytes, query: Mapping[str, str]) -> Form
     except ValueError as exc:
         raise Open311Error(400, f"the form has more than {MAX_FIELDS} fields") from exc
     form: Form = {}
+    if any("\x00" in key or "\x00" in value for key, value in pairs):
+        raise Open311Error(400, "form fields may not contain NUL characters")
     for key, value in [*query.items(), *pairs]:
         if value.strip():
             form.setdefault(key, []).append(value.strip())

@@ -53,6 +53,7 @@ class Open311Route(APIRoute):
             try:
                 if fmt is None:
                     raise Open311Error(404, "unknown format: end the path in .json or .xml")
+                _refuse_nul(request)
                 return await handler(request)
             except Open311Error as exc:
                 return error_response(fmt or Format.json, [exc])
@@ -74,6 +75,14 @@ def _format_of(request: Request) -> Format | None:
         return Format(request.path_params.get("fmt", ""))
     except ValueError:
         return None
+
+
+def _refuse_nul(request: Request) -> None:
+    """No text of ours holds NUL (PostgreSQL cannot store it): refuse it up front."""
+    values = [*request.path_params.values(), *request.query_params.keys()]
+    values += request.query_params.values()
+    if any("\x00" in str(value) for value in values):
+        raise Open311Error(400, "parameters may not contain NUL characters")
 
 
 def _invalid(exc: RequestValidationError) -> Open311Error:
@@ -284,16 +293,16 @@ def list_requests(
         parse_w3c("end_date", end_date),
         default=updated == (None, None),
     )
-    numbers = comma_list(service_request_id)
+    numbers = comma_list(service_request_id, "service_request_id")
     query = service.RequestQuery(
         numbers=numbers or None,
-        service_codes=comma_list(service_code),
+        service_codes=comma_list(service_code, "service_code"),
         statuses=parse_statuses(status),
         start=start,
         end=end,
         updated_after=updated[0],
         updated_before=updated[1],
-        agencies=comma_list(agency_responsible),
+        agencies=comma_list(agency_responsible, "agency_responsible"),
         page=page,
         page_size=page_size,
     )

@@ -146,16 +146,17 @@ async def test_the_public_sees_milestones_and_the_reply_but_no_personal_data(
     client: httpx.Client, api_key: str, temporal_client: Client
 ) -> None:
     phone = unique_phone()
-    secret_text = ["Zhang", "zhang.wei@example.com", phone, phone[3:], "1号院3单元"]
+    email = f"zhang.{phone[-8:]}@example.com"
+    secret_text = ["Zhang", email, phone, phone[3:], "1号院3单元"]
     item = _post(
         client,
         api_key,
         first_name="Wei",
         last_name="Zhang",
-        email="zhang.wei@example.com",
+        email=email,
         phone=phone,
         address_string="朝阳区建外街道1号院3单元",
-        description=f"楼下工地围挡倒了，我的电话 {phone[3:]}，邮箱 zhang.wei@example.com",
+        description=f"楼下工地围挡倒了，我的电话 {phone[3:]}，邮箱 {email}",
         lat=None,
         long=None,
     )

@@ -131,12 +131,13 @@ def test_contact_fields_make_the_citizen_and_client_fields_are_kept(
     client: httpx.Client, engine: Engine, api_key: str
 ) -> None:
     phone = unique_phone()
+    email = f"wei.{phone[-8:]}@example.com"
     fields = form(
         api_key,
         first_name="Wei",
         last_name="Zhang",
         phone=phone,
-        email="zhang.wei@example.com",
+        email=email,
         device_id="device-7",
         account_id="acct-9",
         media_url="https://photos.example.com/1.jpg",
@@ -150,7 +151,7 @@ def test_contact_fields_make_the_citizen_and_client_fields_are_kept(
                 CitizenIdentity.citizen_id == case.citizen_id
             )
         ).all()
-    assert set(identities) == {("phone", phone), ("email", "zhang.wei@example.com")}
+    assert set(identities) == {("phone", phone), ("email", email)}
     kept = case.extra["open311"]
     assert (kept["client"], kept["device_id"], kept["media_url"]) == (
         "conformance suite",
