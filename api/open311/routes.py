@@ -29,6 +29,16 @@ from api.open311.inputs import (
     parse_w3c,
 )
 from api.open311.render import Format, Open311Error, error_response, render
+from api.open311.schemas import (
+    Created,
+    Discovery,
+    RequestUpdate,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+    Token,
+    answers,
+)
 from core.db import session_scope
 from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
@@ -97,13 +107,9 @@ Jurisdiction = Annotated[
     str | None, Query(description="Optional: this endpoint serves one jurisdiction.")
 ]
 Locale = Annotated[str | None, Query(description="Extension: zh (default) or en.")]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad request, in the Open311 errors form"},
-    404: {"description": "Not found (format, jurisdiction, service, request or token)"},
-}
 
 
-@router.get("/discovery.{fmt}", responses=ERRORS)
+@router.get("/discovery.{fmt}", responses=answers(Discovery))
 def discovery(fmt: Format, settings: SettingsDep) -> Response:
     """Service discovery: where the GeoReport v2 endpoint is and what it speaks."""
     endpoint = {
@@ -122,7 +128,7 @@ def discovery(fmt: Format, settings: SettingsDep) -> Response:
     return render(fmt, "discovery", None, body)
 
 
-@router.get("/services.{fmt}", responses=ERRORS)
+@router.get("/services.{fmt}", responses=answers(list[Service]))
 def services(
     fmt: Format,
     session: SessionDep,
@@ -136,7 +142,7 @@ def services(
     return render(fmt, "services", "service", found)
 
 
-@router.get("/services/{service_code}.{fmt}", responses=ERRORS)
+@router.get("/services/{service_code}.{fmt}", responses=answers(ServiceDefinition))
 def service_definition(
     service_code: str,
     fmt: Format,
@@ -193,7 +199,7 @@ POST_BODY = {
 
 @router.post(
     "/requests.{fmt}",
-    responses={**ERRORS, 403: {"description": "api_key missing or not valid"}},
+    responses=answers(list[Created], 403, 413, 503),
     openapi_extra=POST_BODY,
 )
 async def create_request(
@@ -255,7 +261,7 @@ def _notice(number: str, language: str) -> str:
     return f"您的诉求已受理，编号 {number}，承办单位将与您联系。"
 
 
-@router.get("/requests.{fmt}", responses=ERRORS)
+@router.get("/requests.{fmt}", responses=answers(list[ServiceRequest]))
 def list_requests(
     fmt: Format,
     session: SessionDep,
@@ -312,7 +318,7 @@ def list_requests(
     return render(fmt, "service_requests", "request", found)
 
 
-@router.get("/requests/{service_request_id}.{fmt}", responses=ERRORS)
+@router.get("/requests/{service_request_id}.{fmt}", responses=answers(list[ServiceRequest]))
 def get_request(
     service_request_id: str,
     fmt: Format,
@@ -333,7 +339,7 @@ def get_request(
     return render(fmt, "service_requests", "request", [found])
 
 
-@router.get("/tokens/{token}.{fmt}", responses=ERRORS)
+@router.get("/tokens/{token}.{fmt}", responses=answers(list[Token]))
 def token(
     token: str,
     fmt: Format,
@@ -347,7 +353,7 @@ def token(
     return render(fmt, "service_requests", "request", [found])
 
 
-@router.get("/servicerequestupdates.{fmt}", responses=ERRORS)
+@router.get("/servicerequestupdates.{fmt}", responses=answers(list[RequestUpdate]))
 def request_updates(
     fmt: Format,
     session: SessionDep,
