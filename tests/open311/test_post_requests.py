@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 
+from api.main import create_app
+from core.settings import Settings
 from models import Case, CitizenIdentity
 from models.api_key import create_api_key, revoke_api_keys
 from models.enums import Channel
@@ -22,6 +26,7 @@ from tests.open311.conftest import (
 )
 from tests.utils.cases import case_row, event_kinds
 from tests.utils.factories import unique_phone
+from tests.utils.servers import free_port, serve
 
 
 def _created(response: httpx.Response, fmt: str) -> dict[str, str | None]:
@@ -292,3 +297,48 @@ def test_xml_special_characters_and_control_characters_survive(
     [request] = xml_items(client.get(f"/requests/{number}.xml"), "service_requests")
     assert request["description"] == text.replace("\x07", "")
     assert client.get(f"/requests/{number}.json").json()[0]["description"] == text
+
+
+async def test_twenty_concurrent_identical_posts_make_one_case(
+    api_url: str, engine: Engine, api_key: str
+) -> None:
+    fields = form(api_key)
+    async with httpx.AsyncClient(base_url=f"{api_url}/open311/v2", timeout=120) as client:
+        responses = await asyncio.gather(
+            *(client.post("/requests.json", data=fields) for _ in range(20))
+        )
+    assert {response.status_code for response in responses} == {200}
+    numbers = {response.json()[0]["service_request_id"] for response in responses}
+    assert len(numbers) == 1
+    with Session(engine) as session:
+        count = session.exec(
+            select(func.count()).select_from(Case).where(col(Case.number).in_(numbers))
+        ).one()
+    assert count == 1
+    assert event_kinds(engine, numbers.pop()) == ["accepted"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_with_temporal_down_the_case_waits_and_a_retry_starts_its_workflow(
+    settings: Settings,
+    api_url: str,
+    engine: Engine,
+    temporal_client: Client,
+    api_key: str,
+    fmt: str,
+) -> None:
+    dead = settings.model_copy(
+        update={"temporal_address": f"127.0.0.1:{free_port()}", "temporal_connect_timeout_s": 1.0}
+    )
+    fields = form(api_key)
+    with serve(create_app(dead)) as down_url:
+        response = httpx.post(f"{down_url}/open311/v2/requests.{fmt}", data=fields, timeout=60)
+    description = single_error(response, fmt, 503)
+    assert description.startswith(f"Temporal at {dead.temporal_address} is not reachable")
+    assert response.headers["retry-after"] == "30"
+    with Session(engine) as session:
+        waiting = session.exec(select(Case).where(Case.description == fields["description"])).one()
+    retried = httpx.post(f"{api_url}/open311/v2/requests.{fmt}", data=fields, timeout=60)
+    assert _created(retried, fmt)["service_request_id"] == waiting.number
+    described = await temporal_client.get_workflow_handle(waiting.number).describe()
+    assert described.workflow_type == "CaseWorkflow"
