@@ -39,7 +39,8 @@ COORDINATE_DECIMALS = 3  # about 100 m: the place, not the house
 
 
 def open311_status(status: str) -> str:
-    return "closed" if CaseStatus(status) in CLOSED else "open"
+    """Compared as text: a status this module does not know yet reads as open, not a 500."""
+    return "closed" if str(status) in {value.value for value in CLOSED} else "open"
 
 
 # ---- services ---------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def request_updates(
                 "updated_datetime": note["datetime"],
                 "description": note["description"] or note["summary"],
                 "media_url": "",
-                "external_status_code": CaseStatus(status).value,
+                "external_status_code": str(status),
             }
         )
     return updates
@@ -336,7 +337,7 @@ def _request(
 
 def _status_notes(case: Case, last: dict[str, Any] | None) -> str | None:
     """The reply once there is one; else what happened last."""
-    if CaseStatus(case.status) in _ANSWERED and case.reply:
+    if str(case.status) in {value.value for value in _ANSWERED} and case.reply:
         return redact(case.reply)
     return last["summary"] if last else None
 
