@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.open311 import router as open311_router
 from api.routes import cases, health
 from channels.sms import routes as sms
 from core.db import get_engine
@@ -36,4 +37,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(sms.router)
+    app.include_router(open311_router)
     return app

@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     channel_rate_limit_window_s: int = Field(default=3600, ge=1)
     channel_rate_limit_backend: Literal["database", "memory"] = "database"
 
+    # ---- Open311 GeoReport v2 (api/open311, docs/open311.md) ----
+    # The one jurisdiction this endpoint serves; a request naming another one gets 404.
+    open311_jurisdiction_id: str = "12345.beijing.gov.cn"
+    open311_contact: str = "Beijing 12345 citizen service hotline: call 12345"
+    open311_key_service: str = "API keys are issued by the hotline's administrators"
+    open311_changeset: str = "2026-11-25T00:00:00Z"  # bump when the endpoint's behaviour changes
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:

@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas; importing this package registers every table's metadata."""
 
+from models.api_key import ApiKey
 from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.channels import RateLimitWindow, SmsMessage
@@ -10,6 +11,7 @@ from models.staff import StaffUser
 from models.unit import Category, Unit
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "Case",
     "CaseAssistingUnit",

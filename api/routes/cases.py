@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.schemas import Intake
 from intake.service import accept_intake
@@ -18,6 +19,10 @@ from models.event import CaseEventPublic
 from models.service import case_public, get_case_or_raise, list_cases, timeline
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
+# What identifiers look like, so junk (NUL, which PostgreSQL refuses) is a 422, never a 500.
+CASE_NUMBER = r"^[0-9A-Za-z-]+$"
+UNIT_CODE = r"^[0-9A-Za-z._-]+$"
+MAX_OFFSET = 1_000_000_000
 
 
 class CaseDetail(BaseModel):
@@ -38,6 +43,7 @@ async def submit_request(
     The case is recorded before its workflow starts; if Temporal is down the answer is 503 and
     repeating the same request (same intake_key) starts the workflow of the recorded case.
     """
+    _refuse_nul(intake.model_dump(), "")
     accepted = await run_in_threadpool(
         lambda: accept_intake(engine=engine, intake=intake, settings=settings)
     )
@@ -51,8 +57,8 @@ async def submit_request(
 def read_cases(
     session: SessionDep,
     status: CaseStatus | None = None,
-    unit: str | None = None,
-    offset: int = Query(default=0, ge=0),
+    unit: str | None = Query(default=None, max_length=32, pattern=UNIT_CODE),
+    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> CasesPublic:
     """List cases, newest first, filtered by status and lead unit."""
@@ -60,13 +66,24 @@ def read_cases(
 
 
 @router.get("/cases/{number}", response_model=CaseDetail)
-def read_case(number: str, session: SessionDep) -> CaseDetail:
+def read_case(
+    session: SessionDep, number: str = Path(max_length=20, pattern=CASE_NUMBER)
+) -> CaseDetail:
     """One case with its timeline."""
     case = get_case_or_raise(session=session, number=number)
     return CaseDetail(
         case=case_public(session=session, case=case),
         timeline=timeline(session=session, case=case),
     )
+
+
+def _refuse_nul(value: object, where: str) -> None:
+    """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing later."""
+    if isinstance(value, str) and "\x00" in value:
+        raise IntakeRejected(where, "contains a NUL character")
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _refuse_nul(child, f"{where}.{key}" if where else str(key))
 
 
 def _public(engine: Engine, number: str) -> CasePublic:

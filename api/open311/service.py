@@ -1,0 +1,437 @@
+"""Our records as Open311 sees them: categories are services, units agencies, cases requests.
+
+Only public facts leave through here: the case's status, its category, the unit handling it,
+the timeline's public milestones and the reply. Contact details never do; descriptions and
+replies have phone numbers, e-mail addresses and ID numbers masked; a location is given as
+the street or district and a map point rounded to about 100 m, never the typed address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.open311.render import Open311Error, w3c
+from models.case import Case
+from models.catalog import LEAF_LEVEL
+from models.enums import CaseStatus, Channel, Language, RequestType, Urgency
+from models.event import CaseEvent
+from models.unit import Category, Unit
+
+MAX_PAGE_SIZE = 1000  # the spec's default cap on one answer
+CLOSED = frozenset(
+    {
+        CaseStatus.resolved,
+        CaseStatus.callback,
+        CaseStatus.closed,
+        CaseStatus.withdrawn,
+        CaseStatus.merged,
+    }
+)
+OPEN = frozenset(CaseStatus) - CLOSED
+_ANSWERED = frozenset({CaseStatus.resolved, CaseStatus.callback, CaseStatus.closed})
+COORDINATE_DECIMALS = 3  # about 100 m: the place, not the house
+
+
+def open311_status(status: str) -> str:
+    """Compared as text: a status this module does not know yet reads as open, not a 500."""
+    return "closed" if str(status) in {value.value for value in CLOSED} else "open"
+
+
+# ---- services ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A service attribute every service takes; each sets one field of the intake."""
+
+    code: str
+    order: int
+    description: dict[Language, str]
+    values: tuple[tuple[str, dict[Language, str]], ...]
+
+    def keys(self) -> list[str]:
+        return [key for key, _ in self.values]
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        "request_type",
+        1,
+        {Language.en: "What kind of request is this?", Language.zh: "诉求类型"},
+        (
+            (RequestType.complaint.value, {Language.en: "Complaint", Language.zh: "投诉"}),
+            (RequestType.report.value, {Language.en: "Report", Language.zh: "举报"}),
+            (RequestType.help.value, {Language.en: "Request for help", Language.zh: "求助"}),
+            (RequestType.consultation.value, {Language.en: "Question", Language.zh: "咨询"}),
+            (RequestType.suggestion.value, {Language.en: "Suggestion", Language.zh: "建议"}),
+            (RequestType.praise.value, {Language.en: "Praise", Language.zh: "表扬"}),
+        ),
+    ),
+    Attribute(
+        "urgency",
+        2,
+        {Language.en: "Is it urgent?", Language.zh: "是否紧急"},
+        (
+            (Urgency.normal.value, {Language.en: "Normal", Language.zh: "一般"}),
+            (Urgency.urgent.value, {Language.en: "Urgent", Language.zh: "紧急"}),
+        ),
+    ),
+    Attribute(
+        "language",
+        3,
+        {Language.en: "Language for replies", Language.zh: "答复语言"},
+        (
+            (Language.zh.value, {Language.en: "Chinese", Language.zh: "中文"}),
+            (Language.en.value, {Language.en: "English", Language.zh: "英文"}),
+        ),
+    ),
+)
+ATTRIBUTE_BY_CODE = {attribute.code: attribute for attribute in ATTRIBUTES}
+
+
+def _name(row: Category | Unit, language: Language) -> str:
+    return (row.name_en or row.name_zh) if language is Language.en else row.name_zh
+
+
+def _other_name(row: Category, language: Language) -> str:
+    return row.name_zh if language is Language.en else (row.name_en or row.name_zh)
+
+
+def list_services(*, session: Session, language: Language) -> list[dict[str, Any]]:
+    """Every active leaf of the catalog, grouped by its level-1 area."""
+    categories = {
+        row.code: row
+        for row in session.exec(select(Category).where(col(Category.active).is_(True))).all()
+    }
+    services = []
+    for code in sorted(categories):
+        leaf = categories[code]
+        if leaf.level != LEAF_LEVEL:
+            continue
+        group = categories.get(leaf.parent_code or "")
+        area = categories.get(group.parent_code or "") if group else None
+        path = [_name(row, language) for row in (area, group, leaf) if row is not None]
+        keywords = [_name(group, language)] if group else []
+        services.append(
+            {
+                "service_code": leaf.code,
+                "service_name": _name(leaf, language),
+                "description": " / ".join(path),
+                "metadata": True,
+                "type": "realtime",
+                "keywords": ", ".join([*keywords, _other_name(leaf, language)]),
+                "group": _name(area, language) if area else None,
+            }
+        )
+    return services
+
+
+def get_service(*, session: Session, code: str) -> Category:
+    category = session.get(Category, code)
+    if category is None or not category.active or category.level != LEAF_LEVEL:
+        raise Open311Error(404, f"service_code '{code}' was not found")
+    return category
+
+
+def service_definition(*, session: Session, code: str, language: Language) -> dict[str, Any]:
+    category = get_service(session=session, code=code)
+    return {
+        "service_code": category.code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": attribute.code,
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": attribute.order,
+                "description": attribute.description[language],
+                "values": [
+                    {"key": key, "name": names[language]} for key, names in attribute.values
+                ],
+            }
+            for attribute in ATTRIBUTES
+        ],
+    }
+
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """GET requests' filters, already checked; `numbers` overrides every other filter."""
+
+    numbers: list[str] | None = None
+    service_codes: list[str] = field(default_factory=list)
+    statuses: frozenset[str] = frozenset()
+    start: datetime | None = None
+    end: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    agencies: list[str] = field(default_factory=list)
+    page: int = 1
+    page_size: int = MAX_PAGE_SIZE
+
+
+def find_requests(
+    *, session: Session, query: RequestQuery, language: Language, notes: bool
+) -> list[dict[str, Any]]:
+    """Matching cases, newest first, one page of them."""
+    statement = select(Case)
+    if query.numbers is not None:
+        statement = statement.where(col(Case.number).in_(query.numbers))
+    else:
+        statement = _filtered(statement, query)
+    statement = (
+        statement.order_by(col(Case.id).desc())
+        .offset((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    return _requests(session, list(session.exec(statement).all()), language, notes)
+
+
+def _filtered(statement: Any, query: RequestQuery) -> Any:
+    if query.service_codes:
+        statement = statement.where(col(Case.category_code).in_(query.service_codes))
+    if query.statuses and query.statuses != {"open", "closed"}:
+        wanted = OPEN if "open" in query.statuses else CLOSED
+        statement = statement.where(col(Case.status).in_([status.value for status in wanted]))
+    if query.agencies:
+        statement = statement.where(col(Case.lead_unit_code).in_(query.agencies))
+    bounds = (
+        (Case.created_at, query.start, query.end),
+        (Case.updated_at, query.updated_after, query.updated_before),
+    )
+    for column, low, high in bounds:
+        if low is not None:
+            statement = statement.where(col(column) >= low)
+        if high is not None:
+            statement = statement.where(col(column) <= high)
+    return statement
+
+
+def get_request(
+    *, session: Session, number: str, language: Language, notes: bool
+) -> dict[str, Any]:
+    case = session.exec(select(Case).where(Case.number == number)).first()
+    if case is None:
+        raise Open311Error(404, f"service_request_id '{number}' was not found")
+    return _requests(session, [case], language, notes)[0]
+
+
+def find_token(*, session: Session, token: str) -> dict[str, Any]:
+    """The request a POST's token stands for (tokens are the intake keys of Open311 cases)."""
+    number = session.exec(
+        select(Case.number).where(Case.channel == Channel.open311, Case.intake_key == token)
+    ).first()
+    if number is None:
+        raise Open311Error(404, f"token '{token}' was not found")
+    return {"service_request_id": number, "token": token}
+
+
+def request_updates(
+    *, session: Session, start: datetime | None, end: datetime | None, language: Language
+) -> list[dict[str, Any]]:
+    """mySociety's servicerequestupdates: the public milestones of every case, oldest first."""
+    statement = select(CaseEvent, Case).where(col(CaseEvent.case_id) == col(Case.id))
+    statement = statement.where(col(CaseEvent.kind).in_(list(PUBLIC_KINDS)))
+    if start is not None:
+        statement = statement.where(col(CaseEvent.created_at) >= start)
+    if end is not None:
+        statement = statement.where(col(CaseEvent.created_at) <= end)
+    rows = session.exec(statement.order_by(col(CaseEvent.id)).limit(MAX_PAGE_SIZE)).all()
+    units = _units(session, (event.payload.get("unit") for event, _ in rows))
+    updates = []
+    for event, case in rows:
+        note = public_note(event, units, language, case.reply)
+        if note is None:
+            continue
+        status = event.to_status or event.from_status or case.status
+        updates.append(
+            {
+                "update_id": str(event.id),
+                "service_request_id": case.number,
+                "status": open311_status(status),
+                "updated_datetime": note["datetime"],
+                "description": note["description"] or note["summary"],
+                "media_url": "",
+                "external_status_code": str(status),
+            }
+        )
+    return updates
+
+
+def _requests(
+    session: Session, cases: Sequence[Case], language: Language, notes: bool
+) -> list[dict[str, Any]]:
+    if not cases:
+        return []
+    ids = [case.id for case in cases]
+    events: dict[int, list[CaseEvent]] = {}
+    for event in session.exec(
+        select(CaseEvent)
+        .where(col(CaseEvent.case_id).in_(ids), col(CaseEvent.kind).in_(list(PUBLIC_KINDS)))
+        .order_by(col(CaseEvent.id))
+    ).all():
+        events.setdefault(event.case_id, []).append(event)
+    codes = {case.category_code for case in cases if case.category_code}
+    categories = {
+        row.code: row
+        for row in session.exec(select(Category).where(col(Category.code).in_(codes))).all()
+    }
+    unit_codes: list[str | None] = []
+    for case in cases:
+        unit_codes += [case.lead_unit_code, case.street_code, case.district_code]
+    for case_events in events.values():
+        unit_codes += [event.payload.get("unit") for event in case_events]
+    units = _units(session, unit_codes)
+    return [
+        _request(case, categories, units, events.get(case.id or 0, []), language, notes)
+        for case in cases
+    ]
+
+
+def _request(
+    case: Case,
+    categories: dict[str, Category],
+    units: dict[str, Unit],
+    events: list[CaseEvent],
+    language: Language,
+    with_notes: bool,
+) -> dict[str, Any]:
+    category = categories.get(case.category_code or "")
+    notes = [note for event in events if (note := public_note(event, units, language, case.reply))]
+    last = notes[-1] if notes else None
+    lead = units.get(case.lead_unit_code or "")
+    place = [units.get(code or "") for code in (case.street_code, case.district_code)]
+    request: dict[str, Any] = {
+        "service_request_id": case.number,
+        "status": open311_status(case.status),
+        "status_notes": _status_notes(case, last),
+        "service_name": _name(category, language) if category else None,
+        "service_code": case.category_code,
+        "description": redact(case.description),
+        "agency_responsible": _name(lead, language) if lead else None,
+        "service_notice": None,
+        "requested_datetime": w3c(case.created_at),
+        "updated_datetime": w3c(case.updated_at),
+        "expected_datetime": w3c(case.resolve_due_at),
+        "address": ", ".join(_name(unit, language) for unit in place if unit) or None,
+        "address_id": case.street_code or case.district_code,
+        "zipcode": None,
+        "lat": _rounded(case.latitude),
+        "long": _rounded(case.longitude),
+        "media_url": _open311_extra(case).get("media_url"),
+    }
+    if with_notes:
+        request["notes"] = notes
+    return request
+
+
+def _status_notes(case: Case, last: dict[str, Any] | None) -> str | None:
+    """The reply once there is one; else what happened last."""
+    if str(case.status) in {value.value for value in _ANSWERED} and case.reply:
+        return redact(case.reply)
+    return last["summary"] if last else None
+
+
+def _open311_extra(case: Case) -> dict[str, Any]:
+    kept = case.extra.get("open311") if isinstance(case.extra, dict) else None
+    return kept if isinstance(kept, dict) else {}
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, COORDINATE_DECIMALS)
+
+
+def _units(session: Session, codes: Iterable[str | None]) -> dict[str, Unit]:
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    rows = session.exec(select(Unit).where(col(Unit.code).in_(wanted))).all()
+    return {unit.code: unit for unit in rows}
+
+
+# ---- the public timeline ----------------------------------------------------------------
+
+# kind -> (note type, English summary, Chinese summary); any other kind stays internal
+# (smart-dispatch advice, SLA breaches, extension requests, the citizen's own messages,
+# survey answers).
+PUBLIC_KINDS: dict[str, tuple[str, str, str]] = {
+    "accepted": ("opened", "Request received", "诉求已受理"),
+    "dispatched": ("activity", "Assigned to {unit}", "已派发至{unit}"),
+    "returned": ("activity", "Being reassigned", "正在重新派单"),
+    "return_overruled": ("activity", "Assigned to {unit}", "已派发至{unit}"),
+    "acknowledged": ("activity", "Accepted by the responsible unit", "承办单位已签收"),
+    "responded": ("activity", "The responsible unit is handling it", "承办单位正在办理"),
+    "extension_approved": (
+        "activity",
+        "Deadline extended by {working_days} working days",
+        "办理期限延长{working_days}个工作日",
+    ),
+    "resolved": ("activity", "Resolved", "已办结"),
+    "answered_directly": ("activity", "Answered", "已直接答复"),
+    "callback_started": ("activity", "Follow-up with the citizen", "回访中"),
+    "reopened": ("activity", "Reopened", "重新办理"),
+    "closed": ("closed", "Closed", "已结案"),
+    "withdrawn": ("closed", "Withdrawn", "已撤回"),
+    "merged": ("closed", "Merged into request {master}", "已并入诉求{master}"),
+}
+_REPLY_KINDS = {"resolved", "answered_directly"}
+
+
+def public_note(
+    event: CaseEvent, units: dict[str, Unit], language: Language, reply: str | None = None
+) -> dict[str, Any] | None:
+    """The event as the public sees it, or None for an internal one. `reply` is the case's
+    (latest) reply, shown with the resolve that gave it."""
+    known = PUBLIC_KINDS.get(event.kind)
+    if known is None:
+        return None
+    kind, english, chinese = known
+    payload = {key: str(value) for key, value in event.payload.items()}
+    unit = units.get(payload.get("unit", ""))
+    payload["unit"] = _name(unit, language) if unit else payload.get("unit", "")
+    template = english if language is Language.en else chinese
+    try:
+        summary = template.format(**payload)
+    except (KeyError, IndexError, ValueError):
+        summary = (english if language is Language.en else chinese).split("{")[0].strip()
+    description = None
+    if event.kind in _REPLY_KINDS:
+        description = redact(reply) or None
+    return {
+        "type": kind,
+        "datetime": w3c(event.created_at),
+        "summary": summary,
+        "description": description,
+    }
+
+
+# ---- personal data ----------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<![0-9])\+?\d(?:[\d \-]{5,}\d)(?![0-9])")
+_MIN_PHONE_DIGITS = 7
+
+
+def redact(text: str | None) -> str | None:
+    """Mask e-mail addresses, ID card numbers and phone numbers in free text."""
+    if not text:
+        return text
+    text = _EMAIL.sub("[email]", text)
+    text = _ID_NUMBER.sub("[id]", text)
+
+    def _phone(match: re.Match[str]) -> str:
+        digits = sum(char.isdigit() for char in match.group())
+        return "[phone]" if digits >= _MIN_PHONE_DIGITS else match.group()
+
+    return _PHONE.sub(_phone, text)

@@ -1,0 +1,121 @@
+"""API keys for Open311 clients: one per client application, stored only as a hash.
+
+A key is a long random secret shown once, when it is made; the database keeps its SHA-256
+digest (enough for a high-entropy secret, unlike a password) and a short visible prefix so an
+operator can tell keys apart in `hotline apikey list`. A leaked key is revoked, never edited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from core.clock import Clock, utcnow
+from core.db import session_scope
+from models.types import UTCDateTime
+
+KEY_PREFIX = "h311_"
+PREFIX_LENGTH = len(KEY_PREFIX) + 8  # what `list` shows: "h311_" and 8 characters of the secret
+MAX_NAME_LENGTH = 120
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=MAX_NAME_LENGTH)  # the client it was issued to
+    prefix: str = Field(index=True, max_length=16)
+    key_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiKeyPublic(SQLModel):
+    """What an operator sees: never the secret nor its hash."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKeyPublic
+    secret: str  # shown once; only its hash is stored
+
+
+class ApiKeyError(ValueError):
+    """A key operation refused: bad name, or nothing to revoke."""
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_api_key(*, engine: Engine, name: str, clock: Clock = utcnow) -> IssuedKey:
+    """Issue a new key for the client `name`; a client may hold several (to rotate keys)."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise ApiKeyError(f"a key needs a client name of 1 to {MAX_NAME_LENGTH} characters")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        name=name,
+        prefix=secret[:PREFIX_LENGTH],
+        key_hash=hash_secret(secret),
+        created_at=clock(),
+    )
+    with session_scope(engine) as session:
+        session.add(row)
+        session.flush()
+        public = ApiKeyPublic.model_validate(row)
+    return IssuedKey(key=public, secret=secret)
+
+
+def list_api_keys(*, session: Session, include_revoked: bool = True) -> list[ApiKeyPublic]:
+    query = select(ApiKey).order_by(col(ApiKey.name), col(ApiKey.id))
+    if not include_revoked:
+        query = query.where(col(ApiKey.revoked_at).is_(None))
+    return [ApiKeyPublic.model_validate(row) for row in session.exec(query).all()]
+
+
+def revoke_api_keys(*, engine: Engine, name_or_prefix: str, clock: Clock = utcnow) -> int:
+    """Revoke every active key of the client so named, else the one key with that prefix."""
+    with session_scope(engine) as session:
+        active = select(ApiKey).where(col(ApiKey.revoked_at).is_(None))
+        rows = list(session.exec(active.where(ApiKey.name == name_or_prefix)).all())
+        if not rows:
+            rows = list(session.exec(active.where(ApiKey.prefix == name_or_prefix)).all())
+        if not rows:
+            raise ApiKeyError(f"no active key named or prefixed '{name_or_prefix}'")
+        now = clock()
+        for row in rows:
+            row.revoked_at = now
+            session.add(row)
+    return len(rows)
+
+
+def authenticate(*, engine: Engine, secret: str, clock: Clock = utcnow) -> ApiKeyPublic | None:
+    """The active key this secret belongs to (and note its use), or None."""
+    if not secret or len(secret) > 256:
+        return None
+    digest = hash_secret(secret)
+    with session_scope(engine) as session:
+        row = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+        if row is None or not secrets.compare_digest(row.key_hash, digest) or not row.active:
+            return None
+        row.last_used_at = clock()
+        session.add(row)
+        return ApiKeyPublic.model_validate(row)
