@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import cases, health
+from api.routes import cases, health, staff
 from core.db import get_engine
 from core.settings import Settings, get_settings
+from web import router as web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,4 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(staff.router)
+    app.include_router(web_router)
     return app

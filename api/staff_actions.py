@@ -1,0 +1,165 @@
+"""Staff actions with their role checks, shared by the staff API and the console.
+
+The order is the same for every action and every door: the case must exist and be visible to
+the user (a unit handler sees only their unit's cases, and another unit's case is "not found"
+rather than "forbidden", so its existence does not leak), the user's role must allow the
+action, a unit action is taken for the handler's own unit, and then the case workflow's
+validators decide. The staff username is the actor the workflow records on the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import Client
+
+from auth.roles import StaffAction, acting_unit, can_see, require
+from models.case import Case
+from models.service import CaseNotFound, get_case_or_raise
+from models.staff import StaffUser
+from workflows.actions import act
+from workflows.case import CaseWorkflow
+from workflows.types import (
+    ActionResult,
+    AnswerDirectly,
+    Dispatch,
+    ExtensionDecision,
+    ExtensionRequest,
+    Merge,
+    Overrule,
+    Resolve,
+    ReturnCase,
+    UnitAction,
+)
+
+TEXT = 4000
+
+
+class DispatchIn(BaseModel):
+    unit_code: str = Field(max_length=32, description="The lead unit (主办).")
+    assisting_unit_codes: list[str] = Field(default_factory=list, max_length=10)
+    category_code: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", max_length=TEXT)
+
+
+class UnitActionIn(BaseModel):
+    unit_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Only for admins; a unit handler acts for their own unit.",
+    )
+    note: str = Field(default="", max_length=TEXT)
+
+
+class ReturnIn(BaseModel):
+    unit_code: str | None = Field(default=None, max_length=32)
+    reason: str = Field(max_length=TEXT)
+
+
+class OverruleIn(BaseModel):
+    reason: str = Field(max_length=TEXT)
+
+
+class ExtensionIn(BaseModel):
+    unit_code: str | None = Field(default=None, max_length=32)
+    working_days: int = Field(ge=1, le=365)
+    reason: str = Field(max_length=TEXT)
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    note: str = Field(default="", max_length=TEXT)
+
+
+class ResolveIn(BaseModel):
+    unit_code: str | None = Field(default=None, max_length=32)
+    reply: str = Field(max_length=TEXT)
+
+
+class AnswerIn(BaseModel):
+    reply: str = Field(max_length=TEXT)
+
+
+class MergeIn(BaseModel):
+    master_number: str = Field(max_length=20)
+
+
+# Which body each action takes; the console builds the same bodies from its forms.
+BODIES: dict[StaffAction, type[BaseModel]] = {
+    StaffAction.dispatch: DispatchIn,
+    StaffAction.acknowledge: UnitActionIn,
+    StaffAction.return_case: ReturnIn,
+    StaffAction.overrule: OverruleIn,
+    StaffAction.respond: UnitActionIn,
+    StaffAction.extend: ExtensionIn,
+    StaffAction.decide_extension: DecisionIn,
+    StaffAction.resolve: ResolveIn,
+    StaffAction.answer: AnswerIn,
+    StaffAction.merge: MergeIn,
+}
+
+
+def visible_case(*, session: Session, user: StaffUser, number: str) -> Case:
+    """The case, or CaseNotFound when it does not exist or is another unit's."""
+    case = get_case_or_raise(session=session, number=number)
+    if not can_see(user, case):
+        raise CaseNotFound(number)
+    return case
+
+
+async def perform(
+    *,
+    engine: Engine,
+    client: Client,
+    user: StaffUser,
+    number: str,
+    action: StaffAction,
+    body: BaseModel,
+) -> ActionResult:
+    """Check, then send the action to the case's workflow as `user`.
+
+    Raises CaseNotFound, auth.roles.NotPermitted, workflows.actions.ActionRefused.
+    """
+
+    def load() -> Case:
+        with Session(engine) as session:
+            return visible_case(session=session, user=user, number=number)
+
+    case = await run_in_threadpool(load)
+    require(user, action)
+    update, argument = _message(action, user, case, body)
+    return await act(client=client, number=number, update=update, argument=argument)
+
+
+def _message(action: StaffAction, user: StaffUser, case: Case, body: Any) -> tuple[Any, Any]:
+    actor = user.username
+    if action is StaffAction.dispatch:
+        return CaseWorkflow.dispatch, Dispatch(
+            actor, body.unit_code, list(body.assisting_unit_codes), body.category_code, body.note
+        )
+    if action is StaffAction.overrule:
+        return CaseWorkflow.overrule_return, Overrule(actor, body.reason)
+    if action is StaffAction.decide_extension:
+        return CaseWorkflow.decide_extension, ExtensionDecision(actor, body.approve, body.note)
+    if action is StaffAction.answer:
+        return CaseWorkflow.answer_directly, AnswerDirectly(actor, body.reply)
+    if action is StaffAction.merge:
+        return CaseWorkflow.merge, Merge(actor, body.master_number)
+    unit = acting_unit(user, case, body.unit_code)
+    if action is StaffAction.acknowledge:
+        return CaseWorkflow.acknowledge, UnitAction(actor, unit, body.note)
+    if action is StaffAction.respond:
+        return CaseWorkflow.respond, UnitAction(actor, unit, body.note)
+    if action is StaffAction.return_case:
+        return CaseWorkflow.return_case, ReturnCase(actor, unit, body.reason)
+    if action is StaffAction.extend:
+        return CaseWorkflow.request_extension, ExtensionRequest(
+            actor, unit, body.working_days, body.reason
+        )
+    if action is StaffAction.resolve:
+        return CaseWorkflow.resolve, Resolve(actor, unit, body.reply)
+    raise ValueError(f"'{action.value}' is not a workflow action")

@@ -1,0 +1,19 @@
+// Filters the category list as the citizen types; without JavaScript the search button does it.
+(function () {
+  var input = document.getElementById("category-search");
+  var select = document.getElementById("category");
+  if (!input || !select) return;
+  input.addEventListener("input", function () {
+    var needle = input.value.trim().toLowerCase();
+    var groups = select.querySelectorAll("optgroup");
+    groups.forEach(function (group) {
+      var shown = 0;
+      group.querySelectorAll("option").forEach(function (option) {
+        var hit = !needle || (option.dataset.search || "").indexOf(needle) >= 0;
+        option.hidden = !hit;
+        if (hit) shown += 1;
+      });
+      group.hidden = shown === 0;
+    });
+  });
+})();
