@@ -11,8 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import EngineDep, SettingsDep
 from auth.tokens import read_api_token
 from auth.users import get_active_staff_user
 from models.staff import StaffUser
@@ -21,17 +23,24 @@ bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 def current_staff(
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> StaffUser:
     if not token:
         raise _unauthorized("log in: this needs a staff bearer token (POST /api/v1/auth/token)")
     username = read_api_token(settings.secret_key, token, max_age_s=settings.api_token_hours * 3600)
-    user = get_active_staff_user(session=session, username=username) if username else None
+    user = load_active_user(engine, username) if username else None
     if user is None:
         raise _unauthorized("the token is invalid or has expired: log in again")
     return user
+
+
+def load_active_user(engine: Engine, username: str) -> StaffUser | None:
+    """Read the user in a session of its own, closed at once: a request that then waits on a
+    workflow must not hold a database transaction (SQLite's write lock) while it waits."""
+    with Session(engine) as session:
+        return get_active_staff_user(session=session, username=username)
 
 
 def client_address(request: Request) -> str:

@@ -71,7 +71,7 @@ def actions_for(user: StaffUser) -> list[StaffAction]:
 
 def require(user: StaffUser, action: StaffAction) -> None:
     if not may(user, action):
-        raise NotPermitted(f"a {user.role} may not {action.value} cases")
+        raise NotPermitted(f"the {user.role} role may not {action.value} cases")
 
 
 def own_unit(user: StaffUser) -> str | None:

@@ -21,13 +21,13 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
-from api.auth import client_address
+from api.auth import client_address, load_active_user
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import BODIES, perform, visible_case
 from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, require
 from auth.throttle import app_throttle
 from auth.tokens import SessionData, new_session, read_session, same_secret
-from auth.users import authenticate, get_active_staff_user, list_staff_users
+from auth.users import authenticate, list_staff_users
 from core.clock import utcnow
 from core.settings import Settings
 from intake.errors import IntakeRejected
@@ -81,11 +81,11 @@ class Staff:
     session: SessionData
 
 
-def console_staff(request: Request, session: SessionDep, settings: SettingsDep) -> Staff:
+def console_staff(request: Request, engine: EngineDep, settings: SettingsDep) -> Staff:
     """The logged-in staff member; anyone else is sent to the login page."""
     token = request.cookies.get(SESSION_COOKIE, "")
     data = read_session(settings.secret_key, token, max_age_s=settings.session_hours * 3600)
-    user = get_active_staff_user(session=session, username=data.username) if data else None
+    user = load_active_user(engine, data.username) if data else None
     if data is None or user is None:
         raise HTTPException(303, "log in first", headers={"Location": "/console/login"})
     return Staff(user=user, session=data)

@@ -1,0 +1,148 @@
+"""The staff console over real HTTP (cookies, forms, CSRF) against a real worker and Temporal."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from models.enums import Channel, StaffRole
+from tests.utils.cases import case_row, events
+from tests.utils.factories import make_intake
+from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
+
+
+def _new_case(api_url: str) -> str:
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+    number: str = created.json()["number"]
+    return number
+
+
+def _act(client: httpx.Client, number: str, action: str, **fields: str) -> httpx.Response:
+    token = csrf_of(client.get(f"/console/cases/{number}").text)
+    return client.post(f"/console/cases/{number}/{action}", data={"csrf_token": token, **fields})
+
+
+def test_login_lands_on_the_roles_view_and_a_wrong_password_does_not(
+    api_url: str, engine: Engine
+) -> None:
+    account = make_staff(engine, StaffRole.dispatcher)
+    with console_login(api_url, account) as client:
+        landing = client.get("/console", follow_redirects=True)
+        assert str(landing.url).endswith("/console/cases?view=queue")
+        assert account.username in landing.text
+    with httpx.Client(base_url=api_url) as anonymous:
+        token = csrf_of(anonymous.get("/console/login").text)
+        wrong = anonymous.post(
+            "/console/login",
+            data={"username": account.username, "password": "nope", "csrf_token": token},
+        )
+        assert wrong.status_code == 401
+        assert "用户名或密码错误" in wrong.text
+        assert anonymous.get("/console/cases").status_code == 303
+
+
+def test_a_forged_or_missing_session_goes_back_to_login(api_url: str) -> None:
+    with httpx.Client(base_url=api_url, cookies={"hotline_console": "forged"}) as client:
+        response = client.get("/console/cases")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/login"
+
+
+def test_a_login_form_without_its_csrf_token_is_refused(api_url: str, engine: Engine) -> None:
+    account = make_staff(engine, StaffRole.dispatcher)
+    response = httpx.post(
+        f"{api_url}/console/login",
+        data={"username": account.username, "password": account.password},
+    )
+    assert response.status_code == 403
+
+
+def test_an_action_without_the_csrf_token_is_refused_and_not_recorded(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        response = client.post(f"/console/cases/{number}/dispatch", data={"unit_code": CHAOYANG})
+    assert response.status_code == 403
+    assert [e.kind for e in events(engine, number)] == ["accepted"]
+
+
+def test_dispatch_from_the_console_is_recorded_as_the_dispatcher(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    dispatcher = make_staff(engine, StaffRole.dispatcher)
+    with console_login(api_url, dispatcher) as client:
+        assert number in client.get("/console/rows?view=queue").text
+        response = _act(client, number, "dispatch", unit_code=CHAOYANG, assisting_unit_codes="")
+        assert response.status_code == 303
+        page = client.get(response.headers["location"])
+    assert "已派单" in page.text
+    assert [(e.kind, e.actor) for e in events(engine, number)][-1] == (
+        "dispatched",
+        dispatcher.username,
+    )
+
+
+def test_the_workflows_refusal_is_shown_on_the_case_page(api_url: str, engine: Engine) -> None:
+    number = _new_case(api_url)
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
+        response = _act(client, number, "resolve", unit_code=CHAOYANG, reply="done")
+    assert response.status_code == 409
+    assert f"case {number} is accepted; this needs it to be in_progress, reopened" in response.text
+
+
+def test_a_unit_handler_never_sees_or_acts_on_another_units_case_in_the_console(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
+        _act(dispatcher, number, "dispatch", unit_code=CHAOYANG)
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as other:
+        assert other.get(f"/console/cases/{number}").status_code == 404
+        for view in ("unit", "all"):
+            assert number not in other.get(f"/console/rows?view={view}").text
+        token = csrf_of(other.get("/console/cases?view=unit").text)
+        refused = other.post(f"/console/cases/{number}/acknowledge", data={"csrf_token": token})
+        assert refused.status_code == 404
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
+        assert number in own.get("/console/rows?view=unit").text
+    assert [e.kind for e in events(engine, number)] == ["accepted", "dispatched"]
+
+
+def test_an_operator_records_a_phone_in_request_on_the_callers_behalf(
+    api_url: str, engine: Engine
+) -> None:
+    operator = make_staff(engine, StaffRole.operator)
+    with console_login(api_url, operator) as client:
+        form = client.get("/console/intake", params={"kb": "路灯"})
+        assert "路灯" in form.text
+        response = client.post(
+            "/console/intake",
+            data={
+                "csrf_token": csrf_of(form.text),
+                "intake_key": "op-" + operator.username,
+                "description": "来电：胡同里的路灯不亮",
+                "phone": "13800138000",
+                "type": "complaint",
+                "urgency": "normal",
+            },
+        )
+    assert response.status_code == 303
+    number = response.headers["location"].rsplit("/", 1)[-1]
+    assert case_row(engine, number).channel == Channel.voice
+    assert [(e.kind, e.actor) for e in events(engine, number)][0] == (
+        "accepted",
+        operator.username,
+    )
+
+
+def test_administration_is_for_admins(api_url: str, engine: Engine) -> None:
+    with console_login(api_url, make_staff(engine, StaffRole.supervisor)) as client:
+        assert client.get("/console/admin").status_code == 403
+    admin = make_staff(engine, StaffRole.admin)
+    with console_login(api_url, admin) as client:
+        page = client.get("/console/admin")
+    assert page.status_code == 200
+    assert admin.username in page.text
+    assert "朝阳区" in page.text and "城乡建设" in page.text
