@@ -382,6 +382,7 @@ def _case_page(
         "case": case_public(session=session, case=case),
         "description": case.description,
         "address": case.address,
+        "due": _local(case.resolve_due_at, zone),
         "contacts": _contacts(session, case),
         "events": [(_local(e.created_at, zone), e) for e in events],
         "suggestions": suggestions,

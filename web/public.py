@@ -74,8 +74,8 @@ def home(request: Request) -> HTMLResponse:
 @router.get("/submit", response_class=HTMLResponse)
 def submit_form(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """The request form; `?q=` narrows the category list (the no-JavaScript search)."""
-    params = request.query_params
-    return _form_page(request, session, settings, dict(params), errors=[])
+    form = {"type": RequestType.complaint.value, **request.query_params}
+    return _form_page(request, session, settings, form, errors=[])
 
 
 @router.post("/submit", response_model=None)
