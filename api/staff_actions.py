@@ -9,9 +9,10 @@ validators decide. The staff username is the actor the workflow records on the t
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -37,55 +38,67 @@ from workflows.types import (
 )
 
 TEXT = 4000
+CASE_NUMBER = r"^[0-9]{8}-[0-9]{6}$"
+CODE = r"^[0-9A-Za-z._-]{1,32}$"
+_CASE_NUMBER = re.compile(CASE_NUMBER)
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text and JSON; refused here, it never reaches the workflow.
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(max_length=TEXT)]
+Code = Annotated[str, Field(pattern=CODE)]
 
 
 class DispatchIn(BaseModel):
-    unit_code: str = Field(max_length=32, description="The lead unit (主办).")
-    assisting_unit_codes: list[str] = Field(default_factory=list, max_length=10)
-    category_code: str | None = Field(default=None, max_length=32)
-    note: str = Field(default="", max_length=TEXT)
+    unit_code: Code = Field(description="The lead unit (主办).")
+    assisting_unit_codes: list[Code] = Field(default_factory=list, max_length=10)
+    category_code: Code | None = None
+    note: Text = ""
 
 
 class UnitActionIn(BaseModel):
-    unit_code: str | None = Field(
-        default=None,
-        max_length=32,
-        description="Only for admins; a unit handler acts for their own unit.",
+    unit_code: Code | None = Field(
+        default=None, description="Only for admins; a unit handler acts for their own unit."
     )
-    note: str = Field(default="", max_length=TEXT)
+    note: Text = ""
 
 
 class ReturnIn(BaseModel):
-    unit_code: str | None = Field(default=None, max_length=32)
-    reason: str = Field(max_length=TEXT)
+    unit_code: Code | None = None
+    reason: Text
 
 
 class OverruleIn(BaseModel):
-    reason: str = Field(max_length=TEXT)
+    reason: Text
 
 
 class ExtensionIn(BaseModel):
-    unit_code: str | None = Field(default=None, max_length=32)
+    unit_code: Code | None = None
     working_days: int = Field(ge=1, le=365)
-    reason: str = Field(max_length=TEXT)
+    reason: Text
 
 
 class DecisionIn(BaseModel):
     approve: bool
-    note: str = Field(default="", max_length=TEXT)
+    note: Text = ""
 
 
 class ResolveIn(BaseModel):
-    unit_code: str | None = Field(default=None, max_length=32)
-    reply: str = Field(max_length=TEXT)
+    unit_code: Code | None = None
+    reply: Text
 
 
 class AnswerIn(BaseModel):
-    reply: str = Field(max_length=TEXT)
+    reply: Text
 
 
 class MergeIn(BaseModel):
-    master_number: str = Field(max_length=20)
+    master_number: str = Field(pattern=CASE_NUMBER)
 
 
 # Which body each action takes; the console builds the same bodies from its forms.
@@ -105,6 +118,8 @@ BODIES: dict[StaffAction, type[BaseModel]] = {
 
 def visible_case(*, session: Session, user: StaffUser, number: str) -> Case:
     """The case, or CaseNotFound when it does not exist or is another unit's."""
+    if not _CASE_NUMBER.match(number):
+        raise CaseNotFound(number)
     case = get_case_or_raise(session=session, number=number)
     if not can_see(user, case):
         raise CaseNotFound(number)

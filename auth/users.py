@@ -66,7 +66,11 @@ def get_active_staff_user(*, session: Session, username: str) -> StaffUser | Non
 
 def authenticate(*, session: Session, username: str, password: str) -> StaffUser | None:
     """The active user with this password, else None (no hint which part was wrong)."""
-    user = get_active_staff_user(session=session, username=username.strip().lower())
+    username = username.strip().lower()
+    if not USERNAME.match(username):  # also keeps NUL and the like away from the database
+        verify_password(_DUMMY_HASH, password)
+        return None
+    user = get_active_staff_user(session=session, username=username)
     if user is None:
         verify_password(_DUMMY_HASH, password)
         return None

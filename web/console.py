@@ -45,7 +45,7 @@ from models.staff import StaffUser
 from models.unit import Category, Unit
 from web.i18n import TEXTS, pick, request_language
 from web.pages import anonymous_form_ok, render, secure_cookies
-from web.public import catalog_groups
+from web.public import catalog_groups, clean
 from workflows.actions import ActionRefused
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -479,6 +479,9 @@ async def intake(
 ) -> Response:
     """Record a phone-in request on the caller's behalf; the operator is the intake's actor."""
     _check_csrf(staff, csrf_token)
+    description, address, name, phone, category_code, intake_key = (
+        clean(v) for v in (description, address, name, phone, category_code, intake_key)
+    )
     _require(staff, StaffAction.intake)
     try:
         value = Intake(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ STATIC = {
 DETAILS_COOKIE = "hotline_details"
 CODE_COOKIE = "hotline_code"
 DETAILS_MAX_AGE_S = 30 * 60
+CASE_NUMBER = re.compile(r"^[0-9]{8}-[0-9]{6}$")
+CODE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
 
 
 @router.get("/static/{name}")
@@ -99,6 +102,9 @@ async def submit(
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Accept the form as a web intake, then show the case number (303 to the confirmation)."""
+    description, address, name, phone, email, category_code, intake_key = (
+        clean(v) for v in (description, address, name, phone, email, category_code, intake_key)
+    )
     form = {
         "description": description,
         "category_code": category_code,
@@ -172,7 +178,7 @@ async def send_code(
     with Session(engine) as session:
         if not anonymous_form_ok(request, csrf_token):
             return _track_page(request, session, settings, number, message=_expired(request))
-        case = get_case(session=session, number=number)
+        case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
         phone = _citizen_phone(session, case) if case is not None else None
         if case is None or phone is None:
             key = "no_phone" if case is not None else "not_found"
@@ -260,6 +266,8 @@ def feed(
     category: str = "",
 ) -> HTMLResponse:
     """Recent cases by area and category; no names, phones, addresses or descriptions."""
+    district = district if CODE.match(district) else ""
+    category = category if CODE.match(category) else ""
     items = public_feed(
         session=session,
         district_code=district or None,
@@ -407,7 +415,7 @@ class PublicEvent:
 def _track_page(
     request: Request, session: Session, settings: Any, number: str, *, message: str | None
 ) -> HTMLResponse:
-    case = get_case(session=session, number=number) if number else None
+    case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
     context: dict[str, Any] = {"number": number, "case": case, "message": message}
     if case is not None:
         language = request_language(request)
@@ -475,6 +483,11 @@ def _code_text(language: Language, number: str, code: str) -> str:
     if language is Language.en:
         return f"Your code to see case {number}: {code}. It expires in a few minutes."
     return f"查看诉求 {number} 的验证码：{code}，几分钟内有效。"
+
+
+def clean(value: str) -> str:
+    """Typed text without NUL characters, which no database column accepts."""
+    return value.replace("\x00", "")
 
 
 def _text(request: Request, key: str) -> str:

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from api.auth import CurrentStaff, client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import (
+    CODE,
     AnswerIn,
     DecisionIn,
     DispatchIn,
@@ -111,8 +112,10 @@ def read_cases(
     session: SessionDep,
     user: CurrentStaff,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
-    unit: str | None = None,
-    category: str | None = Query(default=None, description="A category code or its prefix."),
+    unit: str | None = Query(default=None, pattern=CODE),
+    category: str | None = Query(
+        default=None, pattern=CODE, description="A category code or its prefix."
+    ),
     supervised: bool | None = None,
     overdue: bool = Query(default=False, description="Only cases past a unit deadline now."),
     pending_extension: bool = Query(default=False, description="Only extension requests."),

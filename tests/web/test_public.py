@@ -177,3 +177,12 @@ def test_guessing_the_code_is_throttled(settings: Settings, worker_process: None
             for c in ("111111", "222222", "333333")
         ]
     assert [r.status_code for r in codes] == [403, 403, 429]
+
+
+def test_nul_characters_in_addresses_of_public_pages_never_reach_the_database(
+    browser_like: httpx.Client,
+) -> None:
+    assert browser_like.get("/track", params={"number": "2026\x00"}).status_code == 404
+    assert browser_like.get("/feed", params={"district": "\x00", "category": "\x00"}).is_success
+    response = _submit(browser_like, description="路灯\x00坏了", category_code="\x00")
+    assert response.status_code == 303

@@ -214,3 +214,24 @@ def test_the_staff_api_is_in_the_openapi_schema_with_bearer_security(api_url: st
     assert "/api/v1/auth/token" in schema["paths"]
     assert "OAuth2PasswordBearer" in schema["components"]["securitySchemes"]
     assert not any(path.startswith("/console") for path in schema["paths"])
+
+
+def test_nul_characters_and_malformed_codes_are_refused_before_the_database(
+    api_url: str, engine: Engine
+) -> None:
+    login = httpx.post(
+        f"{api_url}/api/v1/auth/token", data={"username": "a\x00b", "password": "x\x00"}
+    )
+    assert login.status_code == 401
+    headers = staff_headers(api_url, engine, StaffRole.admin)
+    listed = httpx.get(f"{api_url}/api/v1/cases", headers=headers, params={"unit": "1\x00"})
+    assert listed.status_code == 422
+    assert httpx.get(f"{api_url}/api/v1/cases/%00", headers=headers).status_code == 404
+    number = _new_case(api_url)
+    for path, body in (
+        ("dispatch", {"unit_code": CHAOYANG, "note": "a\x00b"}),
+        ("dispatch", {"unit_code": "1\x00"}),
+        ("merge", {"master_number": "x\x00"}),
+    ):
+        assert _post(api_url, f"/cases/{number}/{path}", headers, body).status_code == 422
+    assert [e.kind for e in events(engine, number)] == ["accepted"]
