@@ -7,9 +7,11 @@ that fetches their rows every few seconds.
 
 from __future__ import annotations
 
+import csv
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
+import workflows
 from api.auth import client_address, load_active_user
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import BODIES, perform, visible_case
@@ -540,16 +543,35 @@ def _intake_page(
 
 
 @router.get("/admin", response_class=HTMLResponse)
-def admin(request: Request, staff: StaffDep, session: SessionDep) -> HTMLResponse:
-    """Units, the catalog's areas and groups, and staff users (read-only here; CLI edits)."""
+def admin(
+    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Units, catalog, staff users and holidays (read-only here; the CLI and files edit)."""
     if staff.user.role != StaffRole.admin:
         raise HTTPException(403, "administration is for admins")
     units = session.exec(select(Unit).order_by(col(Unit.code))).all()
     categories = session.exec(
         select(Category).where(col(Category.level) < 3).order_by(col(Category.code))
     ).all()
-    context = {"units": units, "categories": categories, "users": list_staff_users(session=session)}
+    context = {
+        "units": units,
+        "categories": categories,
+        "users": list_staff_users(session=session),
+        "holidays": _holidays(settings),
+        "holidays_file": settings.holidays_file or DEFAULT_HOLIDAYS,
+    }
     return _page(request, staff, "console/admin.html", context)
+
+
+DEFAULT_HOLIDAYS = Path(workflows.__file__).resolve().parent / "holidays_cn.csv"
+
+
+def _holidays(settings: Settings) -> list[dict[str, str]]:
+    """The holiday and 调休 rows of the working-day calendar, this year and later."""
+    path = settings.holidays_file or DEFAULT_HOLIDAYS
+    this_year = str(utcnow().year)
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row.get("date", "") >= this_year]
 
 
 def _require(staff: Staff, action: StaffAction) -> None:

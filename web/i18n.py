@@ -125,6 +125,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "units": ("单位", "Units"),
     "categories": ("类别", "Categories"),
     "users": ("用户", "Users"),
+    "holidays": ("节假日与调休", "Holidays and make-up workdays"),
     "role": ("角色", "Role"),
     "active": ("启用", "Active"),
     "caller_phone": ("来电号码", "Caller's phone"),

@@ -146,3 +146,4 @@ def test_administration_is_for_admins(api_url: str, engine: Engine) -> None:
     assert page.status_code == 200
     assert admin.username in page.text
     assert "朝阳区" in page.text and "城乡建设" in page.text
+    assert "节假日与调休" in page.text
