@@ -312,6 +312,9 @@ async def case_action(
         result = await perform(
             engine=engine, client=temporal, user=staff.user, number=number, action=chosen, body=body
         )
+    except CaseNotFound as exc:
+        message = {"message": str(exc)}
+        return _page(request, staff, "console/error.html", message, status_code=404)
     except NotPermitted as exc:
         return await _case_again(request, staff, engine, settings, number, exc.message, 403)
     except ActionRefused as exc:
@@ -374,7 +377,7 @@ def _case_page(
     try:
         case = visible_case(session=session, user=staff.user, number=number)
     except CaseNotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
+        return _page(request, staff, "console/error.html", {"message": str(exc)}, status_code=404)
     zone = ZoneInfo(settings.timezone)
     events = session.exec(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
@@ -386,6 +389,8 @@ def _case_page(
         "description": case.description,
         "address": case.address,
         "due": _local(case.resolve_due_at, zone),
+        "category": session.get(Category, case.category_code) if case.category_code else None,
+        "lead_unit": session.get(Unit, case.lead_unit_code) if case.lead_unit_code else None,
         "contacts": _contacts(session, case),
         "events": [(_local(e.created_at, zone), e) for e in events],
         "suggestions": suggestions,

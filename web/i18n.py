@@ -47,6 +47,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map_point": ("地图坐标（可选）", "Map point (optional)"),
     "latitude": ("纬度", "Latitude"),
     "longitude": ("经度", "Longitude"),
+    "use_location": ("使用我的位置", "Use my location"),
     "photo": ("照片（可选）", "Photo (optional)"),
     "contact": ("联系方式（可选，用于回访）", "Contact (optional, for the follow-up call)"),
     "name": ("姓名", "Name"),

@@ -1,4 +1,5 @@
-// Filters the category list as the citizen types; without JavaScript the search button does it.
+// Filters the category list as the citizen types (without JavaScript the search button does it),
+// and fills the map point from the device's location when the citizen asks.
 (function () {
   var input = document.getElementById("category-search");
   var select = document.getElementById("category");
@@ -14,6 +15,18 @@
         if (hit) shown += 1;
       });
       group.hidden = shown === 0;
+    });
+  });
+})();
+
+(function () {
+  var button = document.getElementById("locate");
+  if (!button || !navigator.geolocation) return;
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    navigator.geolocation.getCurrentPosition(function (position) {
+      document.querySelector("input[name=latitude]").value = position.coords.latitude.toFixed(6);
+      document.querySelector("input[name=longitude]").value = position.coords.longitude.toFixed(6);
     });
   });
 })();
