@@ -147,3 +147,27 @@ def test_administration_is_for_admins(api_url: str, engine: Engine) -> None:
     assert admin.username in page.text
     assert "朝阳区" in page.text and "城乡建设" in page.text
     assert "节假日与调休" in page.text
+
+
+def test_a_supervisor_sees_the_extension_request_and_approves_it(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
+        _act(dispatcher, number, "dispatch", unit_code=CHAOYANG)
+    with console_login(api_url, handler) as own:
+        assert _act(own, number, "acknowledge").status_code == 303
+        asked = _act(own, number, "extend", working_days="3", reason="等待配件")
+        assert asked.status_code == 303
+    supervisor = make_staff(engine, StaffRole.supervisor)
+    with console_login(api_url, supervisor) as client:
+        assert str(client.get("/console", follow_redirects=True).url).endswith("supervision")
+        assert number in client.get("/console/rows?view=supervision").text
+        decided = _act(client, number, "decide_extension", approve="true", note="同意")
+        assert decided.status_code == 303
+        assert number not in client.get("/console/rows?view=supervision").text
+    assert [(e.kind, e.actor) for e in events(engine, number)][-2:] == [
+        ("extension_requested", handler.username),
+        ("extension_approved", supervisor.username),
+    ]
