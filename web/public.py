@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
@@ -28,6 +29,7 @@ from auth.throttle import app_throttle
 from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
+from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
@@ -40,7 +42,7 @@ from models.event import CaseEvent
 from models.queues import public_feed
 from models.service import get_case
 from models.unit import Category, Unit
-from web.i18n import PUBLIC_EVENTS, request_language
+from web.i18n import PUBLIC_EVENTS, TEXTS, pick, request_language
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
 
 router = APIRouter(include_in_schema=False)
@@ -342,7 +344,7 @@ def catalog_groups(session: Session, language: Language) -> tuple[list[Group], d
 def _form_page(
     request: Request,
     session: Session,
-    settings: Any,
+    settings: Settings,
     form: dict[str, str],
     errors: list[tuple[str, str]],
 ) -> HTMLResponse:
@@ -366,8 +368,8 @@ def _form_page(
 
 async def _form_again(
     request: Request,
-    engine: Any,
-    settings: Any,
+    engine: Engine,
+    settings: Settings,
     form: dict[str, str],
     errors: list[tuple[str, str]],
 ) -> HTMLResponse:
@@ -390,7 +392,9 @@ def _photo_errors(
     return []
 
 
-def _store_photo(engine: Any, settings: Any, case: Case, data: bytes, photo: UploadFile) -> None:
+def _store_photo(
+    engine: Engine, settings: Settings, case: Case, data: bytes, photo: UploadFile
+) -> None:
     assert case.id is not None
     with session_scope(engine) as session:
         store_attachment(
@@ -413,7 +417,7 @@ class PublicEvent:
 
 
 def _track_page(
-    request: Request, session: Session, settings: Any, number: str, *, message: str | None
+    request: Request, session: Session, settings: Settings, number: str, *, message: str | None
 ) -> HTMLResponse:
     case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
     context: dict[str, Any] = {"number": number, "case": case, "message": message}
@@ -445,7 +449,7 @@ def _track_page(
     return render(request, "track.html", context, status_code=200 if case or not number else 404)
 
 
-def _details_unlocked(request: Request, settings: Any, number: str) -> bool:
+def _details_unlocked(request: Request, settings: Settings, number: str) -> bool:
     data = unsign(
         settings.secret_key,
         TokenKind.details,
@@ -474,7 +478,7 @@ def _notifier(request: Request) -> NotifierRegistry:
     return registry if isinstance(registry, NotifierRegistry) else NotifierRegistry()
 
 
-def _code_hash(settings: Any, code: str) -> str:
+def _code_hash(settings: Settings, code: str) -> str:
     key = settings.secret_key.encode()
     return hmac.new(key, f"details-code:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -491,8 +495,6 @@ def clean(value: str) -> str:
 
 
 def _text(request: Request, key: str) -> str:
-    from web.i18n import TEXTS, pick
-
     return pick(TEXTS[key], request_language(request))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 from sqlalchemy.engine import Engine
 
+from core.db import session_scope
+from models import CaseEvent
 from models.enums import Channel, StaffRole
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_intake
@@ -171,3 +173,35 @@ def test_a_supervisor_sees_the_extension_request_and_approves_it(
         ("extension_requested", handler.username),
         ("extension_approved", supervisor.username),
     ]
+
+
+def test_a_unit_handler_asking_for_the_dispatch_queue_gets_their_own_list(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)  # accepted: in the dispatch queue, no unit yet
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as client:
+        for view in ("queue", "supervision"):
+            assert number not in client.get(f"/console/rows?view={view}").text
+
+
+def test_the_dispatch_form_preselects_the_unit_smart_dispatch_suggested(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    suggestions = f"01.02.001 0.41 {HAIDIAN} (路灯, 小区) | 16.01.002 0.22 - (噪音)"
+    with session_scope(engine) as session:
+        case = case_row(engine, number)
+        assert case.id is not None
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                kind="dispatch_suggested",
+                actor="smart-dispatch",
+                payload={"reason": "below the threshold", "suggestions": suggestions},
+            )
+        )
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{number}").text
+    assert f'<option value="{HAIDIAN}" selected>' in page
+    assert "01.02.001 · 0.41 · 110108" in page
+    assert "16.01.002 · 0.22 · —" in page
