@@ -83,6 +83,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "code": ("验证码", "Code"),
     "verify": ("验证", "Verify"),
     "code_sent": ("验证码已发送。", "The code has been sent."),
+    "code_wait": ("验证码发送过于频繁，请稍后再试。", "Too many codes sent: try again later."),
     "code_wrong": ("验证码错误或已过期。", "The code is wrong or has expired."),
     "no_phone": (
         "此诉求没有可接收验证码的手机号。",

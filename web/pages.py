@@ -58,6 +58,10 @@ def render(
         **context,
     }
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["X-Frame-Options"] = "DENY"  # no clickjacking of forms
+    response.headers["Referrer-Policy"] = "same-origin"  # case numbers stay on our pages
+    if csrf is not None:
+        response.headers["Cache-Control"] = "no-store"  # staff pages hold personal data
     if request.query_params.get("lang") == language.value:
         response.set_cookie(LANG_COOKIE, language.value, max_age=365 * 86400, samesite="lax")
     if anonymous is not None:

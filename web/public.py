@@ -185,6 +185,14 @@ async def send_code(
         if case is None or phone is None:
             key = "no_phone" if case is not None else "not_found"
             return _track_page(request, session, settings, number, message=_text(request, key))
+        sends = app_throttle(request)
+        if sends.retry_after(f"send:{number}"):  # no flooding a citizen's phone with codes
+            page = _track_page(
+                request, session, settings, number, message=_text(request, "code_wait")
+            )
+            page.status_code = 429
+            return page
+        sends.failed(f"send:{number}")
         code = f"{secrets.randbelow(10**6):06d}"
         await (
             _notifier(request)

@@ -166,7 +166,9 @@ def test_the_one_time_code_sent_to_the_citizens_phone_unlocks_the_details(
     assert "门口的井盖丢了" in unlocked.text
 
 
-def test_guessing_the_code_is_throttled(settings: Settings, worker_process: None) -> None:
+def test_guessing_the_code_and_asking_for_codes_are_throttled(
+    settings: Settings, worker_process: None
+) -> None:
     strict = settings.model_copy(update={"login_max_failures": 2})
     with serve(create_app(strict)) as url, httpx.Client(base_url=url, timeout=60) as client:
         created = _submit(client, description="井盖", phone=unique_phone())
@@ -176,7 +178,9 @@ def test_guessing_the_code_is_throttled(settings: Settings, worker_process: None
             client.post(f"/track/{number}/details", data={"csrf_token": token, "code": c})
             for c in ("111111", "222222", "333333")
         ]
+        sends = [client.post(f"/track/{number}/code", data={"csrf_token": token}) for _ in range(3)]
     assert [r.status_code for r in codes] == [403, 403, 429]
+    assert [r.status_code for r in sends] == [200, 200, 429]
 
 
 def test_nul_characters_in_addresses_of_public_pages_never_reach_the_database(
