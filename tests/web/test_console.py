@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 from sqlalchemy.engine import Engine
 
+from api.main import create_app
 from core.db import session_scope
+from core.settings import Settings
 from models import CaseEvent
 from models.enums import Channel, StaffRole
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_intake
+from tests.utils.servers import serve
 from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
 
 
@@ -205,3 +210,14 @@ def test_the_dispatch_form_preselects_the_unit_smart_dispatch_suggested(
     assert f'<option value="{HAIDIAN}" selected>' in page
     assert "01.02.001 · 0.41 · 110108" in page
     assert "16.01.002 · 0.22 · —" in page
+
+
+def test_a_console_session_expires(settings: Settings, engine: Engine) -> None:
+    brief = settings.model_copy(update={"session_hours": 1 / 3600})  # one second
+    account = make_staff(engine, StaffRole.dispatcher)
+    with serve(create_app(brief)) as url, console_login(url, account) as client:
+        assert client.get("/console/cases").status_code == 200
+        time.sleep(2.1)  # signatures count whole seconds
+        expired = client.get("/console/cases")
+    assert expired.status_code == 303
+    assert expired.headers["location"] == "/console/login"
