@@ -10,10 +10,11 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.open311 import router as open311_router
-from api.routes import cases, health
+from api.routes import cases, health, staff
 from channels.sms import routes as sms
 from core.db import get_engine
 from core.settings import Settings, get_settings
+from web import router as web_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -38,4 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(sms.router)
     app.include_router(open311_router)
+    app.include_router(staff.router)
+    app.include_router(web_router)
     return app

@@ -13,13 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
-from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from core.db import get_engine
 from core.settings import get_settings
 from core.temporal import TemporalUnavailable, connect_temporal
 from models.service import CaseNotFound, case_public, get_case_or_raise, timeline
+from workflows.actions import ActionRefused, act
 from workflows.case import CaseWorkflow
 from workflows.types import (
     ActionResult,
@@ -157,9 +157,8 @@ def merge(number: str, into: str = typer.Option(...), actor: str = ACTOR) -> Non
 def _act(number: str, update: Any, argument: Any) -> None:
     try:
         result: ActionResult = asyncio.run(_execute(number, update, argument))
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        console.print(f"[red]refused:[/] {getattr(cause, 'message', None) or cause}")
+    except ActionRefused as exc:
+        console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(1) from exc
     except (TemporalUnavailable, RPCError) as exc:
         console.print(f"[red]cannot reach the case workflow:[/] {exc}")
@@ -169,9 +168,7 @@ def _act(number: str, update: Any, argument: Any) -> None:
 
 async def _execute(number: str, update: Any, argument: Any) -> ActionResult:
     client = await connect_temporal(get_settings())
-    handle = client.get_workflow_handle(number)
-    result: ActionResult = await handle.execute_update(update, argument)
-    return result
+    return await act(client=client, number=number, update=update, argument=argument)
 
 
 def _or_exit(lookup: Any) -> Any:

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     default_phone_region: str = "CN"
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # ---- web: public pages, staff console and staff API (issue 6) ----
+    session_hours: float = Field(default=8, gt=0)  # console login lifetime
+    api_token_hours: float = Field(default=8, gt=0)  # staff API bearer token lifetime
+    login_max_failures: int = Field(default=5, ge=1)  # per username and per address ...
+    login_window_s: float = Field(default=300, gt=0)  # ... within this window, then locked
+    details_code_minutes: float = Field(default=10, gt=0)  # one-time code for case details
+    public_feed_size: int = Field(default=50, ge=1, le=500)
 
     # --- Twilio (SMS and voice channels) ---
     twilio_account_sid: str = ""

@@ -1,33 +1,25 @@
-"""Requests in, cases out: the intake endpoint every channel adapter and form can post to."""
+"""Requests in, cases out: the intake endpoint every channel adapter and form can post to.
+
+It stays open (citizens and channel adapters post here); reading cases needs a staff token
+(`api/routes/staff.py`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import EngineDep, SettingsDep, TemporalDep
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.schemas import Intake
 from intake.service import accept_intake
-from models.case import CasePublic, CasesPublic
-from models.enums import CaseStatus
-from models.event import CaseEventPublic
-from models.service import case_public, get_case_or_raise, list_cases, timeline
+from models.case import CasePublic
+from models.service import case_public, get_case_or_raise
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-# What identifiers look like, so junk (NUL, which PostgreSQL refuses) is a 422, never a 500.
-CASE_NUMBER = r"^[0-9A-Za-z-]+$"
-UNIT_CODE = r"^[0-9A-Za-z._-]+$"
-MAX_OFFSET = 1_000_000_000
-
-
-class CaseDetail(BaseModel):
-    case: CasePublic
-    timeline: list[CaseEventPublic]
 
 
 @router.post("/requests", response_model=CasePublic, status_code=201)
@@ -51,30 +43,6 @@ async def submit_request(
     if not accepted.created:
         response.status_code = 200
     return await run_in_threadpool(_public, engine, accepted.case.number)
-
-
-@router.get("/cases", response_model=CasesPublic)
-def read_cases(
-    session: SessionDep,
-    status: CaseStatus | None = None,
-    unit: str | None = Query(default=None, max_length=32, pattern=UNIT_CODE),
-    offset: int = Query(default=0, ge=0, le=MAX_OFFSET),
-    limit: int = Query(default=50, ge=1, le=500),
-) -> CasesPublic:
-    """List cases, newest first, filtered by status and lead unit."""
-    return list_cases(session=session, status=status, unit_code=unit, offset=offset, limit=limit)
-
-
-@router.get("/cases/{number}", response_model=CaseDetail)
-def read_case(
-    session: SessionDep, number: str = Path(max_length=20, pattern=CASE_NUMBER)
-) -> CaseDetail:
-    """One case with its timeline."""
-    case = get_case_or_raise(session=session, number=number)
-    return CaseDetail(
-        case=case_public(session=session, case=case),
-        timeline=timeline(session=session, case=case),
-    )
 
 
 def _refuse_nul(value: object, where: str) -> None:

@@ -16,8 +16,9 @@ from intake.errors import IntakeRejected
 from intake.schemas import Contact
 from intake.service import accept_intake
 from models import Case, CaseEvent, CaseNumberCounter, Citizen, CitizenIdentity
-from models.enums import Channel, IdentityKind
+from models.enums import Channel, IdentityKind, StaffRole
 from tests.utils.factories import make_intake, unique_key, unique_phone
+from tests.utils.staff import staff_headers
 
 
 def _counts(engine: Engine) -> dict[str, int]:
@@ -187,17 +188,19 @@ def test_api_rejects_malformed_json_fields_with_422(api_url: str, engine: Engine
     assert _counts(engine) == before
 
 
-def test_api_returns_case_with_timeline(api_url: str) -> None:
+def test_api_returns_case_with_timeline(api_url: str, engine: Engine) -> None:
     created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
     number = created.json()["number"]
-    detail = httpx.get(f"{api_url}/api/v1/cases/{number}")
+    headers = staff_headers(api_url, engine, StaffRole.dispatcher)
+    detail = httpx.get(f"{api_url}/api/v1/cases/{number}", headers=headers)
     assert detail.status_code == 200
     assert detail.json()["case"]["status"] == "accepted"
     assert [e["kind"] for e in detail.json()["timeline"]] == ["accepted"]
     assert "citizen_id" not in detail.json()["case"]
 
 
-def test_api_unknown_case_is_404(api_url: str) -> None:
-    response = httpx.get(f"{api_url}/api/v1/cases/19990101-000001")
+def test_api_unknown_case_is_404(api_url: str, engine: Engine) -> None:
+    headers = staff_headers(api_url, engine, StaffRole.dispatcher)
+    response = httpx.get(f"{api_url}/api/v1/cases/19990101-000001", headers=headers)
     assert response.status_code == 404
     assert response.json() == {"detail": "no case numbered '19990101-000001'"}

@@ -1,0 +1,54 @@
+"""Staff authentication for the API: bearer tokens from `POST /api/v1/auth/token`.
+
+A token is signed with the secret key, names the user and expires after
+`HOTLINE_API_TOKEN_HOURS`; the user row is read on every request, so a deactivated user's
+tokens stop working at once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from api.deps import EngineDep, SettingsDep
+from auth.tokens import read_api_token
+from auth.users import get_active_staff_user
+from models.staff import StaffUser
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def current_staff(
+    engine: EngineDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(bearer)],
+) -> StaffUser:
+    if not token:
+        raise _unauthorized("log in: this needs a staff bearer token (POST /api/v1/auth/token)")
+    username = read_api_token(settings.secret_key, token, max_age_s=settings.api_token_hours * 3600)
+    user = load_active_user(engine, username) if username else None
+    if user is None:
+        raise _unauthorized("the token is invalid or has expired: log in again")
+    return user
+
+
+def load_active_user(engine: Engine, username: str) -> StaffUser | None:
+    """Read the user in a session of its own, closed at once: a request that then waits on a
+    workflow must not hold a database transaction (SQLite's write lock) while it waits."""
+    with Session(engine) as session:
+        return get_active_staff_user(session=session, username=username)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+CurrentStaff = Annotated[StaffUser, Depends(current_staff)]

@@ -1,0 +1,1 @@
+"""Staff authentication and roles: password hashes, signed tokens, login throttling, permissions."""

@@ -1,0 +1,581 @@
+"""The staff console: login, a view per role, case pages with the actions the role allows.
+
+Server-rendered forms (each with the session's CSRF token) post to the same checks the staff
+API uses (`api/staff_actions.py`); the case lists refresh themselves through a small script
+that fetches their rows every few seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from temporalio.service import RPCError
+
+import workflows
+from api.auth import client_address, load_active_user
+from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from api.staff_actions import BODIES, perform, visible_case
+from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, require
+from auth.throttle import app_throttle
+from auth.tokens import SessionData, new_session, read_session, same_secret
+from auth.users import authenticate, list_staff_users
+from core.clock import utcnow
+from core.settings import Settings
+from intake.errors import IntakeRejected
+from intake.flows import start_case_workflow
+from intake.schemas import Contact, Intake
+from intake.service import accept_intake
+from models.case import Case, CasePublic
+from models.catalog import search_categories
+from models.citizen import CitizenIdentity
+from models.enums import CaseStatus, Channel, RequestType, StaffRole, UnitKind, Urgency
+from models.event import CaseEvent
+from models.queues import DISPATCH_QUEUE, OPEN, find_cases, latest_event, pending_extension_numbers
+from models.service import CaseNotFound, case_public
+from models.staff import StaffUser
+from models.unit import Category, Unit
+from web.i18n import TEXTS, pick, request_language
+from web.pages import anonymous_form_ok, render, secure_cookies
+from web.public import catalog_groups, clean
+from workflows.actions import ActionRefused
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+SESSION_COOKIE = "hotline_console"
+VIEWS = ("queue", "unit", "supervision", "all")
+HOME_VIEW = {
+    StaffRole.operator: "all",
+    StaffRole.dispatcher: "queue",
+    StaffRole.unit_handler: "unit",
+    StaffRole.supervisor: "supervision",
+    StaffRole.admin: "all",
+}
+# What each state lets staff do next; the role filter and the workflow's validators follow.
+NEXT_ACTIONS: dict[CaseStatus, list[StaffAction]] = {
+    CaseStatus.accepted: [StaffAction.dispatch, StaffAction.answer, StaffAction.merge],
+    CaseStatus.returned: [StaffAction.dispatch, StaffAction.overrule, StaffAction.merge],
+    CaseStatus.dispatched: [StaffAction.acknowledge, StaffAction.return_case, StaffAction.merge],
+    CaseStatus.acknowledged: [
+        StaffAction.respond,
+        StaffAction.extend,
+        StaffAction.return_case,
+        StaffAction.merge,
+    ],
+    CaseStatus.in_progress: [StaffAction.resolve, StaffAction.extend, StaffAction.merge],
+    CaseStatus.reopened: [StaffAction.respond, StaffAction.resolve, StaffAction.extend],
+}
+
+
+@dataclass(frozen=True)
+class Staff:
+    user: StaffUser
+    session: SessionData
+
+
+def console_staff(request: Request, engine: EngineDep, settings: SettingsDep) -> Staff:
+    """The logged-in staff member; anyone else is sent to the login page."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    data = read_session(settings.secret_key, token, max_age_s=settings.session_hours * 3600)
+    user = load_active_user(engine, data.username) if data else None
+    if data is None or user is None:
+        raise HTTPException(303, "log in first", headers={"Location": "/console/login"})
+    return Staff(user=user, session=data)
+
+
+StaffDep = Annotated[Staff, Depends(console_staff)]
+
+
+def _check_csrf(staff: Staff, token: str) -> None:
+    if not same_secret(staff.session.csrf, token):
+        raise HTTPException(403, "the form's CSRF token is missing or wrong: reload the page")
+
+
+def _page(
+    request: Request, staff: Staff, template: str, context: dict[str, Any], **kw: Any
+) -> HTMLResponse:
+    base = {"me": staff.user, "may": lambda a: may(staff.user, StaffAction(a))}
+    return render(request, template, {**base, **context}, csrf=staff.session.csrf, **kw)
+
+
+# ---- login -------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return render(request, "console/login.html", {"error": None})
+
+
+@router.post("/login", response_model=None)
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the password (throttled per username and per address), then set the session."""
+    language = request_language(request)
+    if not anonymous_form_ok(request, csrf_token):
+        return _login_error(request, pick(TEXTS["form_expired"], language), 403)
+    throttle = app_throttle(request)
+    keys = (f"user:{username.strip().lower()}", f"addr:{client_address(request)}")
+    wait = throttle.retry_after(*keys)
+    if wait:
+        message = pick(TEXTS["login_throttled"], language).format(seconds=wait)
+        return _login_error(request, message, 429)
+    user = authenticate(session=session, username=username, password=password)
+    if user is None:
+        throttle.failed(*keys)
+        return _login_error(request, pick(TEXTS["login_failed"], language), 401)
+    throttle.succeeded(*keys)
+    token, _ = new_session(settings.secret_key, user.username)
+    response = RedirectResponse("/console", 303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.session_hours * 3600),
+        path="/console",
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(settings),
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+    _check_csrf(staff, csrf_token)
+    response = RedirectResponse("/console/login", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/console")
+    return response
+
+
+def _login_error(request: Request, message: str, status: int) -> HTMLResponse:
+    return render(request, "console/login.html", {"error": message}, status_code=status)
+
+
+# ---- case lists --------------------------------------------------------------------------
+
+
+@router.get("", response_model=None)
+def home(staff: StaffDep) -> RedirectResponse:
+    return RedirectResponse(f"/console/cases?view={HOME_VIEW[staff.user.role]}", 303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def case_list(
+    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
+) -> HTMLResponse:
+    view = _view(staff.user, view)
+    rows = _rows(session, settings, staff.user, view)
+    context = {"view": view, "views": _views(staff.user), "rows": rows}
+    return _page(request, staff, "console/cases.html", context)
+
+
+@router.get("/rows", response_class=HTMLResponse)
+def case_rows(
+    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
+) -> HTMLResponse:
+    """The rows of one list, for the page's live refresh."""
+    view = _view(staff.user, view)
+    rows = _rows(session, settings, staff.user, view)
+    return _page(request, staff, "console/_rows.html", {"rows": rows})
+
+
+@dataclass(frozen=True)
+class Row:
+    case: CasePublic
+    created: str
+    due: str
+    overdue: bool
+    pending_extension: bool
+
+
+def _view(user: StaffUser, view: str) -> str:
+    """The view asked for when the role has it, else the role's own (a unit handler asking
+    for the dispatch queue gets their unit's list, never other units' cases)."""
+    return view if view in _views(user) else HOME_VIEW[user.role]
+
+
+def _views(user: StaffUser) -> list[str]:
+    if user.role == StaffRole.unit_handler:
+        return ["unit", "all"]
+    return ["queue", "supervision", "all"]
+
+
+def _rows(session: Session, settings: Settings, user: StaffUser, view: str) -> list[Row]:
+    unit = own_unit(user)
+    now = utcnow()
+    pending = set(pending_extension_numbers(session=session, unit_code=unit))
+    if view == "queue":
+        cases = find_cases(session=session, statuses=DISPATCH_QUEUE, limit=200).data
+    elif view == "unit":
+        cases = find_cases(session=session, statuses=OPEN, unit_code=unit, limit=200).data
+    elif view == "supervision":
+        flagged = {
+            c.number
+            for c in find_cases(session=session, statuses=OPEN, supervised=True, limit=500).data
+        }
+        overdue = {c.number for c in find_cases(session=session, overdue_at=now, limit=500).data}
+        cases = find_cases(session=session, numbers=flagged | overdue | pending, limit=200).data
+    else:
+        cases = find_cases(session=session, unit_code=unit, limit=200).data
+    zone = ZoneInfo(settings.timezone)
+    return [
+        Row(
+            case=case,
+            created=_local(case.created_at, zone),
+            due=_local(case.resolve_due_at, zone),
+            overdue=_is_overdue(case, now),
+            pending_extension=case.number in pending,
+        )
+        for case in cases
+    ]
+
+
+def _is_overdue(case: CasePublic, now: datetime) -> bool:
+    if (
+        case.status == CaseStatus.dispatched
+        and case.acknowledge_due_at
+        and case.acknowledge_due_at < now
+    ):
+        return True
+    return bool(
+        case.status
+        in (
+            CaseStatus.dispatched,
+            CaseStatus.acknowledged,
+            CaseStatus.in_progress,
+            CaseStatus.reopened,
+        )
+        and case.resolve_due_at
+        and case.resolve_due_at < now
+    )
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else ""
+
+
+# ---- one case ----------------------------------------------------------------------------
+
+
+@router.get("/cases/{number}", response_class=HTMLResponse)
+def case_page(
+    request: Request,
+    number: str,
+    staff: StaffDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    done: str = "",
+) -> HTMLResponse:
+    return _case_page(request, staff, session, settings, number, done=done, error=None)
+
+
+@router.post("/cases/{number}/{action}", response_model=None)
+async def case_action(
+    request: Request,
+    number: str,
+    action: str,
+    staff: StaffDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> Response:
+    """Take one action from the case page; a refusal shows the workflow's reason on the page."""
+    form = await request.form()
+    _check_csrf(staff, str(form.get("csrf_token", "")))
+    try:
+        chosen = StaffAction(action)
+        body = BODIES[chosen].model_validate(_body(chosen, form))
+    except (ValueError, KeyError, ValidationError) as exc:
+        return await _case_again(request, staff, engine, settings, number, str(exc), 422)
+    try:
+        result = await perform(
+            engine=engine, client=temporal, user=staff.user, number=number, action=chosen, body=body
+        )
+    except CaseNotFound as exc:
+        message = {"message": str(exc)}
+        return _page(request, staff, "console/error.html", message, status_code=404)
+    except NotPermitted as exc:
+        return await _case_again(request, staff, engine, settings, number, exc.message, 403)
+    except ActionRefused as exc:
+        return await _case_again(request, staff, engine, settings, number, exc.message, 409)
+    except RPCError as exc:
+        return await _case_again(request, staff, engine, settings, number, exc.message, 503)
+    return RedirectResponse(f"/console/cases/{number}?done={result.status.value}", 303)
+
+
+def _body(action: StaffAction, form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        key: str(value).strip() for key, value in form.items() if key != "csrf_token"
+    }
+    if action is StaffAction.dispatch:
+        assisting = values.get("assisting_unit_codes", "")
+        values["assisting_unit_codes"] = [c.strip() for c in assisting.split(",") if c.strip()]
+        values["category_code"] = values.get("category_code") or None
+    if action in UNIT_ACTIONS:
+        values["unit_code"] = values.get("unit_code") or None
+    return values
+
+
+async def _case_again(
+    request: Request,
+    staff: Staff,
+    engine: Engine,
+    settings: Settings,
+    number: str,
+    error: str,
+    status: int,
+) -> HTMLResponse:
+    def page() -> HTMLResponse:
+        with Session(engine) as session:
+            return _case_page(
+                request, staff, session, settings, number, done="", error=error, status=status
+            )
+
+    return await run_in_threadpool(page)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category_code: str
+    probability: str
+    unit_code: str | None
+    reason: str
+
+
+def _case_page(
+    request: Request,
+    staff: Staff,
+    session: Session,
+    settings: Settings,
+    number: str,
+    *,
+    done: str,
+    error: str | None,
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        case = visible_case(session=session, user=staff.user, number=number)
+    except CaseNotFound as exc:
+        return _page(request, staff, "console/error.html", {"message": str(exc)}, status_code=404)
+    zone = ZoneInfo(settings.timezone)
+    events = session.exec(
+        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+    ).all()
+    suggestions = _suggestions(session, case)
+    pending = case.number in pending_extension_numbers(session=session)
+    context = {
+        "case": case_public(session=session, case=case),
+        "description": case.description,
+        "address": case.address,
+        "due": _local(case.resolve_due_at, zone),
+        "category": session.get(Category, case.category_code) if case.category_code else None,
+        "lead_unit": session.get(Unit, case.lead_unit_code) if case.lead_unit_code else None,
+        "contacts": _contacts(session, case),
+        "events": [(_local(e.created_at, zone), e) for e in events],
+        "suggestions": suggestions,
+        "units": _unit_choices(session),
+        "suggested_unit": _suggested_unit(case, suggestions),
+        "actions": _actions(staff.user, case, pending),
+        "pending_extension": pending,
+        "done": done,
+        "error": error,
+    }
+    return _page(request, staff, "console/case.html", context, status_code=status)
+
+
+def _actions(user: StaffUser, case: Case, pending: bool) -> list[str]:
+    wanted = list(NEXT_ACTIONS.get(CaseStatus(case.status), []))
+    if pending:
+        wanted.append(StaffAction.decide_extension)
+    allowed = [a for a in wanted if may(user, a)]
+    if own_unit(user) is not None and case.lead_unit_code != own_unit(user):
+        allowed = [a for a in allowed if a not in UNIT_ACTIONS]
+    return [a.value for a in allowed]
+
+
+def _suggestions(session: Session, case: Case) -> list[Suggestion]:
+    """Smart dispatch's advice, as the workflow recorded it (`dispatch_suggested`)."""
+    event = latest_event(session=session, case=case, kind="dispatch_suggested")
+    if event is None:
+        return []
+    found = []
+    for part in str(event.payload.get("suggestions", "")).split(" | "):
+        bits = part.split(" ", 3)
+        if len(bits) >= 3:
+            unit = None if bits[2] == "-" else bits[2]
+            reason = bits[3].strip("()") if len(bits) == 4 else ""
+            found.append(Suggestion(bits[0], bits[1], unit, reason))
+    return found
+
+
+def _suggested_unit(case: Case, suggestions: list[Suggestion]) -> str | None:
+    for suggestion in suggestions:
+        if suggestion.unit_code:
+            return suggestion.unit_code
+    return case.lead_unit_code or case.street_code or case.district_code
+
+
+def _unit_choices(session: Session) -> list[Unit]:
+    kinds = [UnitKind.district, UnitKind.street, UnitKind.department, UnitKind.utility]
+    return list(
+        session.exec(
+            select(Unit)
+            .where(col(Unit.active).is_(True), col(Unit.kind).in_([k.value for k in kinds]))
+            .order_by(col(Unit.code))
+        ).all()
+    )
+
+
+def _contacts(session: Session, case: Case) -> list[CitizenIdentity]:
+    if case.citizen_id is None:
+        return []
+    return list(
+        session.exec(
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == case.citizen_id)
+        ).all()
+    )
+
+
+# ---- operator: phone-in requests and the knowledge base ---------------------------------
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def intake_form(
+    request: Request, staff: StaffDep, session: SessionDep, kb: str = ""
+) -> HTMLResponse:
+    _require(staff, StaffAction.intake)
+    return _intake_page(request, staff, session, kb=kb, error=None)
+
+
+@router.post("/intake", response_model=None)
+async def intake(
+    request: Request,
+    staff: StaffDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    description: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    intake_key: Annotated[str, Form()] = "",
+    category_code: Annotated[str, Form()] = "",
+    type: Annotated[str, Form()] = RequestType.complaint.value,
+    urgency: Annotated[str, Form()] = Urgency.normal.value,
+    address: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a phone-in request on the caller's behalf; the operator is the intake's actor."""
+    _check_csrf(staff, csrf_token)
+    description, address, name, phone, category_code, intake_key = (
+        clean(v) for v in (description, address, name, phone, category_code, intake_key)
+    )
+    _require(staff, StaffAction.intake)
+    try:
+        value = Intake(
+            channel=Channel.voice,
+            description=description,
+            language=request_language(request),
+            type=RequestType(type),
+            urgency=Urgency(urgency),
+            address=address or None,
+            category_code=category_code or None,
+            contact=Contact(name=name or None, phone=phone or None),
+            intake_key=intake_key or None,
+            actor=staff.user.username,
+        )
+        accepted = await run_in_threadpool(
+            lambda: accept_intake(engine=engine, intake=value, settings=settings)
+        )
+    except (IntakeRejected, ValidationError, ValueError) as exc:
+        problem = str(exc)
+
+        def page() -> HTMLResponse:
+            with Session(engine) as session:
+                return _intake_page(request, staff, session, kb="", error=problem, status=422)
+
+        return await run_in_threadpool(page)
+    await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
+    return RedirectResponse(f"/console/cases/{accepted.case.number}", 303)
+
+
+def _intake_page(
+    request: Request,
+    staff: Staff,
+    session: Session,
+    *,
+    kb: str,
+    error: str | None,
+    status: int = 200,
+) -> HTMLResponse:
+    catalog, _ = catalog_groups(session, request_language(request))
+    answers = search_categories(session=session, text=kb, leaves_only=True, limit=20) if kb else []
+    context = {
+        "catalog": catalog,
+        "q": "",
+        "matches": [],
+        "selected": "",
+        "kb": kb,
+        "answers": answers,
+        "types": [t.value for t in RequestType],
+        "intake_key": uuid.uuid4().hex,
+        "error": error,
+    }
+    return _page(request, staff, "console/intake.html", context, status_code=status)
+
+
+# ---- admin -------------------------------------------------------------------------------
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin(
+    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Units, catalog, staff users and holidays (read-only here; the CLI and files edit)."""
+    if staff.user.role != StaffRole.admin:
+        raise HTTPException(403, "administration is for admins")
+    units = session.exec(select(Unit).order_by(col(Unit.code))).all()
+    categories = session.exec(
+        select(Category).where(col(Category.level) < 3).order_by(col(Category.code))
+    ).all()
+    context = {
+        "units": units,
+        "categories": categories,
+        "users": list_staff_users(session=session),
+        "holidays": _holidays(settings),
+        "holidays_file": settings.holidays_file or DEFAULT_HOLIDAYS,
+    }
+    return _page(request, staff, "console/admin.html", context)
+
+
+DEFAULT_HOLIDAYS = Path(workflows.__file__).resolve().parent / "holidays_cn.csv"
+
+
+def _holidays(settings: Settings) -> list[dict[str, str]]:
+    """The holiday and 调休 rows of the working-day calendar, this year and later."""
+    path = settings.holidays_file or DEFAULT_HOLIDAYS
+    this_year = str(utcnow().year)
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if row.get("date", "") >= this_year]
+
+
+def _require(staff: Staff, action: StaffAction) -> None:
+    try:
+        require(staff.user, action)
+    except NotPermitted as exc:
+        raise HTTPException(403, exc.message) from exc

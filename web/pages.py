@@ -1,0 +1,90 @@
+"""Rendering a page: the Jinja2 environment, the page's language and its CSRF secret.
+
+Every form carries a hidden `csrf_token`. Forms shown to a logged-in user use the secret
+inside their session cookie; forms shown before login (the login form, the public intake
+form) use a secret in a signed cookie of their own (double submit), so a site that cannot
+read our cookies cannot post a form in a visitor's name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from auth.tokens import TokenKind, same_secret, sign, unsign
+from core.settings import Settings
+from models.enums import Language
+from web.i18n import LANG_COOKIE, request_language, translator
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+FORM_COOKIE = "hotline_form"
+FORM_MAX_AGE_S = 12 * 3600
+
+
+def secure_cookies(settings: Settings) -> bool:
+    return settings.public_base_url.startswith("https://")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status_code: int = 200,
+    csrf: str | None = None,
+) -> HTMLResponse:
+    """Render `template` in the request's language; `csrf` is the session's secret, if any.
+
+    Without a session a fresh anonymous form secret is issued (and set as a cookie) unless the
+    visitor already has a valid one.
+    """
+    settings: Settings = request.app.state.settings
+    language = request_language(request)
+    anonymous = None
+    if csrf is None:
+        anonymous = _anonymous_secret(request, settings) or secrets.token_urlsafe(24)
+    values = {
+        "request": request,
+        "lang": language.value,
+        "other_lang": (Language.zh if language is Language.en else Language.en).value,
+        "csrf_token": csrf or anonymous,
+        **translator(language),
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    response.headers["X-Frame-Options"] = "DENY"  # no clickjacking of forms
+    response.headers["Referrer-Policy"] = "same-origin"  # case numbers stay on our pages
+    if csrf is not None:
+        response.headers["Cache-Control"] = "no-store"  # staff pages hold personal data
+    if request.query_params.get("lang") == language.value:
+        response.set_cookie(LANG_COOKIE, language.value, max_age=365 * 86400, samesite="lax")
+    if anonymous is not None:
+        response.set_cookie(
+            FORM_COOKIE,
+            sign(settings.secret_key, TokenKind.form, {"s": anonymous}),
+            max_age=FORM_MAX_AGE_S,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(settings),
+        )
+    return response
+
+
+def anonymous_form_ok(request: Request, given: str | None) -> bool:
+    """The posted token matches the visitor's signed form cookie."""
+    expected = _anonymous_secret(request, request.app.state.settings)
+    return expected is not None and same_secret(expected, given)
+
+
+def _anonymous_secret(request: Request, settings: Settings) -> str | None:
+    cookie = request.cookies.get(FORM_COOKIE)
+    if not cookie:
+        return None
+    data = unsign(settings.secret_key, TokenKind.form, cookie, max_age_s=FORM_MAX_AGE_S)
+    return data.get("s") if data else None

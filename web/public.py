@@ -1,0 +1,510 @@
+"""Public pages: submit a request, see its number, track it, and the feed of recent cases.
+
+Server-rendered and usable without JavaScript. A submitted form goes through the same intake
+service and workflow start as every other channel (`Channel.web`); the form's hidden
+`intake_key` makes a double-clicked submit one case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from auth.throttle import app_throttle
+from auth.tokens import TokenKind, sign, unsign
+from channels.notifier import NotifierRegistry, OutboundMessage
+from core.db import session_scope
+from core.settings import Settings
+from intake.attachments import store_attachment
+from intake.errors import IntakeRejected
+from intake.flows import start_case_workflow
+from intake.schemas import Contact, Intake
+from intake.service import accept_intake
+from models.case import Case
+from models.citizen import CitizenIdentity
+from models.enums import AttachmentKind, Channel, IdentityKind, Language, RequestType, UnitKind
+from models.event import CaseEvent
+from models.queues import public_feed
+from models.service import get_case
+from models.unit import Category, Unit
+from web.i18n import PUBLIC_EVENTS, TEXTS, pick, request_language
+from web.pages import HERE, anonymous_form_ok, render, secure_cookies
+
+router = APIRouter(include_in_schema=False)
+
+STATIC = {
+    "style.css": "text/css",
+    "picker.js": "text/javascript",
+    "console.js": "text/javascript",
+}
+DETAILS_COOKIE = "hotline_details"
+CODE_COOKIE = "hotline_code"
+DETAILS_MAX_AGE_S = 30 * 60
+CASE_NUMBER = re.compile(r"^[0-9]{8}-[0-9]{6}$")
+CODE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    """The few static files, by name only (no paths, so nothing else on disk is reachable)."""
+    if name not in STATIC:
+        raise HTTPException(404, f"no static file '{name}'")
+    return FileResponse(
+        HERE / "static" / name,
+        media_type=STATIC[name],
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return render(request, "home.html", {})
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+    """The request form; `?q=` narrows the category list (the no-JavaScript search)."""
+    form = {"type": RequestType.complaint.value, **request.query_params}
+    return _form_page(request, session, settings, form, errors=[])
+
+
+@router.post("/submit", response_model=None)
+async def submit(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+    description: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+    intake_key: Annotated[str, Form()] = "",
+    category_code: Annotated[str, Form()] = "",
+    type: Annotated[str, Form()] = RequestType.complaint.value,
+    address: Annotated[str, Form()] = "",
+    latitude: Annotated[str, Form()] = "",
+    longitude: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    lang: Annotated[str, Form()] = "",
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Accept the form as a web intake, then show the case number (303 to the confirmation)."""
+    description, address, name, phone, email, category_code, intake_key = (
+        clean(v) for v in (description, address, name, phone, email, category_code, intake_key)
+    )
+    form = {
+        "description": description,
+        "category_code": category_code,
+        "type": type,
+        "address": address,
+        "latitude": latitude,
+        "longitude": longitude,
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "intake_key": intake_key,
+    }
+    if not anonymous_form_ok(request, csrf_token):
+        return await _form_again(request, engine, settings, form, [("csrf", _expired(request))])
+    language = Language.en if lang == Language.en.value else request_language(request)
+    data = await photo.read() if photo is not None and photo.filename else b""
+    errors = _photo_errors(request, photo, data, settings.max_attachment_bytes)
+    if errors:
+        return await _form_again(request, engine, settings, form, errors)
+    try:
+        intake = Intake(
+            channel=Channel.web,
+            description=description,
+            language=language,
+            type=RequestType(type) if type in RequestType.__members__ else RequestType.complaint,
+            address=address or None,
+            latitude=float(latitude) if latitude.strip() else None,
+            longitude=float(longitude) if longitude.strip() else None,
+            category_code=category_code or None,
+            contact=Contact(name=name or None, phone=phone or None, email=email or None),
+            intake_key=intake_key or None,
+        )
+        accepted = await run_in_threadpool(
+            lambda: accept_intake(engine=engine, intake=intake, settings=settings)
+        )
+    except IntakeRejected as exc:
+        return await _form_again(request, engine, settings, form, [(exc.field, exc.message)])
+    except ValidationError as exc:
+        problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        return await _form_again(request, engine, settings, form, problems)
+    except ValueError:
+        return await _form_again(request, engine, settings, form, [("latitude", "not a number")])
+    if data and accepted.created and photo is not None:
+        await run_in_threadpool(_store_photo, engine, settings, accepted.case, data, photo)
+    await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
+    return RedirectResponse(f"/submitted/{accepted.case.number}?lang={language.value}", 303)
+
+
+@router.get("/submitted/{number}", response_class=HTMLResponse)
+def submitted(request: Request, number: str) -> HTMLResponse:
+    return render(request, "submitted.html", {"number": number})
+
+
+@router.get("/track", response_class=HTMLResponse)
+def track(
+    request: Request, session: SessionDep, settings: SettingsDep, number: str = ""
+) -> HTMLResponse:
+    """The public timeline of one case; description and address only after the one-time code."""
+    return _track_page(request, session, settings, number.strip(), message=None)
+
+
+@router.post("/track/{number}/code", response_class=HTMLResponse)
+async def send_code(
+    request: Request,
+    number: str,
+    engine: EngineDep,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Send a one-time code to the phone the citizen left; it unlocks the case's details."""
+    with Session(engine) as session:
+        if not anonymous_form_ok(request, csrf_token):
+            return _track_page(request, session, settings, number, message=_expired(request))
+        case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
+        phone = _citizen_phone(session, case) if case is not None else None
+        if case is None or phone is None:
+            key = "no_phone" if case is not None else "not_found"
+            return _track_page(request, session, settings, number, message=_text(request, key))
+        sends = app_throttle(request)
+        if sends.retry_after(f"send:{number}"):  # no flooding a citizen's phone with codes
+            page = _track_page(
+                request, session, settings, number, message=_text(request, "code_wait")
+            )
+            page.status_code = 429
+            return page
+        sends.failed(f"send:{number}")
+        code = f"{secrets.randbelow(10**6):06d}"
+        await (
+            _notifier(request)
+            .for_channel(Channel.sms)
+            .send(
+                OutboundMessage(
+                    case_number=number,
+                    channel=Channel.sms,
+                    address=phone,
+                    language=Language(case.language),
+                    kind="details_code",
+                    text=_code_text(Language(case.language), number, code),
+                )
+            )
+        )
+        page = _track_page(request, session, settings, number, message=_text(request, "code_sent"))
+    page.set_cookie(
+        CODE_COOKIE,
+        sign(
+            settings.secret_key, TokenKind.details, {"n": number, "h": _code_hash(settings, code)}
+        ),
+        max_age=int(settings.details_code_minutes * 60),
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(settings),
+    )
+    return page
+
+
+@router.post("/track/{number}/details", response_model=None)
+def check_code(
+    request: Request,
+    number: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    csrf_token: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    """A right code (within its minutes, used once) shows the details for half an hour."""
+    throttle = app_throttle(request)
+    if throttle.retry_after(f"code:{number}"):
+        page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
+        page.status_code = 429
+        return page
+    issued = unsign(
+        settings.secret_key,
+        TokenKind.details,
+        request.cookies.get(CODE_COOKIE, ""),
+        max_age_s=settings.details_code_minutes * 60,
+    )
+    right = (
+        anonymous_form_ok(request, csrf_token)
+        and issued is not None
+        and issued.get("n") == number
+        and hmac.compare_digest(issued.get("h", ""), _code_hash(settings, code.strip()))
+    )
+    if not right:
+        throttle.failed(f"code:{number}")
+        page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
+        page.status_code = 403
+        return page
+    response = RedirectResponse(f"/track?number={number}", 303)
+    response.delete_cookie(CODE_COOKIE)
+    response.set_cookie(
+        DETAILS_COOKIE,
+        sign(settings.secret_key, TokenKind.details, {"n": number, "ok": "1"}),
+        max_age=DETAILS_MAX_AGE_S,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookies(settings),
+    )
+    return response
+
+
+@router.get("/feed", response_class=HTMLResponse)
+def feed(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    district: str = "",
+    category: str = "",
+) -> HTMLResponse:
+    """Recent cases by area and category; no names, phones, addresses or descriptions."""
+    district = district if CODE.match(district) else ""
+    category = category if CODE.match(category) else ""
+    items = public_feed(
+        session=session,
+        district_code=district or None,
+        category_code=category or None,
+        limit=settings.public_feed_size,
+    )
+    districts = session.exec(
+        select(Unit).where(Unit.kind == UnitKind.district).order_by(col(Unit.code))
+    ).all()
+    areas = session.exec(
+        select(Category).where(Category.level == 1).order_by(col(Category.code))
+    ).all()
+    context = {
+        "items": items,
+        "districts": districts,
+        "areas": areas,
+        "district": district,
+        "category": category,
+    }
+    return render(request, "feed.html", context)
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leaf:
+    code: str
+    name: str
+    path: str
+    search: str
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    leaves: list[Leaf]
+
+
+def catalog_groups(session: Session, language: Language) -> tuple[list[Group], dict[str, Leaf]]:
+    """Leaves grouped under 'area / group' labels, in catalog order, for the picker."""
+    categories = session.exec(
+        select(Category).where(col(Category.active).is_(True)).order_by(col(Category.code))
+    ).all()
+    by_code = {c.code: c for c in categories}
+
+    def name(category: Category) -> str:
+        return (
+            (category.name_en or category.name_zh) if language is Language.en else category.name_zh
+        )
+
+    groups: dict[str, Group] = {}
+    leaves: dict[str, Leaf] = {}
+    for category in categories:
+        if category.level != 3 or category.parent_code not in by_code:
+            continue
+        group = by_code[category.parent_code]
+        area = by_code.get(group.parent_code or "")
+        label = f"{name(area)} / {name(group)}" if area else name(group)
+        words = [category.name_zh, category.name_en, *category.examples]
+        leaf = Leaf(
+            code=category.code,
+            name=name(category),
+            path=f"{label} / {name(category)}",
+            search=" ".join(words).lower(),
+        )
+        groups.setdefault(group.code, Group(label=label, leaves=[])).leaves.append(leaf)
+        leaves[leaf.code] = leaf
+    return list(groups.values()), leaves
+
+
+def _form_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    form: dict[str, str],
+    errors: list[tuple[str, str]],
+) -> HTMLResponse:
+    language = request_language(request)
+    catalog, leaves = catalog_groups(session, language)
+    q = (form.get("q") or "").strip()
+    matches = [leaf for leaf in leaves.values() if q.lower() in leaf.search] if q else []
+    context = {
+        "catalog": catalog,
+        "q": q,
+        "matches": matches[:100],
+        "selected": form.get("category_code", ""),
+        "types": [t.value for t in RequestType],
+        "form": form,
+        "errors": errors,
+        "intake_key": form.get("intake_key") or uuid.uuid4().hex,
+        "max_description": settings.max_description_chars,
+    }
+    return render(request, "submit.html", context, status_code=422 if errors else 200)
+
+
+async def _form_again(
+    request: Request,
+    engine: Engine,
+    settings: Settings,
+    form: dict[str, str],
+    errors: list[tuple[str, str]],
+) -> HTMLResponse:
+    def page() -> HTMLResponse:
+        with Session(engine) as session:
+            return _form_page(request, session, settings, form, errors)
+
+    return await run_in_threadpool(page)
+
+
+def _photo_errors(
+    request: Request, photo: UploadFile | None, data: bytes, limit: int
+) -> list[tuple[str, str]]:
+    if photo is None or not photo.filename or not data:
+        return []
+    if not (photo.content_type or "").startswith("image/"):
+        return [("photo", _text(request, "photo_not_image"))]
+    if len(data) > limit:
+        return [("photo", f"{_text(request, 'photo_too_big')} ({len(data)} > {limit} bytes)")]
+    return []
+
+
+def _store_photo(
+    engine: Engine, settings: Settings, case: Case, data: bytes, photo: UploadFile
+) -> None:
+    assert case.id is not None
+    with session_scope(engine) as session:
+        store_attachment(
+            session=session,
+            root=settings.attachments_path,
+            case_id=case.id,
+            data=data,
+            kind=AttachmentKind.photo,
+            content_type=photo.content_type or "application/octet-stream",
+            filename=photo.filename or "",
+            max_bytes=settings.max_attachment_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    kind: str
+    at: datetime
+    local: str
+
+
+def _track_page(
+    request: Request, session: Session, settings: Settings, number: str, *, message: str | None
+) -> HTMLResponse:
+    case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
+    context: dict[str, Any] = {"number": number, "case": case, "message": message}
+    if case is not None:
+        language = request_language(request)
+        zone = ZoneInfo(settings.timezone)
+        events = session.exec(
+            select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
+        ).all()
+        context["events"] = [
+            PublicEvent(
+                e.kind, e.created_at, e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            )
+            for e in events
+            if e.kind in PUBLIC_EVENTS
+        ]
+        category = session.get(Category, case.category_code) if case.category_code else None
+        if category is not None:
+            context["category"] = (
+                category.name_en or category.name_zh
+                if language is Language.en
+                else category.name_zh
+            )
+        place = session.get(Unit, case.street_code or case.district_code or "")
+        if place is not None:
+            context["area"] = place.name_en if language is Language.en else place.name_zh
+        if _details_unlocked(request, settings, number):
+            context["details"] = case
+    return render(request, "track.html", context, status_code=200 if case or not number else 404)
+
+
+def _details_unlocked(request: Request, settings: Settings, number: str) -> bool:
+    data = unsign(
+        settings.secret_key,
+        TokenKind.details,
+        request.cookies.get(DETAILS_COOKIE, ""),
+        max_age_s=DETAILS_MAX_AGE_S,
+    )
+    return data is not None and data.get("n") == number and data.get("ok") == "1"
+
+
+def _citizen_phone(session: Session, case: Case) -> str | None:
+    if case.citizen_id is None:
+        return None
+    identity = session.exec(
+        select(CitizenIdentity).where(
+            CitizenIdentity.citizen_id == case.citizen_id,
+            CitizenIdentity.kind == IdentityKind.phone,
+            col(CitizenIdentity.opted_out).is_(False),
+        )
+    ).first()
+    return identity.value if identity else None
+
+
+def _notifier(request: Request) -> NotifierRegistry:
+    """The app's notifiers when a deployment set them (`app.state.notifiers`), else the log."""
+    registry = getattr(request.app.state, "notifiers", None)
+    return registry if isinstance(registry, NotifierRegistry) else NotifierRegistry()
+
+
+def _code_hash(settings: Settings, code: str) -> str:
+    key = settings.secret_key.encode()
+    return hmac.new(key, f"details-code:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _code_text(language: Language, number: str, code: str) -> str:
+    if language is Language.en:
+        return f"Your code to see case {number}: {code}. It expires in a few minutes."
+    return f"查看诉求 {number} 的验证码：{code}，几分钟内有效。"
+
+
+def clean(value: str) -> str:
+    """Typed text without NUL characters, which no database column accepts."""
+    return value.replace("\x00", "")
+
+
+def _text(request: Request, key: str) -> str:
+    return pick(TEXTS[key], request_language(request))
+
+
+def _expired(request: Request) -> str:
+    return _text(request, "form_expired")
