@@ -12,6 +12,8 @@ serves. (Schemathesis' fixture-based lazy loading trips over pytest 9's node ids
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import hypothesis
 import pytest
@@ -28,6 +30,7 @@ from api.main import create_app
 from core.settings import Settings
 from models.api_key import create_api_key
 from models.enums import StaffRole
+from tests.utils.servers import serve
 from tests.utils.staff import staff_headers
 
 EXAMPLES_PER_OPERATION = 30  # the whole run stays around a minute on a busy machine
@@ -40,14 +43,22 @@ def fuzz_key(engine: Engine) -> str:
     return create_api_key(engine=engine, name="schemathesis").secret
 
 
-@pytest.fixture(scope="session")
-def supervisor_auth(api_url: str, engine: Engine) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def fuzz_url(settings: Settings, worker_process: None) -> Iterator[str]:
+    """An API process of its own: the fuzzer's thousands of failed logins lock out its address
+    (login throttling works), and that must not lock out the other tests' logins."""
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def supervisor_auth(fuzz_url: str, engine: Engine) -> dict[str, str]:
     """Staff routes are fuzzed logged in, so generated requests reach validation, not just 401."""
-    return staff_headers(api_url, engine, StaffRole.supervisor)
+    return staff_headers(fuzz_url, engine, StaffRole.supervisor)
 
 
-def test_the_served_schema_is_the_one_tested(api_url: str) -> None:
-    assert httpx.get(f"{api_url}/openapi.json", timeout=30).json() == OPENAPI
+def test_the_served_schema_is_the_one_tested(fuzz_url: str) -> None:
+    assert httpx.get(f"{fuzz_url}/openapi.json", timeout=30).json() == OPENAPI
 
 
 @schema.parametrize()
@@ -59,13 +70,13 @@ def test_the_served_schema_is_the_one_tested(api_url: str) -> None:
     database=None,
 )
 def test_no_generated_request_gets_a_server_error(
-    case: schemathesis.Case, api_url: str, fuzz_key: str, supervisor_auth: dict[str, str]
+    case: schemathesis.Case, fuzz_url: str, fuzz_key: str, supervisor_auth: dict[str, str]
 ) -> None:
     if case.path.startswith("/api/v1/") and case.path != "/api/v1/auth/token":
         case.headers = {**(case.headers or {}), **supervisor_auth}
     if case.method == "POST" and case.path.startswith("/open311/") and isinstance(case.body, dict):
         case.body = {**case.body, "api_key": fuzz_key}
-    response = case.call(base_url=api_url, timeout=60)
+    response = case.call(base_url=fuzz_url, timeout=60)
     checks = [not_a_server_error]
     if case.path.startswith("/open311/"):  # its answers are documented to the letter
         checks += [status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -102,19 +113,19 @@ REGRESSIONS: list[tuple[str, str, dict[str, object], int]] = [
     ],
 )
 def test_inputs_that_once_failed_are_client_errors(
-    api_url: str,
+    fuzz_url: str,
     supervisor_auth: dict[str, str],
     method: str,
     path: str,
     request_args: dict[str, object],
     status: int,
 ) -> None:
-    with httpx.Client(base_url=api_url, timeout=60, headers=supervisor_auth) as client:
+    with httpx.Client(base_url=fuzz_url, timeout=60, headers=supervisor_auth) as client:
         response = client.request(method, path, **request_args)  # type: ignore[arg-type]
     assert response.status_code == status, response.text
 
 
-def test_a_nul_in_a_request_names_the_field(api_url: str) -> None:
+def test_a_nul_in_a_request_names_the_field(fuzz_url: str) -> None:
     body = {"channel": "web", "description": "ok", "contact": {"name": "a\u0000"}}
-    response = httpx.post(f"{api_url}/api/v1/requests", json=body, timeout=60)
+    response = httpx.post(f"{fuzz_url}/api/v1/requests", json=body, timeout=60)
     assert response.json() == {"detail": "contains a NUL character", "field": "contact.name"}
