@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import cases, health
+from channels.chat import webhook as telegram_webhook
 from core.db import get_engine
 from core.settings import Settings, get_settings
 
@@ -34,4 +35,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(telegram_webhook.router)
     return app

@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from channels.notifier import NotifierRegistry
+from channels.notifier import Notifier, NotifierRegistry
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal
+from models.enums import Channel
 from workflows.activities import CaseActivities
 from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
@@ -35,7 +36,7 @@ def build_worker(
         engine=get_engine(settings.database_url),
         settings=settings,
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
-        notifiers=notifiers,
+        notifiers=notifiers or channel_notifiers(settings),
     )
     return Worker(
         client,
@@ -44,6 +45,16 @@ def build_worker(
         activities=activities.all(),
         activity_executor=executor,
     )
+
+
+def channel_notifiers(settings: Settings) -> NotifierRegistry:
+    """The notifier of each channel that is configured; the rest go to the log."""
+    by_channel: dict[Channel, Notifier] = {}
+    if settings.telegram_bot_token:  # chat channel (Telegram)
+        from channels.chat.notifier import TelegramNotifier
+
+        by_channel[Channel.chat] = TelegramNotifier(settings)
+    return NotifierRegistry(by_channel=by_channel)
 
 
 async def run_worker(settings: Settings) -> None:
