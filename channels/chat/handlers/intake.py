@@ -1,8 +1,9 @@
 """受理 by chat: describe the problem, share a location or type an address, an optional photo,
 confirm; then the case is accepted through `intake/` and its workflow started.
 
-The draft lives in the FSM storage; its key is the chat and the message that started it, and
-becomes the case's `intake_key`: a confirm pressed twice or re-sent by Telegram gives one case.
+The draft lives in the FSM storage, keyed by the message that started it; the chat and that
+message id become the case's `intake_key`: a confirm pressed twice or re-sent by Telegram
+gives one case.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ async def described(message: Message, state: FSMContext, hotline: ChatDeps) -> N
             )
         )
         return
-    draft = {"key": f"{message.chat.id}:{message.message_id}", "description": text}
+    draft = {"key": str(message.message_id), "description": text}
     await state.update_data(draft=draft)
     await state.set_state(IntakeForm.location)
     await message.answer(
@@ -182,7 +183,7 @@ async def confirmed(
         latitude=draft.get("latitude"),
         longitude=draft.get("longitude"),
         contact=Contact(telegram_chat_id=str(message.chat.id), name=user.full_name[:120]),
-        intake_key=f"tg:{draft['key']}",
+        intake_key=f"tg:{message.chat.id}:{draft['key']}",
     )
     accepted = await asyncio.to_thread(
         accept_intake, engine=hotline.engine, intake=intake, settings=hotline.settings
