@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 
-from models import Attachment, CitizenIdentity
+from models import Attachment, Case, CitizenIdentity
 from models.enums import CaseStatus, Channel, IdentityKind, Satisfaction
 from tests.chat.conftest import Webhook
 from tests.utils.cases import case_row, event_kinds, wait_for_notification
@@ -88,6 +88,22 @@ async def test_intake_conversation_makes_one_case_with_the_chat_and_the_photo(
     assert len([t for t in replies if "案件编号" in t]) == 1
     assert len([t for t in replies if "问题发生在哪里" in t]) == 1
     assert event_kinds(engine, number) == ["accepted"]
+
+    # Send pressed again later (a new update, not a re-delivery): still one case.
+    summary = [c for c in telegram.sent("sendMessage", citizen.chat_id) if "请确认" in c["text"]]
+    assert await webhook.deliver(citizen.presses(summary[-1], "提交")) == 200
+    answered = await telegram.wait_async(
+        lambda: [
+            c
+            for c in telegram.sent("answerCallbackQuery")
+            if c.get("text") == "该诉求已提交或已取消。"
+        ],
+        "said the request was already sent",
+    )
+    assert len(answered) == 1
+    with Session(engine) as session:
+        cases_of_chat = session.exec(select(Case).where(Case.citizen_id == case.citizen_id)).all()
+    assert [c.number for c in cases_of_chat] == [number]
 
 
 async def test_status_answers_with_and_without_a_number(

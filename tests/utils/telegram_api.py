@@ -61,8 +61,8 @@ class FakeTelegram:
     def texts_to(self, chat_id: int) -> list[str]:
         return [c["text"] for c in self.sent("sendMessage", chat_id)]
 
-    def wait_for(self, check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:  # noqa: ANN401
-        """Poll (in real time, briefly) until `check()` is truthy; return its value."""
+    def wait_for(self, check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:  # noqa: ANN401
+        """Poll until `check()` is truthy; return its value (a wide bound for a busy machine)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             value = check()
@@ -71,7 +71,7 @@ class FakeTelegram:
             time.sleep(0.05)
         raise AssertionError(f"the bot never {what}; it sent: {self.calls[-10:]}")
 
-    async def wait_async(self, check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:  # noqa: ANN401
+    async def wait_async(self, check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:  # noqa: ANN401
         return await asyncio.to_thread(self.wait_for, check, what, timeout)
 
     def message_with_buttons(self, chat_id: int) -> dict[str, Any]:
