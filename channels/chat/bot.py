@@ -65,15 +65,16 @@ def build_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     return storage, RedisEventIsolation(storage.redis, key_builder=keys)
 
 
-def build_dispatcher(deps: ChatDeps) -> Dispatcher:
-    storage, isolation = build_storage(deps.settings)
-    dp = Dispatcher(storage=storage, events_isolation=isolation, hotline=deps)
+def build_dispatcher(settings: Settings) -> Dispatcher:
+    """The dispatcher; each update is fed with `hotline=ChatDeps(...)`, which handlers take."""
+    storage, isolation = build_storage(settings)
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DeduplicateUpdates())
     i18n = I18n(path=LOCALE_DIR, default_locale=locale_of(DEFAULT_LANGUAGE), domain=DOMAIN)
     ChatLanguageMiddleware(i18n).setup(dp)
     limiter = ChatRateLimiter(
-        limit=deps.settings.telegram_rate_limit_messages,
-        window_s=deps.settings.telegram_rate_limit_window_s,
+        limit=settings.telegram_rate_limit_messages,
+        window_s=settings.telegram_rate_limit_window_s,
     )
     dp.message.outer_middleware(RateLimitMiddleware(limiter))
     dp.callback_query.outer_middleware(RateLimitMiddleware(limiter))
@@ -123,10 +124,10 @@ async def run_polling(deps: ChatDeps, **polling: Any) -> None:
     """Long polling until stopped (Ctrl-C / SIGTERM); drops any webhook first, as Telegram
     serves updates one way at a time."""
     bot = build_bot(deps.settings)
-    dp = build_dispatcher(deps)
+    dp = build_dispatcher(deps.settings)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
-        await dp.start_polling(bot, **polling)
+        await dp.start_polling(bot, hotline=deps, **polling)
     finally:
         await dp.storage.close()
         await bot.session.close()

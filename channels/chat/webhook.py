@@ -12,12 +12,13 @@ import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request
 from pydantic import ValidationError
+from temporalio.client import Client
 
 from api.deps import get_temporal
 from channels.chat.bot import build_bot, build_dispatcher
@@ -32,7 +33,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class ChatRuntime:
     bot: Bot
     dispatcher: Dispatcher
-    deps: ChatDeps
+    settings: Settings
 
 
 @asynccontextmanager
@@ -42,12 +43,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not settings.telegram_bot_token:
         yield
         return
-
-    async def no_temporal() -> Any:  # replaced per request with the API's shared client
-        raise RuntimeError("the Temporal client is given per request")
-
-    deps = ChatDeps(engine=app.state.engine, settings=settings, temporal=no_temporal)
-    runtime = ChatRuntime(build_bot(settings), build_dispatcher(deps), deps)
+    runtime = ChatRuntime(build_bot(settings), build_dispatcher(settings), settings)
     app.state.telegram = runtime
     try:
         yield
@@ -68,7 +64,7 @@ async def telegram_webhook(
     runtime: ChatRuntime | None = request.app.state.telegram
     if runtime is None:
         raise HTTPException(404, "the Telegram channel is not configured on this server")
-    expected = runtime.deps.settings.telegram_webhook_secret
+    expected = runtime.settings.telegram_webhook_secret
     if not expected or not hmac.compare_digest((secret or "").encode(), expected.encode()):
         raise HTTPException(403, "missing or wrong X-Telegram-Bot-Api-Secret-Token")
     try:
@@ -76,9 +72,9 @@ async def telegram_webhook(
     except (ValueError, ValidationError) as exc:
         raise HTTPException(422, f"not a Telegram update: {exc}") from exc
 
-    async def temporal() -> Any:
+    async def temporal() -> Client:  # the API's shared client, connected on first use
         return await get_temporal(request)
 
-    deps = ChatDeps(engine=runtime.deps.engine, settings=runtime.deps.settings, temporal=temporal)
+    deps = ChatDeps(engine=request.app.state.engine, settings=runtime.settings, temporal=temporal)
     await runtime.dispatcher.feed_update(runtime.bot, update, hotline=deps)
     return {"ok": True}

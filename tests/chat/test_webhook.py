@@ -3,6 +3,7 @@ inline buttons, and duplicate deliveries that change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 
@@ -204,3 +205,33 @@ async def test_language_follows_the_client_and_lang(
     assert texts[0].startswith("This is the 12345 citizen service hotline.")
     assert texts[1] == "语言已设置：中文"
     assert texts[2].startswith("这里是 12345 市民服务热线。")
+
+
+async def test_a_typed_survey_answer_counts_too_and_dissatisfied_unresolved_reopens(
+    webhook: Webhook, telegram: FakeTelegram, temporal_client: Client, engine: Engine
+) -> None:
+    citizen = Citizen(language_code="en")
+    await webhook.deliver(citizen.says("/lang zh"))
+    number = await _open_case(webhook, telegram, citizen)
+    handle = temporal_client.get_workflow_handle_for(CaseWorkflow.run, number)
+    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("h", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.respond, UnitAction("h", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.resolve, Resolve("h", CHAOYANG, "已联系路灯所"))
+    await wait_for_notification(engine, number, "survey")
+
+    answer = citizen.says("是 否 不满意")
+    await webhook.deliver(answer)
+    await webhook.deliver(answer)
+    for _ in range(600):
+        if case_row(engine, number).status == CaseStatus.reopened:
+            break
+        await asyncio.sleep(0.05)
+    row = case_row(engine, number)
+    assert (row.status, row.satisfaction, row.reopen_count) == (
+        CaseStatus.reopened,
+        Satisfaction.dissatisfied,
+        1,
+    )
+    assert event_kinds(engine, number).count("survey_answered") == 1
+    await handle.terminate("test finished")

@@ -1,4 +1,4 @@
-"""One router per feature; `routers()` gives them in priority order."""
+"""One router per feature; `routers()` builds them in priority order."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from channels.chat.handlers import help, intake, lang, status, survey
 
 def routers() -> list[Router]:
     """Commands first, then the survey (buttons and typed answers), then the conversation."""
-    return [help.router, lang.router, status.router, survey.router, intake.router]
+    return [module.build() for module in (help, lang, status, survey, intake)]

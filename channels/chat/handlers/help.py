@@ -9,10 +9,14 @@ from aiogram.utils.i18n import gettext as _
 
 from channels.chat.texts import help_text
 
-router = Router(name="help")
 
-
-@router.message(CommandStart())
-@router.message(Command("help"))
 async def show_help(message: Message) -> None:
     await message.answer(help_text(_))
+
+
+def build() -> Router:
+    """The help router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="help")
+    router.message.register(show_help, CommandStart())
+    router.message.register(show_help, Command("help"))
+    return router

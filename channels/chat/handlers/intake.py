@@ -33,8 +33,6 @@ from intake.schemas import Contact, Intake
 from intake.service import Accepted, accept_intake
 from models.enums import AttachmentKind, Channel
 
-router = Router(name="intake")
-
 
 class IntakeForm(StatesGroup):
     description = State()
@@ -46,13 +44,11 @@ class IntakeForm(StatesGroup):
 # ---- cancel first, in any state --------------------------------------------------------
 
 
-@router.message(Command("cancel"))
 async def cancel(message: Message, state: FSMContext) -> None:
     await _drop_draft(state)
     await message.answer(_("Request cancelled."), reply_markup=ReplyKeyboardRemove())
 
 
-@router.callback_query(IntakeStep.filter(F.action == IntakeAction.cancel))
 async def cancel_pressed(
     query: CallbackQuery, callback_data: IntakeStep, state: FSMContext
 ) -> None:
@@ -66,14 +62,12 @@ async def cancel_pressed(
 # ---- describe ----------------------------------------------------------------------------
 
 
-@router.message(Command("new"))
 async def new_request(message: Message, state: FSMContext) -> None:
     await _drop_draft(state)
     await state.set_state(IntakeForm.description)
     await message.answer(_("Please describe the problem in one message."))
 
 
-@router.message(StateFilter(None, IntakeForm.description), F.text, ~F.text.startswith("/"))
 async def described(message: Message, state: FSMContext, hotline: ChatDeps) -> None:
     text = (message.text or "").strip()
     limit = hotline.settings.max_description_chars
@@ -96,7 +90,6 @@ async def described(message: Message, state: FSMContext, hotline: ChatDeps) -> N
 # ---- where -------------------------------------------------------------------------------
 
 
-@router.message(IntakeForm.location, F.location)
 async def located(message: Message, state: FSMContext) -> None:
     assert message.location is not None
     await _update_draft(
@@ -105,7 +98,6 @@ async def located(message: Message, state: FSMContext) -> None:
     await _ask_photo(message, state)
 
 
-@router.message(IntakeForm.location, F.text, ~F.text.startswith("/"))
 async def address_typed(message: Message, state: FSMContext) -> None:
     address = (message.text or "").strip()
     if len(address) > 500:
@@ -115,7 +107,6 @@ async def address_typed(message: Message, state: FSMContext) -> None:
     await _ask_photo(message, state)
 
 
-@router.message(IntakeForm.location)
 async def location_fallback(message: Message) -> None:
     await message.answer(
         _("Please share your location with the button, or type the address."),
@@ -126,7 +117,6 @@ async def location_fallback(message: Message) -> None:
 # ---- photo (optional) --------------------------------------------------------------------
 
 
-@router.message(IntakeForm.photo, F.photo)
 async def photo_sent(message: Message, state: FSMContext, hotline: ChatDeps) -> None:
     assert message.photo
     largest = message.photo[-1]
@@ -137,7 +127,6 @@ async def photo_sent(message: Message, state: FSMContext, hotline: ChatDeps) -> 
     await _ask_confirm(message, state)
 
 
-@router.callback_query(IntakeForm.photo, IntakeStep.filter(F.action == IntakeAction.skip_photo))
 async def photo_skipped(query: CallbackQuery, callback_data: IntakeStep, state: FSMContext) -> None:
     await query.answer()
     if await _draft_of(state, callback_data.key) is None or not isinstance(query.message, Message):
@@ -146,7 +135,6 @@ async def photo_skipped(query: CallbackQuery, callback_data: IntakeStep, state: 
     await _ask_confirm(query.message, state)
 
 
-@router.message(IntakeForm.photo)
 async def photo_fallback(message: Message, state: FSMContext) -> None:
     draft = await _draft_of(state)
     key = draft["key"] if draft else ""
@@ -159,7 +147,6 @@ async def photo_fallback(message: Message, state: FSMContext) -> None:
 # ---- confirm -----------------------------------------------------------------------------
 
 
-@router.callback_query(IntakeStep.filter(F.action == IntakeAction.confirm))
 async def confirmed(
     query: CallbackQuery,
     callback_data: IntakeStep,
@@ -205,7 +192,6 @@ async def confirmed(
     )
 
 
-@router.message(IntakeForm.confirm)
 async def confirm_fallback(message: Message, state: FSMContext) -> None:
     await _ask_confirm(message, state)
 
@@ -213,7 +199,6 @@ async def confirm_fallback(message: Message, state: FSMContext) -> None:
 # ---- outside any conversation ------------------------------------------------------------
 
 
-@router.message(StateFilter(None))
 async def not_understood(message: Message) -> None:
     await message.answer(_("To start a request, describe the problem in a message. /help"))
 
@@ -302,3 +287,28 @@ def _attach_photo(hotline: ChatDeps, accepted: Accepted, data: bytes, name: str)
             filename=name,
             max_bytes=hotline.settings.max_attachment_bytes,
         )
+
+
+def build() -> Router:
+    """The intake router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="intake")
+    router.message.register(cancel, Command("cancel"))
+    router.callback_query.register(
+        cancel_pressed, IntakeStep.filter(F.action == IntakeAction.cancel)
+    )
+    router.message.register(new_request, Command("new"))
+    router.message.register(
+        described, StateFilter(None, IntakeForm.description), F.text, ~F.text.startswith("/")
+    )
+    router.message.register(located, IntakeForm.location, F.location)
+    router.message.register(address_typed, IntakeForm.location, F.text, ~F.text.startswith("/"))
+    router.message.register(location_fallback, IntakeForm.location)
+    router.message.register(photo_sent, IntakeForm.photo, F.photo)
+    router.callback_query.register(
+        photo_skipped, IntakeForm.photo, IntakeStep.filter(F.action == IntakeAction.skip_photo)
+    )
+    router.message.register(photo_fallback, IntakeForm.photo)
+    router.callback_query.register(confirmed, IntakeStep.filter(F.action == IntakeAction.confirm))
+    router.message.register(confirm_fallback, IntakeForm.confirm)
+    router.message.register(not_understood, StateFilter(None))
+    return router

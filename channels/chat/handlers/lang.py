@@ -17,10 +17,7 @@ from channels.chat.middlewares import ChatLanguageMiddleware
 from channels.chat.texts import language_keyboard
 from channels.i18n import language_of, locale_of
 
-router = Router(name="lang")
 
-
-@router.message(Command("lang"))
 async def choose_language(
     message: Message,
     command: CommandObject,
@@ -34,7 +31,6 @@ async def choose_language(
     await message.answer(_("Choose a language / 请选择语言"), reply_markup=language_keyboard())
 
 
-@router.callback_query(LangChoice.filter(F.language.in_({"zh", "en"})))
 async def language_chosen(
     query: CallbackQuery,
     callback_data: LangChoice,
@@ -49,3 +45,11 @@ async def language_chosen(
 
 async def _set(state: FSMContext, middleware: ChatLanguageMiddleware, code: str) -> None:
     await middleware.set_locale(state, locale_of(language_of(code)))
+
+
+def build() -> Router:
+    """The lang router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="lang")
+    router.message.register(choose_language, Command("lang"))
+    router.callback_query.register(language_chosen, LangChoice.filter(F.language.in_({"zh", "en"})))
+    return router

@@ -16,11 +16,9 @@ from intake.followups import case_status, latest_case_of
 from models.enums import IdentityKind
 from models.service import CaseNotFound
 
-router = Router(name="status")
 CASE_NUMBER = re.compile(r"\d{8}-\d{6}")
 
 
-@router.message(Command("status"))
 async def show_status(message: Message, command: CommandObject, hotline: ChatDeps) -> None:
     number = (command.args or "").strip()
     if not number:
@@ -45,3 +43,10 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
     if view.reply:
         text += "\n" + _("Reply: {reply}").format(reply=view.reply)
     await message.answer(text)
+
+
+def build() -> Router:
+    """The status router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="status")
+    router.message.register(show_status, Command("status"))
+    return router

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.engine import Engine
@@ -27,12 +28,13 @@ from models.case import Case
 from models.citizen import CitizenIdentity
 from models.enums import CaseStatus, IdentityKind
 
-router = Router(name="survey")
+# Survey messages this chat has answered (the per-chat event lock makes check-then-set safe).
+ANSWERED = "surveys_answered"
+ANSWERED_KEPT = 20
 
 
-@router.callback_query(SurveyPick.filter(F.pick.in_({1, 2, 3})))
 async def survey_pressed(
-    query: CallbackQuery, callback_data: SurveyPick, hotline: ChatDeps
+    query: CallbackQuery, callback_data: SurveyPick, hotline: ChatDeps, state: FSMContext
 ) -> None:
     message = query.message
     answers = callback_data.answers + str(callback_data.pick)
@@ -57,9 +59,13 @@ async def survey_pressed(
     if reply is None:  # a forged or malformed button: not a real answer
         await query.answer(_("That answer was not understood."), show_alert=True)
         return
-    await _answer(
-        hotline, callback_data.number, f"tg:{message.chat.id}:{message.message_id}", reply
-    )
+    key = f"tg:{message.chat.id}:{message.message_id}"
+    answered: list[str] = (await state.get_data()).get(ANSWERED, [])
+    if key in answered:  # a second press racing the first: the answer is already in
+        await query.answer(_("Your answers are already recorded."))
+        return
+    await _answer(hotline, callback_data.number, key, reply)
+    await state.update_data({ANSWERED: [*answered, key][-ANSWERED_KEPT:]})
     await query.answer(_("Thank you!"))
     await message.edit_reply_markup(reply_markup=None)
     await message.answer(
@@ -88,7 +94,6 @@ async def typed_survey_answer(message: Message, hotline: ChatDeps) -> dict[str, 
     return {"survey_case": case.number, "survey_reply": reply}
 
 
-@router.message(StateFilter(None), F.text, typed_survey_answer)
 async def survey_typed(
     message: Message, hotline: ChatDeps, survey_case: str, survey_reply: SurveyReply
 ) -> None:
@@ -122,3 +127,11 @@ def _status_for_chat(engine: Engine, number: str, chat_id: int) -> CaseStatus | 
             )
         ).first()
     return CaseStatus(status) if status is not None else None
+
+
+def build() -> Router:
+    """The survey router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="survey")
+    router.callback_query.register(survey_pressed, SurveyPick.filter(F.pick.in_({1, 2, 3})))
+    router.message.register(survey_typed, StateFilter(None), F.text, typed_survey_answer)
+    return router
