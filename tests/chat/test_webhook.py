@@ -7,14 +7,19 @@ import asyncio
 import hashlib
 import re
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
 
+from api.main import create_app
+from channels.chat.webhook import PATH, SECRET_HEADER
+from core.settings import Settings
 from models import Attachment, Case, CitizenIdentity
 from models.enums import CaseStatus, Channel, IdentityKind, Satisfaction
 from tests.chat.conftest import Webhook
 from tests.utils.cases import case_row, event_kinds, wait_for_notification
+from tests.utils.servers import serve
 from tests.utils.telegram_api import Citizen, FakeTelegram
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, UnitAction
@@ -235,3 +240,10 @@ async def test_a_typed_survey_answer_counts_too_and_dissatisfied_unresolved_reop
     )
     assert event_kinds(engine, number).count("survey_answered") == 1
     await handle.terminate("test finished")
+
+
+def test_without_a_bot_token_the_webhook_is_not_there(settings: Settings) -> None:
+    with serve(create_app(settings)) as url:
+        response = httpx.post(url + PATH, json={"update_id": 1}, headers={SECRET_HEADER: "x"})
+    assert response.status_code == 404
+    assert response.json()["detail"] == "the Telegram channel is not configured on this server"
