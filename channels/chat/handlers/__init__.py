@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from channels.chat.handlers import help, intake, lang, status, survey
+from channels.chat.handlers import intake, lang, start, status, survey
 
 
 def routers() -> list[Router]:
     """Commands first, then the survey (buttons and typed answers), then the conversation."""
-    return [module.build() for module in (help, lang, status, survey, intake)]
+    return [module.build() for module in (start, lang, status, survey, intake)]

@@ -15,8 +15,8 @@ async def show_help(message: Message) -> None:
 
 
 def build() -> Router:
-    """The help router, new for each dispatcher (a router joins only one)."""
-    router = Router(name="help")
+    """The start router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="start")
     router.message.register(show_help, CommandStart())
     router.message.register(show_help, Command("help"))
     return router
