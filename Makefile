@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test lint system-deps
+.PHONY: run test install install-test lint system-deps messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,9 @@ test: install-test lint
 	else \
 		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: SQLite run only =="; \
 	fi
+
+## messages: re-extract the bot's texts and compile the gettext catalogues (channels/locale)
+messages: install
+	$(VENV)/bin/pybabel extract --no-location --omit-header -o channels/locale/hotline.pot channels
+	$(VENV)/bin/pybabel update -i channels/locale/hotline.pot -d channels/locale -D hotline --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d channels/locale -D hotline --statistics

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.open311 import router as open311_router
 from api.routes import cases, health, staff
+from channels.chat import webhook as telegram_webhook
 from channels.sms import routes as sms
 from core.db import get_engine
 from core.settings import Settings, get_settings
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_router)
     app.include_router(staff.router)
     app.include_router(web_router)
+    app.include_router(telegram_webhook.router)
     return app

@@ -12,6 +12,7 @@ from rich.console import Console
 from cli.apikey import app as apikey_app
 from cli.case import app as case_app
 from cli.catalog import app as catalog_app
+from cli.chat import app as chat_app
 from cli.dispatch import app as dispatch_app
 from cli.staff import app as staff_app
 from cli.supervisor import (
@@ -40,6 +41,7 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(staff_app, name="staff")
+app.add_typer(chat_app, name="chat")
 console = Console()
 
 

@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     open311_key_service: str = "API keys are issued by the hotline's administrators"
     open311_changeset: str = "2026-11-25T00:00:00Z"  # bump when the endpoint's behaviour changes
 
+    # --- Telegram (chat channel: channels/chat, docs/chat.md) ---
+    telegram_bot_token: str = ""  # empty: no Telegram bot, chat notices go to the log
+    telegram_api_base_url: str = "https://api.telegram.org"  # a local Bot API server in tests
+    telegram_webhook_secret: str = ""  # X-Telegram-Bot-Api-Secret-Token; required for webhooks
+    # FSM storage and duplicate-update memory; empty: in process memory (polling, one API
+    # worker). Several API workers behind one webhook need it shared: redis://127.0.0.1:6379/0
+    telegram_redis_url: str = ""
+    telegram_timeout_s: float = Field(default=30.0, gt=0)
+    # Per-chat rate limit (TODO: the shared per-sender limiter, channels/rate_limit.py).
+    telegram_rate_limit_messages: int = Field(default=20, ge=1)
+    telegram_rate_limit_window_s: float = Field(default=60.0, gt=0)
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:

@@ -7,10 +7,11 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from channels.notifier import NotifierRegistry
+from channels.notifier import Notifier, NotifierRegistry
 from channels.sms.notifier import SmsNotifier, sms_configured
 from core.db import get_engine
 from core.settings import Settings
@@ -34,15 +35,11 @@ def build_worker(
     executor: ThreadPoolExecutor,
 ) -> Worker:
     engine = get_engine(settings.database_url)
-    if notifiers is None:
-        notifiers = NotifierRegistry()
-        if sms_configured(settings):
-            notifiers.by_channel[Channel.sms] = SmsNotifier(settings=settings, engine=engine)
     activities = CaseActivities(
         engine=engine,
         settings=settings,
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
-        notifiers=notifiers,
+        notifiers=notifiers or channel_notifiers(settings, engine),
     )
     return Worker(
         client,
@@ -51,6 +48,18 @@ def build_worker(
         activities=activities.all(),
         activity_executor=executor,
     )
+
+
+def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
+    """The notifier of each channel that is configured; the rest go to the log."""
+    by_channel: dict[Channel, Notifier] = {}
+    if sms_configured(settings):
+        by_channel[Channel.sms] = SmsNotifier(settings=settings, engine=engine)
+    if settings.telegram_bot_token:  # chat channel (Telegram)
+        from channels.chat.notifier import TelegramNotifier
+
+        by_channel[Channel.chat] = TelegramNotifier(settings)
+    return NotifierRegistry(by_channel=by_channel)
 
 
 async def run_worker(settings: Settings) -> None:

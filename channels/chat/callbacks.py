@@ -1,0 +1,36 @@
+"""Typed inline-button payloads: what each button means, packed in Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class IntakeAction(StrEnum):
+    skip_photo = "skip"
+    confirm = "ok"
+    cancel = "no"
+
+
+class IntakeStep(CallbackData, prefix="in"):
+    """A button of the intake conversation; `key` ties it to one draft, so a stale one is inert."""
+
+    action: IntakeAction
+    key: str
+
+
+class LangChoice(CallbackData, prefix="lang"):
+    language: str  # a models.enums.Language value
+
+
+class SurveyPick(CallbackData, prefix="sv"):
+    """One answer to the survey: the case, the answers given so far ("", "1", "12"), this pick.
+
+    Carrying the earlier answers in the button makes the three questions stateless: any API
+    worker can take the next press, and nothing is lost when the bot restarts mid-survey.
+    """
+
+    number: str
+    answers: str
+    pick: int

@@ -1,0 +1,52 @@
+"""/status [number]: where a case stands; without a number, the chat's latest case."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import gettext as _
+
+from channels.chat.deps import ChatDeps
+from channels.chat.texts import status_label
+from intake.followups import case_status, latest_case_of
+from models.enums import IdentityKind
+from models.service import CaseNotFound
+
+CASE_NUMBER = re.compile(r"\d{8}-\d{6}")
+
+
+async def show_status(message: Message, command: CommandObject, hotline: ChatDeps) -> None:
+    number = (command.args or "").strip()
+    if not number:
+        latest = await asyncio.to_thread(
+            latest_case_of, hotline.engine, IdentityKind.telegram, str(message.chat.id)
+        )
+        if latest is None:
+            await message.answer(_("You have no case yet. Describe a problem to start one."))
+            return
+        number = latest.number
+    if not CASE_NUMBER.fullmatch(number):
+        await message.answer(_("A case number looks like 20261122-000123: /status 20261122-000123"))
+        return
+    try:
+        view = await asyncio.to_thread(case_status, hotline.engine, number)
+    except CaseNotFound:
+        await message.answer(_("There is no case numbered {number}.").format(number=number))
+        return
+    text = _("Case {number}: {status}.").format(
+        number=view.number, status=status_label(_, view.status)
+    )
+    if view.reply:
+        text += "\n" + _("Reply: {reply}").format(reply=view.reply)
+    await message.answer(text)
+
+
+def build() -> Router:
+    """The status router, new for each dispatcher (a router joins only one)."""
+    router = Router(name="status")
+    router.message.register(show_status, Command("status"))
+    return router

@@ -1,0 +1,114 @@
+"""Texts and keyboards the bot and the notifier both show, translated by the caller's `_`.
+
+Taking `_` as a parameter lets the worker (no aiogram context) and the bot (aiogram's i18n
+context) render the same words from the same gettext catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram.types import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from channels.chat.callbacks import IntakeAction, IntakeStep, LangChoice, SurveyPick
+from models.enums import CaseStatus, Language
+
+Gettext = Callable[[str], str]
+SURVEY_QUESTIONS = 3
+
+
+def survey_intro(_: Gettext, number: str) -> str:
+    return _("Follow-up on case {number}: please answer three short questions.").format(
+        number=number
+    )
+
+
+def survey_question(_: Gettext, step: int) -> str:
+    """The question for `step` (1..3), as the notifier and the bot both show it."""
+    questions = {
+        1: _("1/3 Did the unit responsible contact you?"),
+        2: _("2/3 Is the problem solved?"),
+        3: _("3/3 How satisfied are you with the handling?"),
+    }
+    return questions[step]
+
+
+def survey_keyboard(_: Gettext, number: str, answers: str) -> InlineKeyboardMarkup:
+    """Buttons for the next question: 1 = yes / satisfied, 2 = no / basically, 3 = dissatisfied.
+
+    The same digits as the SMS and keypad survey, so `parse_survey_keys` reads all three.
+    """
+    if len(answers) < SURVEY_QUESTIONS - 1:
+        choices = [(1, _("Yes")), (2, _("No"))]
+    else:
+        choices = [(1, _("Satisfied")), (2, _("Basically satisfied")), (3, _("Dissatisfied"))]
+    builder = InlineKeyboardBuilder()
+    for pick, label in choices:
+        builder.button(
+            text=label, callback_data=SurveyPick(number=number, answers=answers, pick=pick)
+        )
+    builder.adjust(len(choices) if len(choices) == 2 else 1)
+    return builder.as_markup()
+
+
+def location_keyboard(_: Gettext) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(text=_("Share my location"), request_location=True)
+    return ReplyKeyboardMarkup(
+        keyboard=[[button]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=_("or type the address"),
+    )
+
+
+def intake_keyboard(_: Gettext, key: str, *actions: IntakeAction) -> InlineKeyboardMarkup:
+    labels = {
+        IntakeAction.skip_photo: _("No photo"),
+        IntakeAction.confirm: _("Send"),
+        IntakeAction.cancel: _("Cancel"),
+    }
+    builder = InlineKeyboardBuilder()
+    for action in actions:
+        builder.button(text=labels[action], callback_data=IntakeStep(action=action, key=key))
+    return builder.as_markup()
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="中文", callback_data=LangChoice(language=Language.zh.value))
+    builder.button(text="English", callback_data=LangChoice(language=Language.en.value))
+    return builder.as_markup()
+
+
+def status_label(_: Gettext, status: CaseStatus) -> str:
+    labels = {
+        CaseStatus.accepted: _("received, waiting to be sent to a unit"),
+        CaseStatus.dispatched: _("sent to the unit responsible"),
+        CaseStatus.returned: _("being re-assigned by the dispatch centre"),
+        CaseStatus.acknowledged: _("accepted by the unit responsible"),
+        CaseStatus.in_progress: _("being handled"),
+        CaseStatus.resolved: _("resolved, follow-up pending"),
+        CaseStatus.callback: _("resolved, follow-up pending"),
+        CaseStatus.reopened: _("reopened and being handled again"),
+        CaseStatus.closed: _("closed"),
+        CaseStatus.withdrawn: _("withdrawn"),
+        CaseStatus.merged: _("merged into another case about the same problem"),
+    }
+    return labels[status]
+
+
+def help_text(_: Gettext) -> str:
+    return _(
+        "This is the 12345 citizen service hotline.\n"
+        "Describe a problem in a message to start a request: we ask for the place and an "
+        "optional photo, then give you a case number.\n"
+        "/new - start a request\n"
+        "/status [number] - where your case stands\n"
+        "/lang - 中文 / English\n"
+        "/cancel - stop the current request"
+    )
