@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas; importing this package registers every table's metadata."""
 
+from models.alert import SpikeAlert
 from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.citizen import Citizen, CitizenIdentity
@@ -18,6 +19,7 @@ __all__ = [
     "Citizen",
     "CitizenIdentity",
     "Notification",
+    "SpikeAlert",
     "StaffUser",
     "Unit",
 ]

@@ -1,0 +1,392 @@
+"""The three rates, deadlines, returns, reopens and handling time per unit, area or category.
+
+Two cohorts, as the city's assessment counts them (docs/analytics.md):
+- process figures follow the cases *accepted* in the period (volume, dispatches, returns,
+  deadline breaches, resolutions, reopens, handling time);
+- the three rates follow the callbacks *completed* in the period: each case counts once, with
+  the last survey answer it gave before the period ended, so a finished period never changes.
+Both are single SQL aggregations over `cases` and `case_events`; Python only divides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from analytics.periods import Period
+from analytics.sql import hours_between
+from core.settings import Settings
+from models import Case, CaseEvent, Category, Unit
+from models.enums import Satisfaction, UnitKind
+
+RESOLVING = ("resolved", "answered_directly")
+CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
+DEADLINES = ("acknowledge", "respond", "resolve")
+
+
+class Dimension(StrEnum):
+    """What a table is grouped by; `department` is the lead unit when it is not territorial."""
+
+    unit = "unit"
+    district = "district"
+    street = "street"
+    department = "department"
+    category = "category"
+    channel = "channel"
+
+
+RANKED = (Dimension.district, Dimension.street, Dimension.department)
+
+
+@dataclass(frozen=True)
+class Weights:
+    response: float
+    resolution: float
+    satisfaction: float
+    on_time: float
+    basically_satisfied: float
+    min_evaluated: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Weights:
+        return cls(
+            response=settings.score_weight_response,
+            resolution=settings.score_weight_resolution,
+            satisfaction=settings.score_weight_satisfaction,
+            on_time=settings.score_weight_on_time,
+            basically_satisfied=settings.basically_satisfied_weight,
+            min_evaluated=settings.ranking_min_evaluated,
+        )
+
+
+class GroupMetrics(BaseModel):
+    key: str
+    name: str
+    # cases accepted in the period
+    accepted: int = 0
+    dispatched: int = 0
+    returns: int = 0
+    redispatches: int = 0
+    breaches: dict[str, int] = {}
+    on_time_rate: dict[str, float | None] = {}
+    resolved: int = 0
+    reopened: int = 0
+    reopen_rate: float | None = None
+    avg_handling_hours: float | None = None
+    # callbacks completed in the period
+    evaluated: int = 0
+    unreached: int = 0
+    contacted: int = 0
+    solved: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    dissatisfied: int = 0
+    response_rate: float | None = None
+    resolution_rate: float | None = None
+    satisfaction_rate: float | None = None
+    score: float | None = None
+    rank: int | None = None
+
+
+def group_metrics(
+    *, engine: Engine, period: Period, dimension: Dimension, weights: Weights
+) -> list[GroupMetrics]:
+    """Every figure for every group with activity in the period, ordered by key."""
+    rows: dict[str, GroupMetrics] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(_process_query(engine, period, dimension)).mappings():
+            rows[row["key"]] = _process_row(row)
+        if dimension in (Dimension.unit, Dimension.department):
+            # A return counts against the unit that returned it, not the one that kept it.
+            for metrics in rows.values():
+                metrics.returns = 0
+            for row in connection.execute(_returns_query(period, dimension)):
+                metrics = rows.setdefault(row.key, GroupMetrics(key=row.key, name=""))
+                metrics.returns = int(row.n)
+        for row in connection.execute(_evaluation_query(period, dimension)).mappings():
+            metrics = rows.setdefault(row["key"], GroupMetrics(key=row["key"], name=""))
+            _add_evaluations(metrics, row, weights)
+        names = _names(connection, dimension, list(rows))
+    for metrics in rows.values():
+        metrics.name = names.get(metrics.key, metrics.key)
+    return [rows[key] for key in sorted(rows)]
+
+
+def ranking(
+    *, engine: Engine, period: Period, dimension: Dimension, weights: Weights
+) -> list[GroupMetrics]:
+    """排名: groups with enough evaluated cases, best composite score first (ties share a rank)."""
+    groups = group_metrics(engine=engine, period=period, dimension=dimension, weights=weights)
+    ranked = [g for g in groups if g.score is not None and g.evaluated >= weights.min_evaluated]
+    ranked.sort(key=lambda g: (-round(g.score or 0.0, 9), -g.evaluated, g.key))
+    previous: float | None = None
+    for position, group in enumerate(ranked, start=1):
+        score = round(group.score or 0.0, 9)
+        group.rank = position if score != previous else ranked[position - 2].rank
+        previous = score
+    return ranked
+
+
+def volume(*, engine: Engine, period: Period, dimension: Dimension) -> dict[str, int]:
+    """Cases accepted in the period per group (cases without the group's key are left out)."""
+    key = _key(dimension)
+    query = (
+        select(key.label("key"), func.count().label("n"))
+        .select_from(_cases_from(dimension))
+        .where(Case.created_at >= period.start, Case.created_at < period.end, key.is_not(None))
+        .group_by(key)
+    )
+    with engine.connect() as connection:
+        return {row.key: row.n for row in connection.execute(query)}
+
+
+def total_volume(*, engine: Engine, period: Period) -> int:
+    query = select(func.count()).where(
+        Case.created_at >= period.start, Case.created_at < period.end
+    )
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+# ---- queries -------------------------------------------------------------------------------
+
+
+def _key(dimension: Dimension) -> ColumnElement[Any]:
+    columns: dict[Dimension, Any] = {
+        Dimension.unit: Case.lead_unit_code,
+        Dimension.district: Case.district_code,
+        Dimension.street: Case.street_code,
+        Dimension.department: Case.lead_unit_code,
+        Dimension.category: Case.category_code,
+        Dimension.channel: Case.channel,
+    }
+    return columns[dimension]  # type: ignore[no-any-return]
+
+
+def _cases_from(dimension: Dimension) -> Any:
+    """`cases`, joined to the lead unit when only departments and utilities count."""
+    table = Case.__table__  # type: ignore[attr-defined]
+    if dimension is not Dimension.department:
+        return table
+    units = Unit.__table__  # type: ignore[attr-defined]
+    return table.join(
+        units,
+        and_(
+            units.c.code == Case.lead_unit_code,
+            units.c.kind.in_([UnitKind.department.value, UnitKind.utility.value]),
+        ),
+    )
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
+    """Per case of the cohort, one pass over its events; then per group, sums of those."""
+    event = CaseEvent
+    deadline = event.payload["deadline"].as_string()  # type: ignore[index]
+    breach_columns = [
+        func.max(_flag(and_(event.kind == "sla_breach", deadline == name))).label(f"b_{name}")
+        for name in DEADLINES
+    ]
+    per_case = (
+        select(
+            event.case_id.label("case_id"),  # type: ignore[attr-defined]
+            func.sum(_flag(event.kind == "dispatched")).label("dispatches"),
+            func.sum(_flag(event.kind == "returned")).label("returns"),
+            func.max(_flag(event.kind == "reopened")).label("reopened"),
+            func.min(case((event.kind.in_(RESOLVING), event.created_at))).label(  # type: ignore[attr-defined]
+                "resolved_at"
+            ),
+            *breach_columns,
+        )
+        .join(Case, Case.id == event.case_id)  # type: ignore[arg-type]
+        .where(Case.created_at >= period.start, Case.created_at < period.end)
+        .group_by(event.case_id)
+        .subquery()
+    )
+    key = _key(dimension)
+    dispatched = per_case.c.dispatches > 0
+    handling = hours_between(engine, Case.created_at, per_case.c.resolved_at)
+    return (
+        select(
+            key.label("key"),
+            func.count().label("accepted"),
+            func.sum(_flag(dispatched)).label("dispatched"),
+            func.coalesce(func.sum(per_case.c.returns), 0).label("returns"),
+            func.coalesce(func.sum(per_case.c.dispatches), 0).label("dispatches"),
+            *[
+                func.sum(_flag(and_(dispatched, per_case.c[f"b_{name}"] == 1))).label(f"b_{name}")
+                for name in DEADLINES
+            ],
+            func.sum(_flag(per_case.c.resolved_at.is_not(None))).label("resolved"),
+            func.sum(_flag(per_case.c.reopened == 1)).label("reopened"),
+            func.avg(handling).label("handling"),
+        )
+        .select_from(_cases_from(dimension).outerjoin(per_case, per_case.c.case_id == Case.id))
+        .where(Case.created_at >= period.start, Case.created_at < period.end, key.is_not(None))
+        .group_by(key)
+    )
+
+
+def _returns_query(period: Period, dimension: Dimension) -> Any:
+    """退单 of the period's cases, per unit that returned them."""
+    unit = CaseEvent.payload["unit"].as_string()  # type: ignore[index]
+    query = (
+        select(unit.label("key"), func.count().label("n"))
+        .select_from(CaseEvent)
+        .join(Case, Case.id == CaseEvent.case_id)  # type: ignore[arg-type]
+        .where(
+            CaseEvent.kind == "returned",
+            Case.created_at >= period.start,
+            Case.created_at < period.end,
+        )
+        .group_by(unit)
+    )
+    if dimension is Dimension.department:
+        kinds = [UnitKind.department.value, UnitKind.utility.value]
+        query = query.join(Unit, and_(Unit.code == unit, Unit.kind.in_(kinds)))  # type: ignore[attr-defined]
+    return query
+
+
+def _evaluation_query(period: Period, dimension: Dimension) -> Any:
+    """The last callback outcome of each case that ended its callback in the period."""
+    event = CaseEvent
+    later = aliased(CaseEvent)
+    superseded = exists().where(
+        later.case_id == event.case_id,
+        later.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
+        later.id > event.id,  # type: ignore[operator]
+        later.created_at < period.end,
+    )
+    answered = event.kind == "survey_answered"
+    satisfaction = event.payload["satisfaction"].as_string()  # type: ignore[index]
+    key = _key(dimension)
+    return (
+        select(
+            key.label("key"),
+            func.sum(_flag(answered)).label("evaluated"),
+            func.sum(_flag(event.kind == "survey_unanswered")).label("unreached"),
+            func.sum(
+                _flag(and_(answered, event.payload["contacted"].as_string() == "true"))  # type: ignore[index]
+            ).label("contacted"),
+            func.sum(
+                _flag(and_(answered, event.payload["resolved"].as_string() == "true"))  # type: ignore[index]
+            ).label("solved"),
+            *[
+                func.sum(_flag(and_(answered, satisfaction == value.value))).label(value.value)
+                for value in (
+                    Satisfaction.satisfied,
+                    Satisfaction.basically_satisfied,
+                    Satisfaction.dissatisfied,
+                )
+            ],
+        )
+        .select_from(_cases_from(dimension).join(event, event.case_id == Case.id))  # type: ignore[arg-type]
+        .where(
+            event.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
+            event.created_at >= period.start,
+            event.created_at < period.end,
+            ~superseded,
+            key.is_not(None),
+        )
+        .group_by(key)
+    )
+
+
+def _names(connection: Any, dimension: Dimension, keys: list[str]) -> dict[str, str]:
+    if not keys or dimension is Dimension.channel:
+        return {}
+    table: Any = Category if dimension is Dimension.category else Unit
+    query = select(table.code, table.name_zh).where(table.code.in_(keys))
+    return {row.code: row.name_zh for row in connection.execute(query)}
+
+
+# ---- arithmetic ----------------------------------------------------------------------------
+
+
+def _process_row(row: Any) -> GroupMetrics:
+    dispatched = int(row["dispatched"] or 0)
+    resolved = int(row["resolved"] or 0)
+    reopened = int(row["reopened"] or 0)
+    breaches = {name: int(row[f"b_{name}"] or 0) for name in DEADLINES}
+    handling = row["handling"]
+    return GroupMetrics(
+        key=row["key"],
+        name="",
+        accepted=int(row["accepted"]),
+        dispatched=dispatched,
+        returns=int(row["returns"]),
+        redispatches=int(row["dispatches"]) - dispatched,
+        breaches=breaches,
+        on_time_rate={name: _rate(dispatched - n, dispatched) for name, n in breaches.items()},
+        resolved=resolved,
+        reopened=reopened,
+        reopen_rate=_rate(reopened, resolved),
+        avg_handling_hours=round(float(handling), 6) if handling is not None else None,
+    )
+
+
+def _add_evaluations(metrics: GroupMetrics, row: Any, weights: Weights) -> None:
+    for name in (
+        "evaluated",
+        "unreached",
+        "contacted",
+        "solved",
+        "satisfied",
+        "basically_satisfied",
+        "dissatisfied",
+    ):
+        setattr(metrics, name, int(row[name] or 0))
+    n = metrics.evaluated
+    metrics.response_rate = _rate(metrics.contacted, n)
+    metrics.resolution_rate = _rate(metrics.solved, n)
+    metrics.satisfaction_rate = _rate(
+        metrics.satisfied + weights.basically_satisfied * metrics.basically_satisfied, n
+    )
+    metrics.score = composite_score(metrics, weights)
+
+
+def composite_score(metrics: GroupMetrics, weights: Weights) -> float | None:
+    """综合成绩: the weighted rates, on a 0–100 scale; None without any evaluated case."""
+    if not metrics.evaluated:
+        return None
+    n = metrics.evaluated
+    satisfied = metrics.satisfied + weights.basically_satisfied * metrics.basically_satisfied
+    parts: list[tuple[float, float | None]] = [
+        (weights.response, metrics.contacted / n),
+        (weights.resolution, metrics.solved / n),
+        (weights.satisfaction, satisfied / n),
+    ]
+    if weights.on_time and metrics.dispatched:
+        on_time = 1 - metrics.breaches.get("resolve", 0) / metrics.dispatched
+        parts.append((weights.on_time, on_time))
+    total = sum(weight for weight, value in parts if value is not None)
+    if not total:
+        return None
+    score = sum(weight * value for weight, value in parts if value is not None) / total
+    return round(100 * score, 6)
+
+
+def _rate(part: float, whole: int) -> float | None:
+    return round(part / whole, 6) if whole else None
+
+
+__all__ = [
+    "RANKED",
+    "Dimension",
+    "GroupMetrics",
+    "Weights",
+    "group_metrics",
+    "ranking",
+    "total_volume",
+    "volume",
+]
