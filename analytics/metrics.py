@@ -267,22 +267,36 @@ def _evaluation_query(period: Period, dimension: Dimension) -> Any:
         later.id > event.id,  # type: ignore[operator]
         later.created_at < period.end,
     )
-    answered = event.kind == "survey_answered"
-    satisfaction = event.payload["satisfaction"].as_string()  # type: ignore[index]
+    payload: Any = event.payload
+    outcomes = (
+        select(
+            event.case_id.label("case_id"),  # type: ignore[attr-defined]
+            event.kind.label("kind"),  # type: ignore[attr-defined]
+            payload["contacted"].as_string().label("contacted"),
+            payload["resolved"].as_string().label("resolved"),
+            payload["satisfaction"].as_string().label("satisfaction"),
+        )
+        .where(
+            event.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
+            event.created_at >= period.start,
+            event.created_at < period.end,
+            ~superseded,
+        )
+        .subquery()
+    )
+    answered = outcomes.c.kind == "survey_answered"
     key = _key(dimension)
     return (
         select(
             key.label("key"),
             func.sum(_flag(answered)).label("evaluated"),
-            func.sum(_flag(event.kind == "survey_unanswered")).label("unreached"),
-            func.sum(
-                _flag(and_(answered, event.payload["contacted"].as_string() == "true"))  # type: ignore[index]
-            ).label("contacted"),
-            func.sum(
-                _flag(and_(answered, event.payload["resolved"].as_string() == "true"))  # type: ignore[index]
-            ).label("solved"),
+            func.sum(_flag(outcomes.c.kind == "survey_unanswered")).label("unreached"),
+            func.sum(_flag(and_(answered, outcomes.c.contacted == "true"))).label("contacted"),
+            func.sum(_flag(and_(answered, outcomes.c.resolved == "true"))).label("solved"),
             *[
-                func.sum(_flag(and_(answered, satisfaction == value.value))).label(value.value)
+                func.sum(_flag(and_(answered, outcomes.c.satisfaction == value.value))).label(
+                    value.value
+                )
                 for value in (
                     Satisfaction.satisfied,
                     Satisfaction.basically_satisfied,
@@ -290,14 +304,8 @@ def _evaluation_query(period: Period, dimension: Dimension) -> Any:
                 )
             ],
         )
-        .select_from(_cases_from(dimension).join(event, event.case_id == Case.id))  # type: ignore[arg-type]
-        .where(
-            event.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
-            event.created_at >= period.start,
-            event.created_at < period.end,
-            ~superseded,
-            key.is_not(None),
-        )
+        .select_from(_cases_from(dimension).join(outcomes, outcomes.c.case_id == Case.id))
+        .where(key.is_not(None))
         .group_by(key)
     )
 
