@@ -113,7 +113,7 @@ def group_metrics(
         for row in connection.execute(_evaluation_query(period, dimension)).mappings():
             metrics = rows.setdefault(row["key"], GroupMetrics(key=row["key"], name=""))
             _add_evaluations(metrics, row, weights)
-        names = _names(connection, dimension, list(rows))
+        names = group_names(connection, dimension, list(rows))
     for metrics in rows.values():
         metrics.name = names.get(metrics.key, metrics.key)
     return [rows[key] for key in sorted(rows)]
@@ -310,7 +310,8 @@ def _evaluation_query(period: Period, dimension: Dimension) -> Any:
     )
 
 
-def _names(connection: Any, dimension: Dimension, keys: list[str]) -> dict[str, str]:
+def group_names(connection: Any, dimension: Dimension, keys: list[str]) -> dict[str, str]:
+    """Chinese names of units or categories; channels are their own names."""
     if not keys or dimension is Dimension.channel:
         return {}
     table: Any = Category if dimension is Dimension.category else Unit
