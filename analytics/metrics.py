@@ -17,14 +17,17 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.periods import Period
-from analytics.sql import hours_between
+from analytics.sql import columns, hours_between, table
 from core.settings import Settings
 from models import Case, CaseEvent, Category, Unit
 from models.enums import Satisfaction, UnitKind
+
+cases = columns(Case)
+events = columns(CaseEvent)
+units_c = columns(Unit)
 
 RESOLVING = ("resolved", "answered_directly")
 CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
@@ -107,9 +110,9 @@ def group_metrics(
             # A return counts against the unit that returned it, not the one that kept it.
             for metrics in rows.values():
                 metrics.returns = 0
-            for row in connection.execute(_returns_query(period, dimension)):
-                metrics = rows.setdefault(row.key, GroupMetrics(key=row.key, name=""))
-                metrics.returns = int(row.n)
+            for returned in connection.execute(_returns_query(period, dimension)):
+                metrics = rows.setdefault(returned.key, GroupMetrics(key=returned.key, name=""))
+                metrics.returns = int(returned.n)
         for row in connection.execute(_evaluation_query(period, dimension)).mappings():
             metrics = rows.setdefault(row["key"], GroupMetrics(key=row["key"], name=""))
             _add_evaluations(metrics, row, weights)
@@ -140,7 +143,7 @@ def volume(*, engine: Engine, period: Period, dimension: Dimension) -> dict[str,
     query = (
         select(key.label("key"), func.count().label("n"))
         .select_from(_cases_from(dimension))
-        .where(Case.created_at >= period.start, Case.created_at < period.end, key.is_not(None))
+        .where(cases.created_at >= period.start, cases.created_at < period.end, key.is_not(None))
         .group_by(key)
     )
     with engine.connect() as connection:
@@ -149,7 +152,7 @@ def volume(*, engine: Engine, period: Period, dimension: Dimension) -> dict[str,
 
 def total_volume(*, engine: Engine, period: Period) -> int:
     query = select(func.count()).where(
-        Case.created_at >= period.start, Case.created_at < period.end
+        cases.created_at >= period.start, cases.created_at < period.end
     )
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
@@ -160,27 +163,25 @@ def total_volume(*, engine: Engine, period: Period) -> int:
 
 def _key(dimension: Dimension) -> ColumnElement[Any]:
     columns: dict[Dimension, Any] = {
-        Dimension.unit: Case.lead_unit_code,
-        Dimension.district: Case.district_code,
-        Dimension.street: Case.street_code,
-        Dimension.department: Case.lead_unit_code,
-        Dimension.category: Case.category_code,
-        Dimension.channel: Case.channel,
+        Dimension.unit: cases.lead_unit_code,
+        Dimension.district: cases.district_code,
+        Dimension.street: cases.street_code,
+        Dimension.department: cases.lead_unit_code,
+        Dimension.category: cases.category_code,
+        Dimension.channel: cases.channel,
     }
-    return columns[dimension]  # type: ignore[no-any-return]
+    return columns[dimension]
 
 
 def _cases_from(dimension: Dimension) -> Any:
     """`cases`, joined to the lead unit when only departments and utilities count."""
-    table = Case.__table__  # type: ignore[attr-defined]
     if dimension is not Dimension.department:
-        return table
-    units = Unit.__table__  # type: ignore[attr-defined]
-    return table.join(
-        units,
+        return table(Case)
+    return table(Case).join(
+        table(Unit),
         and_(
-            units.c.code == Case.lead_unit_code,
-            units.c.kind.in_([UnitKind.department.value, UnitKind.utility.value]),
+            units_c.code == cases.lead_unit_code,
+            units_c.kind.in_([UnitKind.department.value, UnitKind.utility.value]),
         ),
     )
 
@@ -191,31 +192,29 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
     """Per case of the cohort, one pass over its events; then per group, sums of those."""
-    event = CaseEvent
-    deadline = event.payload["deadline"].as_string()  # type: ignore[index]
+    event = events
+    deadline = event.payload["deadline"].as_string()
     breach_columns = [
         func.max(_flag(and_(event.kind == "sla_breach", deadline == name))).label(f"b_{name}")
         for name in DEADLINES
     ]
     per_case = (
         select(
-            event.case_id.label("case_id"),  # type: ignore[attr-defined]
+            event.case_id.label("case_id"),
             func.sum(_flag(event.kind == "dispatched")).label("dispatches"),
             func.sum(_flag(event.kind == "returned")).label("returns"),
             func.max(_flag(event.kind == "reopened")).label("reopened"),
-            func.min(case((event.kind.in_(RESOLVING), event.created_at))).label(  # type: ignore[attr-defined]
-                "resolved_at"
-            ),
+            func.min(case((event.kind.in_(RESOLVING), event.created_at))).label("resolved_at"),
             *breach_columns,
         )
-        .join(Case, Case.id == event.case_id)  # type: ignore[arg-type]
-        .where(Case.created_at >= period.start, Case.created_at < period.end)
+        .join(Case, cases.id == event.case_id)
+        .where(cases.created_at >= period.start, cases.created_at < period.end)
         .group_by(event.case_id)
         .subquery()
     )
     key = _key(dimension)
     dispatched = per_case.c.dispatches > 0
-    handling = hours_between(engine, Case.created_at, per_case.c.resolved_at)
+    handling = hours_between(engine, cases.created_at, per_case.c.resolved_at)
     return (
         select(
             key.label("key"),
@@ -231,53 +230,53 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
             func.sum(_flag(per_case.c.reopened == 1)).label("reopened"),
             func.avg(handling).label("handling"),
         )
-        .select_from(_cases_from(dimension).outerjoin(per_case, per_case.c.case_id == Case.id))
-        .where(Case.created_at >= period.start, Case.created_at < period.end, key.is_not(None))
+        .select_from(_cases_from(dimension).outerjoin(per_case, per_case.c.case_id == cases.id))
+        .where(cases.created_at >= period.start, cases.created_at < period.end, key.is_not(None))
         .group_by(key)
     )
 
 
 def _returns_query(period: Period, dimension: Dimension) -> Any:
     """退单 of the period's cases, per unit that returned them."""
-    unit = CaseEvent.payload["unit"].as_string()  # type: ignore[index]
+    unit = events.payload["unit"].as_string()
     query = (
         select(unit.label("key"), func.count().label("n"))
-        .select_from(CaseEvent)
-        .join(Case, Case.id == CaseEvent.case_id)  # type: ignore[arg-type]
+        .select_from(table(CaseEvent))
+        .join(Case, cases.id == events.case_id)
         .where(
-            CaseEvent.kind == "returned",
-            Case.created_at >= period.start,
-            Case.created_at < period.end,
+            events.kind == "returned",
+            cases.created_at >= period.start,
+            cases.created_at < period.end,
         )
         .group_by(unit)
     )
     if dimension is Dimension.department:
         kinds = [UnitKind.department.value, UnitKind.utility.value]
-        query = query.join(Unit, and_(Unit.code == unit, Unit.kind.in_(kinds)))  # type: ignore[attr-defined]
+        query = query.join(Unit, and_(units_c.code == unit, units_c.kind.in_(kinds)))
     return query
 
 
 def _evaluation_query(period: Period, dimension: Dimension) -> Any:
     """The last callback outcome of each case that ended its callback in the period."""
-    event = CaseEvent
-    later = aliased(CaseEvent)
+    event = events
+    later = table(CaseEvent).alias("later").c
     superseded = exists().where(
         later.case_id == event.case_id,
-        later.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
-        later.id > event.id,  # type: ignore[operator]
+        later.kind.in_(CALLBACK_OUTCOMES),
+        later.id > event.id,
         later.created_at < period.end,
     )
     payload: Any = event.payload
     outcomes = (
         select(
-            event.case_id.label("case_id"),  # type: ignore[attr-defined]
-            event.kind.label("kind"),  # type: ignore[attr-defined]
+            event.case_id.label("case_id"),
+            event.kind.label("kind"),
             payload["contacted"].as_string().label("contacted"),
             payload["resolved"].as_string().label("resolved"),
             payload["satisfaction"].as_string().label("satisfaction"),
         )
         .where(
-            event.kind.in_(CALLBACK_OUTCOMES),  # type: ignore[attr-defined]
+            event.kind.in_(CALLBACK_OUTCOMES),
             event.created_at >= period.start,
             event.created_at < period.end,
             ~superseded,
@@ -304,7 +303,7 @@ def _evaluation_query(period: Period, dimension: Dimension) -> Any:
                 )
             ],
         )
-        .select_from(_cases_from(dimension).join(outcomes, outcomes.c.case_id == Case.id))
+        .select_from(_cases_from(dimension).join(outcomes, outcomes.c.case_id == cases.id))
         .where(key.is_not(None))
         .group_by(key)
     )

@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from analytics.sql import columns
 from models import Case, CaseEvent
 from workflows.types import TERMINAL
 
@@ -34,6 +35,9 @@ STT_LATENCY_SECONDS = Histogram(
     ["language"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
 )
+
+cases = columns(Case)
+events = columns(CaseEvent)
 
 CACHE_SECONDS = 5.0
 
@@ -67,27 +71,25 @@ class DatabaseCollector(Collector):
         breaches = CounterMetricFamily(
             "hotline_deadline_breaches", "Missed deadlines, per deadline.", labels=["deadline"]
         )
-        deadline = CaseEvent.payload["deadline"].as_string()  # type: ignore[index]
-        open_ = Case.status.not_in([s.value for s in TERMINAL])  # type: ignore[attr-defined]
+        deadline = events.payload["deadline"].as_string()
+        open_ = cases.status.not_in([s.value for s in TERMINAL])
         with self.engine.connect() as connection:
             for channel, n in connection.execute(
-                select(Case.channel, func.count()).group_by(Case.channel)
+                select(cases.channel, func.count()).group_by(cases.channel)
             ):
                 accepted.add_metric([str(channel)], n)
             for status, n in connection.execute(
-                select(Case.status, func.count()).where(open_).group_by(Case.status)
+                select(cases.status, func.count()).where(open_).group_by(cases.status)
             ):
                 queue.add_metric([str(status)], n)
             supervised.add_metric(
                 [],
                 connection.execute(
-                    select(func.count()).where(open_, Case.supervised.is_(True))  # type: ignore[attr-defined]
+                    select(func.count()).where(open_, cases.supervised.is_(True))
                 ).scalar_one(),
             )
             for name, n in connection.execute(
-                select(deadline, func.count())
-                .where(CaseEvent.kind == "sla_breach")
-                .group_by(deadline)
+                select(deadline, func.count()).where(events.kind == "sla_breach").group_by(deadline)
             ):
                 breaches.add_metric([str(name)], n)
         return [accepted, queue, supervised, breaches]

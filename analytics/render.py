@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -97,9 +98,11 @@ def draw_charts(report: Report) -> dict[str, Figure]:
 def _trend(report: Report) -> Figure:
     figure = Figure(figsize=(8, 3), layout="constrained")
     ax = figure.subplots()
-    days = [d for d, _n in report.trend]
+    days: Any = [d for d, _n in report.trend]  # matplotlib plots dates; its stubs say floats
+    first: Any = report.first
+    last: Any = report.last
     ax.plot(days, [n for _d, n in report.trend], marker="o", markersize=3, color="#c0392b")
-    ax.axvspan(report.first, report.last, color="#f5b7b1", alpha=0.3, label=report.label)
+    ax.axvspan(first, last, color="#f5b7b1", alpha=0.3, label=report.label)
     ax.set_title("每日受理趋势 cases per day")
     ax.set_ylabel("件 cases")
     ax.set_ylim(bottom=0)
@@ -302,7 +305,7 @@ def _clip(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _as_image(figure: Figure) -> object:
+def _as_image(figure: Figure) -> Any:
     from matplotlib.image import imread
 
     return imread(io.BytesIO(png(figure)), format="png")

@@ -28,12 +28,16 @@ from analytics.metrics import (
 )
 from analytics.periods import Period, PeriodKind
 from analytics.spikes import Spike, SpikeRules, detect_spikes, recorded_alerts
-from analytics.sql import as_date, local_day
+from analytics.sql import as_date, columns, local_day
 from analytics.topics import Cluster, Rise, clusters, rising
 from core.clock import utcnow
 from core.settings import Settings
 from models import Case, Category, Unit
 from models.enums import UnitKind
+
+cases = columns(Case)
+categories = columns(Category)
+units = columns(Unit)
 
 TREND_DAYS = 30
 STEPS = 12  # progress callbacks made by build_report
@@ -167,10 +171,10 @@ def daily_trend(*, engine: Engine, period: Period) -> list[tuple[date, int]]:
     """Cases per local day over the last `TREND_DAYS` days (or the period, if longer)."""
     first = min(period.first, period.last - timedelta(days=TREND_DAYS - 1))
     window = Period(period.kind, first, period.last, period.timezone)
-    day = local_day(engine, Case.created_at, period.timezone)
+    day = local_day(engine, cases.created_at, period.timezone)
     query = (
         select(day.label("day"), func.count().label("n"))
-        .where(Case.created_at >= window.start, Case.created_at < window.end)
+        .where(cases.created_at >= window.start, cases.created_at < window.end)
         .group_by(day)
     )
     with engine.connect() as connection:
@@ -180,28 +184,28 @@ def daily_trend(*, engine: Engine, period: Period) -> list[tuple[date, int]]:
 
 def heat_map(*, engine: Engine, period: Period) -> HeatMap:
     """District × level-1 category counts; every district of the city is a row."""
-    top = func.substr(Case.category_code, 1, 2)
+    top = func.substr(cases.category_code, 1, 2)
     query = (
-        select(Case.district_code, top.label("top"), func.count().label("n"))
+        select(cases.district_code, top.label("top"), func.count().label("n"))
         .where(
-            Case.created_at >= period.start,
-            Case.created_at < period.end,
-            Case.district_code.is_not(None),  # type: ignore[union-attr]
-            Case.category_code.is_not(None),  # type: ignore[union-attr]
+            cases.created_at >= period.start,
+            cases.created_at < period.end,
+            cases.district_code.is_not(None),
+            cases.category_code.is_not(None),
         )
-        .group_by(Case.district_code, top)
+        .group_by(cases.district_code, top)
     )
     with engine.connect() as connection:
         counts = {(r.district_code, r.top): int(r.n) for r in connection.execute(query)}
         districts = connection.execute(
-            select(Unit.code, Unit.name_zh)
-            .where(Unit.kind == UnitKind.district.value)
-            .order_by(Unit.code)  # type: ignore[arg-type]
+            select(units.code, units.name_zh)
+            .where(units.kind == UnitKind.district.value)
+            .order_by(units.code)
         ).all()
         tops = connection.execute(
-            select(Category.code, Category.name_zh)
-            .where(Category.level == 1)
-            .order_by(Category.code)  # type: ignore[arg-type]
+            select(categories.code, categories.name_zh)
+            .where(categories.level == 1)
+            .order_by(categories.code)
         ).all()
     used = [t for t in tops if any(key[1] == t.code for key in counts)]
     return HeatMap(

@@ -14,22 +14,26 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
 from scipy.stats import poisson
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analytics.periods import PeriodKind, period_for
-from analytics.sql import as_date, local_day
+from analytics.sql import as_date, columns, local_day
 from channels.notifier import Notifier, OutboundMessage
 from core.clock import utcnow
 from core.settings import Settings
 from models import Case, Category, SpikeAlert, Unit
 from models.enums import Language
+
+cases = columns(Case)
+categories = columns(Category)
+units = columns(Unit)
 
 MAD_SCALE = 1.4826  # makes the median absolute deviation comparable with a standard deviation
 MIN_BASELINE = 1.0  # a category never seen before is compared with one call a day
@@ -110,20 +114,20 @@ def _daily_counts(
 ) -> dict[tuple[str, str], dict[date, int]]:
     """Cases per category, district and local day, for just the days compared."""
     windows = [period_for(PeriodKind.daily, d, timezone) for d in days]
-    day_of = local_day(engine, Case.created_at, timezone)
+    day_of = local_day(engine, cases.created_at, timezone)
     query = (
         select(
-            Case.category_code,
-            Case.district_code,
+            cases.category_code,
+            cases.district_code,
             day_of.label("day"),
             func.count().label("n"),
         )
         .where(
-            or_(*[(Case.created_at >= w.start) & (Case.created_at < w.end) for w in windows]),
-            Case.category_code.is_not(None),  # type: ignore[union-attr]
-            Case.district_code.is_not(None),  # type: ignore[union-attr]
+            or_(*[(cases.created_at >= w.start) & (cases.created_at < w.end) for w in windows]),
+            cases.category_code.is_not(None),
+            cases.district_code.is_not(None),
         )
-        .group_by(Case.category_code, Case.district_code, day_of)
+        .group_by(cases.category_code, cases.district_code, day_of)
     )
     counts: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
     with engine.connect() as connection:
@@ -137,34 +141,34 @@ def _fill_names_and_units(engine: Engine, spikes: list[Spike], timezone: str) ->
         return
     window = period_for(PeriodKind.daily, spikes[0].day, timezone)
     with Session(engine) as session:
-        categories = dict(
+        category_names = dict(
             session.execute(
-                select(Category.code, Category.name_zh).where(
-                    Category.code.in_({s.category_code for s in spikes})  # type: ignore[attr-defined]
+                select(categories.code, categories.name_zh).where(
+                    categories.code.in_({s.category_code for s in spikes})
                 )
             ).all()
         )
-        areas = dict(
+        area_names = dict(
             session.execute(
-                select(Unit.code, Unit.name_zh).where(
-                    Unit.code.in_({s.area_code for s in spikes})  # type: ignore[attr-defined]
+                select(units.code, units.name_zh).where(
+                    units.code.in_({s.area_code for s in spikes})
                 )
             ).all()
         )
         for spike in spikes:
-            spike.category_name = categories.get(spike.category_code, spike.category_code)
-            spike.area_name = areas.get(spike.area_code, spike.area_code)
+            spike.category_name = category_names.get(spike.category_code, spike.category_code)
+            spike.area_name = area_names.get(spike.area_code, spike.area_code)
             handler = session.execute(
-                select(Case.lead_unit_code, func.count().label("n"))
+                select(cases.lead_unit_code, func.count().label("n"))
                 .where(
-                    Case.category_code == spike.category_code,
-                    Case.district_code == spike.area_code,
-                    Case.created_at >= window.start,
-                    Case.created_at < window.end,
-                    Case.lead_unit_code.is_not(None),  # type: ignore[union-attr]
+                    cases.category_code == spike.category_code,
+                    cases.district_code == spike.area_code,
+                    cases.created_at >= window.start,
+                    cases.created_at < window.end,
+                    cases.lead_unit_code.is_not(None),
                 )
-                .group_by(Case.lead_unit_code)
-                .order_by(func.count().desc(), Case.lead_unit_code)
+                .group_by(cases.lead_unit_code)
+                .order_by(func.count().desc(), cases.lead_unit_code)
                 .limit(1)
             ).first()
             if handler is not None:
@@ -220,9 +224,9 @@ async def alert_spikes(
 def _record(engine: Engine, spike: Spike) -> int | None:
     """The alert's row (written first); None when it was already sent."""
     key = (
-        SpikeAlert.day == spike.day,
-        SpikeAlert.category_code == spike.category_code,
-        SpikeAlert.area_code == spike.area_code,
+        col(SpikeAlert.day) == spike.day,
+        col(SpikeAlert.category_code) == spike.category_code,
+        col(SpikeAlert.area_code) == spike.area_code,
     )
     with Session(engine) as session:
         existing = session.execute(select(SpikeAlert).where(*key)).scalars().first()
@@ -254,11 +258,25 @@ def _mark_notified(engine: Engine, alert_id: int) -> None:
         session.commit()
 
 
+class AlertRecord(BaseModel):
+    """A recorded alert as the API shows it."""
+
+    day: date
+    category_code: str
+    area_code: str
+    count: int
+    baseline: float
+    p_value: float
+    unit_code: str
+    created_at: datetime
+    notified_at: datetime | None
+
+
 def recorded_alerts(*, engine: Engine, since: date) -> list[SpikeAlert]:
     with Session(engine) as session:
         query = (
             select(SpikeAlert)
-            .where(SpikeAlert.day >= since)
-            .order_by(SpikeAlert.day.desc(), SpikeAlert.id)  # type: ignore[attr-defined]
+            .where(col(SpikeAlert.day) >= since)
+            .order_by(col(SpikeAlert.day).desc(), col(SpikeAlert.id))
         )
         return list(session.execute(query).scalars().all())

@@ -33,3 +33,13 @@ def hours_between(engine: Engine, start: Any, end: Any) -> ColumnElement[Any]:
     if engine.dialect.name == "postgresql":
         return extract("epoch", end - start) / 3600.0
     return (func.julianday(end) - func.julianday(start)) * cast(24.0, Float)
+
+
+def table(model: type) -> Any:
+    """A model's table for Core queries, typed loosely: SQLAlchemy's stubs do not know that
+    SQLModel's class attributes are columns."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def columns(model: type) -> Any:
+    return table(model).c

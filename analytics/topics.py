@@ -22,8 +22,11 @@ from sqlalchemy.engine import Engine
 
 from analytics.metrics import Dimension, group_names, volume
 from analytics.periods import Period
+from analytics.sql import columns
 from dispatch.text import tokenize
 from models import Case
+
+cases = columns(Case)
 
 MAX_TEXTS = 3000
 
@@ -136,10 +139,12 @@ def _describe(
 
 
 def _texts(engine: Engine, period: Period, max_texts: int) -> list[Any]:
-    in_period = (Case.created_at >= period.start, Case.created_at < period.end)
+    in_period = (cases.created_at >= period.start, cases.created_at < period.end)
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).where(*in_period)).scalar_one()
-        query = select(Case.id, Case.number, Case.description, Case.category_code).where(*in_period)
+        query = select(cases.id, cases.number, cases.description, cases.category_code).where(
+            *in_period
+        )
         if total > max_texts:
-            query = query.where(Case.id % (total // max_texts + 1) == 0)  # type: ignore[operator]
-        return list(connection.execute(query.order_by(Case.id)).all())
+            query = query.where(cases.id % (total // max_texts + 1) == 0)
+        return list(connection.execute(query.order_by(cases.id)).all())

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import cases, health
+from api.routes import cases, health, metrics, reports
 from core.db import get_engine
 from core.settings import Settings, get_settings
 
@@ -34,4 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(reports.router)
+    app.include_router(metrics.router)
     return app
