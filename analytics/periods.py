@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from core.clock import utcnow
+
 
 class PeriodKind(StrEnum):
     daily = "daily"
@@ -65,6 +67,21 @@ def last_complete(kind: PeriodKind, today: date, timezone: str) -> Period:
     if kind is PeriodKind.daily:
         return period_for(kind, today - timedelta(days=1), timezone)
     return period_for(kind, today, timezone).previous()
+
+
+class PeriodError(ValueError):
+    """A report asked for a period that has not started yet."""
+
+
+def resolve_period(kind: PeriodKind, day: date | None, timezone: str) -> Period:
+    """The period containing `day`; without one, the last complete period (final figures)."""
+    today = local_today(utcnow(), timezone)
+    if day is None:
+        return last_complete(kind, today, timezone)
+    period = period_for(kind, day, timezone)
+    if period.first > today:
+        raise PeriodError(f"{kind.value} report for {period.label}: that period has not begun")
+    return period
 
 
 def local_today(now: datetime, timezone: str) -> date:

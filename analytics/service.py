@@ -1,4 +1,4 @@
-"""What the CLI and the API ask of analytics: pick a period, make its report, run the alerts."""
+"""What the CLI and the API ask of analytics: where reports go, making one, running the alerts."""
 
 from __future__ import annotations
 
@@ -8,28 +8,12 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from analytics.periods import Period, PeriodKind, last_complete, local_today, period_for
+from analytics.periods import Period
 from analytics.render import ReportFiles, write_report
 from analytics.reports import Report, build_report
 from analytics.spikes import Spike, SpikeRules, alert_spikes, detect_spikes
 from channels.notifier import Notifier
-from core.clock import utcnow
 from core.settings import Settings
-
-
-class PeriodError(ValueError):
-    """A report asked for a period that has not started yet."""
-
-
-def resolve_period(kind: PeriodKind, day: date | None, settings: Settings) -> Period:
-    """The period containing `day`; without one, the last complete period (final figures)."""
-    today = local_today(utcnow(), settings.timezone)
-    if day is None:
-        return last_complete(kind, today, settings.timezone)
-    period = period_for(kind, day, settings.timezone)
-    if period.first > today:
-        raise PeriodError(f"{kind.value} report for {period.label}: that period has not begun")
-    return period
 
 
 def reports_root(settings: Settings) -> Path:

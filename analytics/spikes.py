@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
-from scipy.stats import poisson
+from scipy.special import gammainc
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -84,7 +84,7 @@ def detect_spikes(*, engine: Engine, day: date, rules: SpikeRules, timezone: str
         baseline = float(statistics.median(history))
         expected = max(baseline, MIN_BASELINE)
         ratio = count / expected
-        p_value = float(poisson.sf(count - 1, expected))  # P(X >= count)
+        p_value = float(gammainc(count, expected))  # Poisson P(X >= count), exact in the tail
         if ratio < rules.min_ratio or p_value > rules.max_p_value:
             continue
         mad = statistics.median(abs(n - baseline) for n in history)

@@ -12,10 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from analytics.metrics import RANKED, Dimension, Weights, ranking
-from analytics.periods import Period, PeriodKind, local_today
-from analytics.reports import STEPS
-from analytics.service import PeriodError, make_report, resolve_period, run_spike_alerts
-from channels.notifier import NotifierRegistry
+from analytics.periods import Period, PeriodError, PeriodKind, local_today, resolve_period
 from core.clock import utcnow
 from core.db import get_engine
 from core.settings import get_settings
@@ -98,6 +95,10 @@ def spikes(
     notify: bool = typer.Option(False, help="Alert each new spike's unit (once per spike)."),
 ) -> None:
     """未诉先办: today's (or a day's) spikes by category and district; --notify alerts units."""
+    from analytics.service import run_spike_alerts
+    from analytics.spikes import SpikeRules, detect_spikes
+    from channels.notifier import NotifierRegistry
+
     settings = get_settings()
     engine = get_engine(settings.database_url)
     checked = _parse_date(day) if day else local_today(utcnow(), settings.timezone)
@@ -107,8 +108,6 @@ def spikes(
             run_spike_alerts(engine=engine, settings=settings, day=checked, notifier=notifier)
         )
     else:
-        from analytics.spikes import SpikeRules, detect_spikes
-
         rules = SpikeRules.from_settings(settings)
         found = detect_spikes(engine=engine, day=checked, rules=rules, timezone=settings.timezone)
         sent = []
@@ -125,6 +124,10 @@ def spikes(
 
 
 def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
+    # Charts, clustering and spreadsheets load only when a report is made.
+    from analytics.reports import STEPS
+    from analytics.service import make_report
+
     settings = get_settings()
     period = _period(kind, day)
     engine = get_engine(settings.database_url)
@@ -158,7 +161,7 @@ def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
 def _period(kind: PeriodKind, day: str | None) -> Period:
     settings = get_settings()
     try:
-        return resolve_period(kind, _parse_date(day) if day else None, settings)
+        return resolve_period(kind, _parse_date(day) if day else None, settings.timezone)
     except PeriodError as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from exc

@@ -19,10 +19,10 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from analytics.metrics import RANKED, Dimension, GroupMetrics, Weights, ranking
-from analytics.periods import Period, PeriodKind
+from analytics.periods import Period, PeriodError, PeriodKind, resolve_period
 from analytics.render import write_report
 from analytics.reports import Report, build_report
-from analytics.service import PeriodError, report_directory, reports_root, resolve_period
+from analytics.service import report_directory, reports_root
 from analytics.spikes import AlertRecord, Spike, SpikeRules, detect_spikes, recorded_alerts
 from api.deps import EngineDep, SettingsDep
 from core.settings import Settings
@@ -109,7 +109,7 @@ async def download(
 
 def _period(kind: PeriodKind, day: date | None, settings: Settings) -> Period:
     try:
-        return resolve_period(kind, day, settings)
+        return resolve_period(kind, day, settings.timezone)
     except PeriodError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
 

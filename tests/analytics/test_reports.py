@@ -8,9 +8,7 @@ city administration (both satisfied, one still open and supervised).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -22,6 +20,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from playwright.async_api import async_playwright
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner, Result
 
 from analytics.periods import PeriodKind, period_for
 from analytics.prometheus import STT_LATENCY_SECONDS
@@ -29,10 +28,10 @@ from analytics.render import ReportFiles
 from analytics.reports import Report
 from analytics.service import make_report
 from api.main import create_app
-from core.settings import Environment, Settings
+from cli.main import app as cli_app
+from core.settings import Environment, Settings, get_settings
 from models.enums import CaseStatus, Channel
 from tests.analytics.history import Step, add_case, answered, handled, local
-from tests.utils.processes import ROOT
 from tests.utils.servers import serve
 
 CHROMIUM_ARGS = [
@@ -174,23 +173,19 @@ def test_tables_as_xlsx_and_csv(made: tuple[Report, ReportFiles]) -> None:
     assert {p.name for p in files.csv} >= {"units.csv", "topics.csv", "trend.csv"}
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env["HOTLINE_DATABASE_URL"] = settings.database_url
-    env["HOTLINE_VAR_DIR"] = str(settings.var_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", "report", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _cli(settings: Settings, *args: str) -> Result:
+    """`hotline report …`, run by its typer app in this process."""
+    env = {"HOTLINE_DATABASE_URL": settings.database_url, "HOTLINE_VAR_DIR": str(settings.var_dir)}
+    get_settings.cache_clear()
+    try:
+        return CliRunner().invoke(cli_app, ["report", *args], env=env)
+    finally:
+        get_settings.cache_clear()
 
 
 def test_cli_writes_a_monthly_report(settings: Settings, tmp_path: Path) -> None:
     done = _cli(settings, "monthly", "--date", "2026-10-15", "--out", str(tmp_path))
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stdout
     assert "monthly report 2026-10: 6 cases accepted" in done.stdout
     written = tmp_path / "monthly-2026-10"
     assert {"report.html", "report.pdf", "report.xlsx", "summary.csv"} <= {
@@ -200,14 +195,14 @@ def test_cli_writes_a_monthly_report(settings: Settings, tmp_path: Path) -> None
 
 def test_cli_refuses_bad_dates(settings: Settings) -> None:
     bad = _cli(settings, "daily", "--date", "2026-13-01")
-    assert bad.returncode == 2 and "--date must be YYYY-MM-DD" in bad.stdout
+    assert bad.exit_code == 2 and "--date must be YYYY-MM-DD" in bad.stdout
     future = _cli(settings, "weekly", "--date", "2999-01-01")
-    assert future.returncode == 2 and "has not begun" in future.stdout
+    assert future.exit_code == 2 and "has not begun" in future.stdout
 
 
 def test_cli_prints_a_ranking(settings: Settings) -> None:
     done = _cli(settings, "ranking", "district", "--date", "2026-10-01")
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stdout
     assert "海淀区" in done.stdout and "77.50" in done.stdout
 
 
