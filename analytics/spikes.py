@@ -11,6 +11,7 @@ detection again (every hour, or after a crash) never alerts the same spike twice
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -195,7 +196,7 @@ async def alert_spikes(
     """Tell each spike's unit once (unit inbox); returns the spikes alerted by this call."""
     sent: list[Spike] = []
     for spike in spikes:
-        alert_id = _record(engine, spike)
+        alert_id = await asyncio.to_thread(_record, engine, spike)
         if alert_id is None:
             continue  # told before
         text = ALERT_TEXT[language].format(
@@ -216,7 +217,7 @@ async def alert_spikes(
                 text=text,
             )
         )
-        _mark_notified(engine, alert_id)
+        await asyncio.to_thread(_mark_notified, engine, alert_id)
         sent.append(spike)
     return sent
 

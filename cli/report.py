@@ -123,6 +123,32 @@ def spikes(
         )
 
 
+@app.command()
+def watch(
+    every: int = typer.Option(60, min=5, help="Minutes between two spike checks."),
+) -> None:
+    """Schedule the spike check on Temporal: the workers alert new spikes every N minutes."""
+    from datetime import timedelta
+
+    from analytics.watch import SCHEDULE_ID, schedule_spike_watch
+    from core.temporal import TemporalUnavailable, connect_temporal
+
+    settings = get_settings()
+
+    async def _schedule() -> None:
+        client = await connect_temporal(settings)
+        await schedule_spike_watch(
+            client, task_queue=settings.temporal_task_queue, every=timedelta(minutes=every)
+        )
+
+    try:
+        asyncio.run(_schedule())
+    except TemporalUnavailable as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    console.print(f"schedule {SCHEDULE_ID}: spike check every {every} min on the case workers")
+
+
 def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
     # Charts, clustering and spreadsheets load only when a report is made.
     from analytics.reports import STEPS

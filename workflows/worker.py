@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from analytics.watch import SpikeWatchWorkflow
+from analytics.watch_activities import SpikeActivities
 from channels.notifier import NotifierRegistry
 from core.db import get_engine
 from core.settings import Settings
@@ -19,7 +21,7 @@ from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
 from workflows.case import CaseWorkflow
 
-WORKFLOWS = [CaseWorkflow, CallbackWorkflow]
+WORKFLOWS = [CaseWorkflow, CallbackWorkflow, SpikeWatchWorkflow]
 log = logging.getLogger("hotline.worker")
 
 
@@ -37,11 +39,14 @@ def build_worker(
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
         notifiers=notifiers,
     )
+    spikes = SpikeActivities(
+        engine=activities.engine, settings=settings, notifiers=activities.notifiers
+    )
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=activities.all() + spikes.all(),
         activity_executor=executor,
     )
 
