@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -251,7 +250,3 @@ def _spikes(engine: Engine, settings: Settings, period: Period) -> list[Spike]:
         )
         for a in alerts
     ]
-
-
-def report_dict(report: Report) -> dict[str, Any]:
-    return report.model_dump(mode="json")

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from analytics.metrics import RANKED, Dimension, GroupMetrics, Weights, ranking
@@ -114,7 +115,7 @@ def _period(kind: PeriodKind, day: date | None, settings: Settings) -> Period:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
 
 
-def _files(engine: EngineDep, settings: Settings, period: Period) -> Path:
+def _files(engine: Engine, settings: Settings, period: Period) -> Path:
     """The report's directory; made again unless it was made after the period ended."""
     root = reports_root(settings)
     directory = report_directory(root, period)
