@@ -216,6 +216,10 @@ def test_api_serves_figures_and_files(api: str) -> None:
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert "hotline-monthly-2026-10-report.pdf" in pdf.headers["content-disposition"]
+    daily = httpx.get(f"{api}/api/v1/reports/daily?date=2026-10-01", timeout=300).json()
+    assert (daily["label"], daily["accepted"], daily["spikes"]) == ("2026-10-01", 1, [])
+    weekly = httpx.get(f"{api}/api/v1/reports/weekly?date=2026-10-01", timeout=300).json()
+    assert (weekly["label"], weekly["first"], weekly["accepted"]) == ("2026-W40", "2026-09-28", 4)
     table = httpx.get(f"{api}/api/v1/reports/monthly/files/units.csv?date=2026-10-01")
     assert table.status_code == 200 and STREET_1 in table.text
 
