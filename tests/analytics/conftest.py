@@ -4,7 +4,6 @@ test's cases may be counted in them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -23,8 +22,3 @@ def history_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]
         seed(engine=engine)
         yield engine
         engine.dispose()
-
-
-@pytest.fixture
-def out_dir(tmp_path: Path) -> Path:
-    return tmp_path
