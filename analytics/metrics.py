@@ -32,6 +32,7 @@ units_c = columns(Unit)
 RESOLVING = ("resolved", "answered_directly")
 CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
 DEADLINES = ("acknowledge", "respond", "resolve")
+PROCESS_KINDS = ("dispatched", "returned", "reopened", "sla_breach", *RESOLVING)
 
 
 class Dimension(StrEnum):
@@ -208,7 +209,11 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
             *breach_columns,
         )
         .join(Case, cases.id == event.case_id)
-        .where(cases.created_at >= period.start, cases.created_at < period.end)
+        .where(
+            cases.created_at >= period.start,
+            cases.created_at < period.end,
+            event.kind.in_(PROCESS_KINDS),  # leave out the bulk: accepted, acknowledged, …
+        )
         .group_by(event.case_id)
         .subquery()
     )
