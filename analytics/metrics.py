@@ -103,19 +103,22 @@ def group_metrics(
     *, engine: Engine, period: Period, dimension: Dimension, weights: Weights
 ) -> list[GroupMetrics]:
     """Every figure for every group with activity in the period, ordered by key."""
-    rows: dict[str, GroupMetrics] = {}
+    rows = {
+        key: _empty(key, accepted)
+        for key, accepted in volume(engine=engine, period=period, dimension=dimension).items()
+    }
     with engine.connect() as connection:
         for row in connection.execute(_process_query(engine, period, dimension)).mappings():
-            rows[row["key"]] = _process_row(row)
+            _add_process(rows.setdefault(row["key"], _empty(row["key"], 0)), row)
         if dimension in (Dimension.unit, Dimension.department):
             # A return counts against the unit that returned it, not the one that kept it.
             for metrics in rows.values():
                 metrics.returns = 0
             for returned in connection.execute(_returns_query(period, dimension)):
-                metrics = rows.setdefault(returned.key, GroupMetrics(key=returned.key, name=""))
+                metrics = rows.setdefault(returned.key, _empty(returned.key, 0))
                 metrics.returns = int(returned.n)
         for row in connection.execute(_evaluation_query(period, dimension)).mappings():
-            metrics = rows.setdefault(row["key"], GroupMetrics(key=row["key"], name=""))
+            metrics = rows.setdefault(row["key"], _empty(row["key"], 0))
             _add_evaluations(metrics, row, weights)
         names = group_names(connection, dimension, list(rows))
     for metrics in rows.values():
@@ -192,8 +195,13 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
-    """Per case of the cohort, one pass over its events; then per group, sums of those."""
+    """Per case of the cohort, one pass over its process events; then per group, sums.
+
+    The group key is taken inside the per-case pass (no join afterwards), so PostgreSQL can
+    run that pass in parallel and aggregate every event once.
+    """
     event = events
+    key = _key(dimension)
     deadline = event.payload["deadline"].as_string()
     breach_columns = [
         func.max(_flag(and_(event.kind == "sla_breach", deadline == name))).label(f"b_{name}")
@@ -201,44 +209,39 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
     ]
     per_case = (
         select(
-            event.case_id.label("case_id"),
+            key.label("key"),
+            cases.created_at.label("created_at"),
             func.sum(_flag(event.kind == "dispatched")).label("dispatches"),
             func.sum(_flag(event.kind == "returned")).label("returns"),
             func.max(_flag(event.kind == "reopened")).label("reopened"),
             func.min(case((event.kind.in_(RESOLVING), event.created_at))).label("resolved_at"),
             *breach_columns,
         )
-        .join(Case, cases.id == event.case_id)
+        .select_from(_cases_from(dimension).join(table(CaseEvent), event.case_id == cases.id))
         .where(
             cases.created_at >= period.start,
             cases.created_at < period.end,
+            key.is_not(None),
             event.kind.in_(PROCESS_KINDS),  # leave out the bulk: accepted, acknowledged, …
         )
-        .group_by(event.case_id)
+        .group_by(event.case_id, key, cases.created_at)
         .subquery()
     )
-    key = _key(dimension)
     dispatched = per_case.c.dispatches > 0
-    handling = hours_between(engine, cases.created_at, per_case.c.resolved_at)
-    return (
-        select(
-            key.label("key"),
-            func.count().label("accepted"),
-            func.sum(_flag(dispatched)).label("dispatched"),
-            func.coalesce(func.sum(per_case.c.returns), 0).label("returns"),
-            func.coalesce(func.sum(per_case.c.dispatches), 0).label("dispatches"),
-            *[
-                func.sum(_flag(and_(dispatched, per_case.c[f"b_{name}"] == 1))).label(f"b_{name}")
-                for name in DEADLINES
-            ],
-            func.sum(_flag(per_case.c.resolved_at.is_not(None))).label("resolved"),
-            func.sum(_flag(per_case.c.reopened == 1)).label("reopened"),
-            func.avg(handling).label("handling"),
-        )
-        .select_from(_cases_from(dimension).outerjoin(per_case, per_case.c.case_id == cases.id))
-        .where(cases.created_at >= period.start, cases.created_at < period.end, key.is_not(None))
-        .group_by(key)
-    )
+    handling = hours_between(engine, per_case.c.created_at, per_case.c.resolved_at)
+    return select(
+        per_case.c.key,
+        func.sum(_flag(dispatched)).label("dispatched"),
+        func.sum(per_case.c.returns).label("returns"),
+        func.sum(per_case.c.dispatches).label("dispatches"),
+        *[
+            func.sum(_flag(and_(dispatched, per_case.c[f"b_{name}"] == 1))).label(f"b_{name}")
+            for name in DEADLINES
+        ],
+        func.sum(_flag(per_case.c.resolved_at.is_not(None))).label("resolved"),
+        func.sum(_flag(per_case.c.reopened == 1)).label("reopened"),
+        func.avg(handling).label("handling"),
+    ).group_by(per_case.c.key)
 
 
 def _returns_query(period: Period, dimension: Dimension) -> Any:
@@ -326,26 +329,30 @@ def group_names(connection: Any, dimension: Dimension, keys: list[str]) -> dict[
 # ---- arithmetic ----------------------------------------------------------------------------
 
 
-def _process_row(row: Any) -> GroupMetrics:
-    dispatched = int(row["dispatched"] or 0)
-    resolved = int(row["resolved"] or 0)
-    reopened = int(row["reopened"] or 0)
-    breaches = {name: int(row[f"b_{name}"] or 0) for name in DEADLINES}
-    handling = row["handling"]
+def _empty(key: str, accepted: int) -> GroupMetrics:
     return GroupMetrics(
-        key=row["key"],
+        key=key,
         name="",
-        accepted=int(row["accepted"]),
-        dispatched=dispatched,
-        returns=int(row["returns"]),
-        redispatches=int(row["dispatches"]) - dispatched,
-        breaches=breaches,
-        on_time_rate={name: _rate(dispatched - n, dispatched) for name, n in breaches.items()},
-        resolved=resolved,
-        reopened=reopened,
-        reopen_rate=_rate(reopened, resolved),
-        avg_handling_hours=round(float(handling), 6) if handling is not None else None,
+        accepted=accepted,
+        breaches=dict.fromkeys(DEADLINES, 0),
+        on_time_rate=dict.fromkeys(DEADLINES),
     )
+
+
+def _add_process(metrics: GroupMetrics, row: Any) -> None:
+    dispatched = int(row["dispatched"] or 0)
+    metrics.dispatched = dispatched
+    metrics.returns = int(row["returns"] or 0)
+    metrics.redispatches = int(row["dispatches"] or 0) - dispatched
+    metrics.breaches = {name: int(row[f"b_{name}"] or 0) for name in DEADLINES}
+    metrics.on_time_rate = {
+        name: _rate(dispatched - n, dispatched) for name, n in metrics.breaches.items()
+    }
+    metrics.resolved = int(row["resolved"] or 0)
+    metrics.reopened = int(row["reopened"] or 0)
+    metrics.reopen_rate = _rate(metrics.reopened, metrics.resolved)
+    handling = row["handling"]
+    metrics.avg_handling_hours = round(float(handling), 6) if handling is not None else None
 
 
 def _add_evaluations(metrics: GroupMetrics, row: Any, weights: Weights) -> None:
