@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.open311 import router as open311_router
-from api.routes import cases, health, staff
+from api.routes import cases, health, metrics, reports, staff
 from channels.chat import webhook as telegram_webhook
 from channels.sms import routes as sms
 from core.db import get_engine
@@ -43,4 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(web_router)
     app.include_router(telegram_webhook.router)
+    app.include_router(reports.router)
+    app.include_router(metrics.router)
     return app

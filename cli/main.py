@@ -14,6 +14,7 @@ from cli.case import app as case_app
 from cli.catalog import app as catalog_app
 from cli.chat import app as chat_app
 from cli.dispatch import app as dispatch_app
+from cli.report import app as report_app
 from cli.staff import app as staff_app
 from cli.supervisor import (
     Child,
@@ -42,6 +43,7 @@ app.add_typer(dispatch_app, name="dispatch")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(staff_app, name="staff")
 app.add_typer(chat_app, name="chat")
+app.add_typer(report_app, name="report")
 console = Console()
 
 

@@ -110,6 +110,22 @@ class Settings(BaseSettings):
     telegram_rate_limit_messages: int = Field(default=20, ge=1)
     telegram_rate_limit_window_s: float = Field(default=60.0, gt=0)
 
+    # ---- Governance analytics (analytics/, docs/analytics.md) ----
+    # Composite score of a unit = weighted sum of its rates (weights need not add up to 1).
+    score_weight_response: float = Field(default=0.10, ge=0)
+    score_weight_resolution: float = Field(default=0.45, ge=0)
+    score_weight_satisfaction: float = Field(default=0.45, ge=0)
+    score_weight_on_time: float = Field(default=0.0, ge=0)
+    # How much a 基本满意 counts towards the satisfaction rate (满意 counts 1, 不满意 0).
+    basically_satisfied_weight: float = Field(default=1.0, ge=0, le=1)
+    ranking_min_evaluated: int = Field(default=1, ge=0)  # fewer evaluated cases: not ranked
+    # 未诉先办: a day is a spike when its count beats the same weekdays of the weeks before.
+    spike_baseline_weeks: int = Field(default=8, ge=2, le=52)
+    spike_min_count: int = Field(default=5, ge=1)
+    spike_min_ratio: float = Field(default=2.0, ge=1)
+    spike_max_p_value: float = Field(default=0.001, gt=0, lt=1)
+    reports_dir: Path | None = None  # None: var/reports
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:

@@ -1,5 +1,6 @@
 """SQLModel tables and API schemas; importing this package registers every table's metadata."""
 
+from models.alert import SpikeAlert
 from models.api_key import ApiKey
 from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
@@ -23,6 +24,7 @@ __all__ = [
     "Notification",
     "RateLimitWindow",
     "SmsMessage",
+    "SpikeAlert",
     "StaffUser",
     "Unit",
 ]

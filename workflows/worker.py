@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from analytics.watch import SpikeWatchWorkflow
+from analytics.watch_activities import SpikeActivities
 from channels.notifier import Notifier, NotifierRegistry
 from channels.sms.notifier import SmsNotifier, sms_configured
 from core.db import get_engine
@@ -22,7 +24,7 @@ from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
 from workflows.case import CaseWorkflow
 
-WORKFLOWS = [CaseWorkflow, CallbackWorkflow]
+WORKFLOWS = [CaseWorkflow, CallbackWorkflow, SpikeWatchWorkflow]
 log = logging.getLogger("hotline.worker")
 
 
@@ -41,11 +43,14 @@ def build_worker(
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
         notifiers=notifiers or channel_notifiers(settings, engine),
     )
+    spikes = SpikeActivities(
+        engine=activities.engine, settings=settings, notifiers=activities.notifiers
+    )
     return Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=activities.all() + spikes.all(),
         activity_executor=executor,
     )
 

@@ -1,0 +1,52 @@
+"""What the CLI and the API ask of analytics: where reports go, making one, running the alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from analytics.periods import Period
+from analytics.render import ReportFiles, write_report
+from analytics.reports import Report, build_report
+from analytics.spikes import Spike, SpikeRules, alert_spikes, detect_spikes
+from channels.notifier import Notifier
+from core.settings import Settings
+
+
+def reports_root(settings: Settings) -> Path:
+    return settings.reports_dir or settings.var_dir / "reports"
+
+
+def report_directory(root: Path, period: Period) -> Path:
+    return root / f"{period.kind.value}-{period.label}"
+
+
+def make_report(
+    *,
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    out_dir: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Report, ReportFiles]:
+    """Build the report and write every format into `<out_dir>/<kind>-<label>/`."""
+    report = build_report(engine=engine, settings=settings, period=period, progress=progress)
+    directory = report_directory(out_dir or reports_root(settings), period)
+    return report, write_report(report, directory)
+
+
+async def run_spike_alerts(
+    *, engine: Engine, settings: Settings, day: date, notifier: Notifier
+) -> tuple[list[Spike], list[Spike]]:
+    """Detect the day's spikes and alert the ones not alerted before: (found, alerted now)."""
+    spikes = detect_spikes(
+        engine=engine,
+        day=day,
+        rules=SpikeRules.from_settings(settings),
+        timezone=settings.timezone,
+    )
+    sent = await alert_spikes(engine=engine, spikes=spikes, notifier=notifier)
+    return spikes, sent

@@ -1,0 +1,45 @@
+"""The `check_spikes` activity: detect the day's spikes and alert the new ones, once each."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+
+from analytics.periods import local_today
+from analytics.spikes import SpikeRules, alert_spikes, detect_spikes
+from analytics.watch import SpikeCheck, SpikeCheckResult
+from channels.notifier import NotifierRegistry
+from core.clock import utcnow
+from core.settings import Settings
+
+
+class SpikeActivities:
+    def __init__(self, *, engine: Engine, settings: Settings, notifiers: NotifierRegistry) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.notifiers = notifiers
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.check_spikes]
+
+    @activity.defn(name="check_spikes")
+    async def check_spikes(self, request: SpikeCheck) -> SpikeCheckResult:
+        tz = self.settings.timezone
+        day = date.fromisoformat(request.day) if request.day else local_today(utcnow(), tz)
+        rules = SpikeRules.from_settings(self.settings)
+        spikes = await asyncio.to_thread(
+            lambda: detect_spikes(engine=self.engine, day=day, rules=rules, timezone=tz)
+        )
+        sent = await alert_spikes(
+            engine=self.engine, spikes=spikes, notifier=self.notifiers.for_channel(None)
+        )
+        return SpikeCheckResult(
+            day=day.isoformat(),
+            found=len(spikes),
+            alerted=[f"{s.category_code}@{s.area_code}" for s in sent],
+        )
