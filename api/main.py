@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import cases, health
+from channels.voice import media as voice_media
+from channels.voice import routes as voice_routes
 from core.db import get_engine
 from core.settings import Settings, get_settings
 
@@ -34,4 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(voice_routes.router)
+    app.include_router(voice_media.router)
     return app

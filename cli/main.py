@@ -12,6 +12,7 @@ from rich.console import Console
 from cli.case import app as case_app
 from cli.catalog import app as catalog_app
 from cli.dispatch import app as dispatch_app
+from cli.speech import app as speech_app
 from cli.supervisor import (
     Child,
     StartupError,
@@ -36,6 +37,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(units_app, name="units")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(dispatch_app, name="dispatch")
+app.add_typer(speech_app, name="speech")
 console = Console()
 
 

@@ -7,6 +7,7 @@ from models.event import CaseEvent
 from models.notification import Notification
 from models.staff import StaffUser
 from models.unit import Category, Unit
+from models.voice_call import VoiceCall
 
 __all__ = [
     "Attachment",
@@ -20,4 +21,5 @@ __all__ = [
     "Notification",
     "StaffUser",
     "Unit",
+    "VoiceCall",
 ]

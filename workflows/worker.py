@@ -10,10 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from channels.notifier import NotifierRegistry
+from channels.notifier import Notifier, NotifierRegistry
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal
+from models.enums import Channel
 from workflows.activities import CaseActivities
 from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
@@ -35,7 +36,7 @@ def build_worker(
         engine=get_engine(settings.database_url),
         settings=settings,
         calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
-        notifiers=notifiers,
+        notifiers=notifiers or channel_notifiers(settings),
     )
     return Worker(
         client,
@@ -44,6 +45,16 @@ def build_worker(
         activities=activities.all(),
         activity_executor=executor,
     )
+
+
+def channel_notifiers(settings: Settings) -> NotifierRegistry:
+    """A notifier for each channel whose provider is configured; the log for the rest."""
+    by_channel: dict[Channel, Notifier] = {}
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        from channels.voice.notifier import VoiceNotifier
+
+        by_channel[Channel.voice] = VoiceNotifier(settings)
+    return NotifierRegistry(by_channel=by_channel)
 
 
 async def run_worker(settings: Settings) -> None:
