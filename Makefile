@@ -39,7 +39,7 @@ run: install
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy api channels cli core dispatch intake models workflows
+	$(PY) -m mypy api channels cli core dispatch intake models speech workflows
 
 ## test: lint, then pytest on SQLite, then on PostgreSQL when it answers
 test: install-test lint

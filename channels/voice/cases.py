@@ -54,7 +54,9 @@ def _accept(
         if exc.field == "description" or not from_number:
             raise
         # A withheld or foreign caller id ("anonymous", "+266696687") must not lose the call.
-        log.warning("call %s: caller id %r refused (%s); filed anonymously", call_sid, from_number, exc)
+        log.warning(
+            "call %s: caller id %r refused (%s); filed anonymously", call_sid, from_number, exc
+        )
         intake = intake.model_copy(update={"contact": Contact()})
         case = accept_intake(engine=engine, intake=intake, settings=settings).case
     if audio:

@@ -67,7 +67,9 @@ async def incoming_call(form: SignedForm, settings: SettingsDep, engine: EngineD
 
 
 @router.post("/menu")
-async def menu(form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep) -> Response:
+async def menu(
+    form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+) -> Response:
     """The caller's key: 2 English line, 3 case status, 0 operator, anything else: describe."""
     digit = form.get("Digits", "")
     if digit == "2" and language is Language.zh:
@@ -81,7 +83,9 @@ async def menu(form: SignedForm, language: LangQuery, settings: SettingsDep, eng
 
 
 @router.post("/describe")
-async def describe(form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep) -> Response:
+async def describe(
+    form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+) -> Response:
     """Listen over a media stream, or record when no model can listen in this language."""
     call_sid = form["CallSid"]
     if not _can_stream(settings, language):
@@ -94,7 +98,9 @@ async def describe(form: SignedForm, language: LangQuery, settings: SettingsDep,
 
 
 @router.post("/heard")
-async def heard(form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep) -> Response:
+async def heard(
+    form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+) -> Response:
     """After the stream: read the transcript back, or try again, or fall back to recording."""
     call = await asyncio.to_thread(get_call, engine, form["CallSid"])
     if call is None or call.stream_state == StreamState.failed:
@@ -111,7 +117,11 @@ async def heard(form: SignedForm, language: LangQuery, settings: SettingsDep, en
 
 @router.post("/confirm")
 async def confirm(
-    request: Request, form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+    request: Request,
+    form: SignedForm,
+    language: LangQuery,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Response:
     """1: file the case and say its number digit by digit; 2: describe again."""
     digit = form.get("Digits", "")
@@ -135,7 +145,9 @@ async def confirm(
 
 
 @router.post("/status")
-async def status(form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep) -> Response:
+async def status(
+    form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+) -> Response:
     """A case's status by its number keyed in (14 digits, the dash left out)."""
     digits = re.sub(r"\D", "", form.get("Digits", ""))
     number = f"{digits[:8]}-{digits[8:]}" if len(digits) == 14 else ""
@@ -162,7 +174,11 @@ async def recorded(form: SignedForm, language: LangQuery) -> Response:
 
 @router.post("/recording", status_code=204)
 async def recording_ready(
-    request: Request, form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
+    request: Request,
+    form: SignedForm,
+    language: LangQuery,
+    settings: SettingsDep,
+    engine: EngineDep,
 ) -> Response:
     """Twilio's recording callback: download, transcribe offline, file the case with the audio."""
     if form.get("RecordingStatus", "completed") != "completed" or not form.get("RecordingUrl"):
@@ -220,7 +236,9 @@ async def survey_keys(
     case: Annotated[str, Query(max_length=20)],
 ) -> Response:
     """The survey answered on the keypad ("112"); unclear keys are asked once more."""
-    return await _answer(request, settings, language, case, form, parse_survey_keys(form.get("Digits", "")))
+    return await _answer(
+        request, settings, language, case, form, parse_survey_keys(form.get("Digits", ""))
+    )
 
 
 @router.post("/survey/heard")

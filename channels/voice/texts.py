@@ -1,4 +1,4 @@
-"""What the IVR says, in Chinese and English, keyed by prompt (one table, like channels/messages)."""
+"""What the IVR says, in Chinese and English, by prompt (one table, as channels/messages)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from models.enums import CaseStatus, Language
 
 PROMPTS: dict[str, dict[Language, str]] = {
     "greeting": {
-        Language.zh: "您好，这里是12345市民服务热线。反映问题请直接讲述，查询案件请按3，人工服务请按0。",
+        Language.zh: (
+            "您好，这里是12345市民服务热线。反映问题请直接讲述，查询案件请按3，人工服务请按0。"
+        ),
         Language.en: (
             "Welcome to the 12345 citizen service hotline. To report a problem, stay on the line. "
             "To check a case, press 3. To speak to an operator, press 0."
@@ -19,7 +21,9 @@ PROMPTS: dict[str, dict[Language, str]] = {
     },
     "record": {
         Language.zh: "请在提示音后留言，说明问题和地点，说完请按井号键。",
-        Language.en: "After the tone, leave a message with the problem and where it is, then press hash.",
+        Language.en: (
+            "After the tone, leave a message with the problem and where it is, then press hash."
+        ),
     },
     "recorded": {
         Language.zh: "您的留言已收到，我们会尽快处理，案件编号将以短信告知。再见。",
@@ -35,7 +39,9 @@ PROMPTS: dict[str, dict[Language, str]] = {
     },
     "accepted": {
         Language.zh: "您的诉求已受理，案件编号是：{digits}。再说一遍：{digits}。谢谢，再见。",
-        Language.en: "Your request is accepted. Your case number is: {digits}. Again: {digits}. Goodbye.",
+        Language.en: (
+            "Your request is accepted. Your case number is: {digits}. Again: {digits}. Goodbye."
+        ),
     },
     "ask_number": {
         Language.zh: "请输入十四位案件编号，以井号键结束。",
@@ -63,7 +69,9 @@ PROMPTS: dict[str, dict[Language, str]] = {
     },
     "survey_keys": {
         Language.zh: "请用按键回答，例如一一一，或在提示音后说出您的回答。",
-        Language.en: "Answer with the keypad, for example one one one, or say your answers after the tone.",
+        Language.en: (
+            "Answer with the keypad, for example one one one, or say your answers after the tone."
+        ),
     },
     "goodbye": {Language.zh: "再见。", Language.en: "Goodbye."},
 }

@@ -57,7 +57,9 @@ def voice_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
 class VoiceApi:
     url: str
 
-    def post(self, path: str, form: dict[str, str], *, signature: str | None = None) -> httpx.Response:
+    def post(
+        self, path: str, form: dict[str, str], *, signature: str | None = None
+    ) -> httpx.Response:
         """A webhook as Twilio sends it, signed for the public URL (or with `signature`)."""
         signed = sign(PUBLIC + path, form, AUTH_TOKEN) if signature is None else signature
         headers = {"X-Twilio-Signature": signed} if signed else {}

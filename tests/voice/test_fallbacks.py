@@ -19,6 +19,10 @@ from tests.voice.conftest import VoiceApi, attachments_of, wait_for_case
 CALLER = "+8613700001111"
 
 
+def _recording_url(twilio: FakeTwilio, sid: str) -> str:
+    return f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+
+
 @pytest.mark.parametrize(
     "path", ["/twilio/voice", "/twilio/voice/confirm?lang=zh", "/twilio/voice/recording?lang=zh"]
 )
@@ -85,7 +89,7 @@ async def test_a_recording_is_downloaded_transcribed_and_attached(
             "AccountSid": ACCOUNT_SID,
             "CallSid": call["CallSid"],
             "RecordingSid": recording_sid,
-            "RecordingUrl": f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}",
+            "RecordingUrl": _recording_url(twilio, recording_sid),
             "RecordingStatus": "completed",
             "RecordingDuration": "3",
         },
@@ -110,7 +114,7 @@ async def test_a_recording_on_a_line_without_a_model_waits_for_a_person(
         {
             "CallSid": call["CallSid"],
             "RecordingSid": recording_sid,
-            "RecordingUrl": f"{twilio.url}/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}",
+            "RecordingUrl": _recording_url(twilio, recording_sid),
             "RecordingStatus": "completed",
         },
     )

@@ -52,7 +52,9 @@ async def test_survey_call_answered_by_keys_closes_the_case(
             await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher", CHAOYANG))
             await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("h", CHAOYANG))
             await handle.execute_update(CaseWorkflow.respond, UnitAction("h", CHAOYANG, "called"))
-            await handle.execute_update(CaseWorkflow.resolve, Resolve("h", CHAOYANG, "路灯已修复。"))
+            await handle.execute_update(
+                CaseWorkflow.resolve, Resolve("h", CHAOYANG, "路灯已修复。")
+            )
 
             await _until(lambda: twilio.calls_to(phone), "the survey call")
             placed = twilio.calls_to(phone)[0]
@@ -80,4 +82,4 @@ async def test_survey_call_answered_by_keys_closes_the_case(
     closed = case_row(engine, case.number)
     assert closed.satisfaction == Satisfaction.satisfied
     assert closed.survey_contacted is True and closed.survey_resolved is True
-    assert [m["To"] for m in twilio.messages] .count(phone) >= 1  # notices went by SMS
+    assert [m["To"] for m in twilio.messages].count(phone) >= 1  # notices went by SMS
