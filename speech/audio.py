@@ -183,7 +183,10 @@ def _chunks(raw: bytes) -> dict[bytes, bytes]:
     found: dict[bytes, bytes] = {}
     offset = 12
     while offset + 8 <= len(raw):
-        name, size = raw[offset : offset + 4], int.from_bytes(raw[offset + 4 : offset + 8], "little")
+        name, size = (
+            raw[offset : offset + 4],
+            int.from_bytes(raw[offset + 4 : offset + 8], "little"),
+        )
         found.setdefault(name, raw[offset + 8 : offset + 8 + size])
         offset += 8 + size + size % 2
     return found

@@ -187,7 +187,9 @@ def install_model(*, language: str, source: str, models_dir: Path) -> Path:
             raise ModelInstallError(f"{source} is not a zip archive: {exc}") from exc
         model_dir = _find_model_dir(unpacked)
         if model_dir is None:
-            raise ModelInstallError(f"{source} holds no Vosk model (no directory with am/ and conf/)")
+            raise ModelInstallError(
+                f"{source} holds no Vosk model (no directory with am/ and conf/)"
+            )
         if target.exists():
             shutil.rmtree(target)
         model_dir.rename(target)
