@@ -40,7 +40,7 @@ router = APIRouter(tags=["voice"])
 log = logging.getLogger("hotline.voice.media")
 
 RATE = 8000
-_CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # it names a file, so nothing else
+CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # it names a file, so nothing else
 BATCH = RATE // 10  # hand Vosk 100 ms at a time: fewer thread hops, same latency to a person
 
 
@@ -134,7 +134,7 @@ class MediaSession:
 
     async def start(self, start: dict[str, Any]) -> None:
         call_sid = str(start["callSid"])
-        if not _CALL_SID.fullmatch(call_sid):
+        if not CALL_SID.fullmatch(call_sid):
             raise ValueError(f"not a call sid: {call_sid[:80]!r}")
         self.call_sid = call_sid
         params = start.get("customParameters") or {}

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from pathlib import Path
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from temporalio.client import Client
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -23,7 +24,7 @@ from channels.twilio.rest import TWILIO_API
 from channels.twilio.signature import SignedForm
 from channels.voice import twiml
 from channels.voice.cases import file_case
-from channels.voice.media import StreamState, recognition_language, stream_url
+from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
 from channels.voice.store import get_call, update_call
 from channels.voice.texts import STATUS_NAMES, prompt, spoken_digits
 from core.settings import Settings
@@ -39,6 +40,14 @@ router = APIRouter(prefix="/twilio/voice", tags=["voice"])
 log = logging.getLogger("hotline.voice")
 LangQuery = Annotated[Language, Query(alias="lang")]
 MAX_DESCRIPTIONS = 2  # after this many silent attempts the caller leaves a recording instead
+
+
+def _call_sid(form: dict[str, str]) -> str:
+    """The call this webhook is about; it names files, so only Twilio's letters and digits."""
+    call_sid = form.get("CallSid", "")
+    if not CALL_SID.fullmatch(call_sid):
+        raise HTTPException(400, "CallSid is missing or malformed")
+    return call_sid
 
 
 def _xml(response: VoiceResponse) -> Response:
@@ -61,7 +70,7 @@ def _can_stream(settings: Settings, language: Language) -> bool:
 async def incoming_call(form: SignedForm, settings: SettingsDep, engine: EngineDep) -> Response:
     """A call to the hotline: greet in Chinese and offer the English line."""
     await asyncio.to_thread(
-        update_call, engine, form["CallSid"], from_number=form.get("From"), language="zh"
+        update_call, engine, _call_sid(form), from_number=form.get("From"), language="zh"
     )
     return _xml(twiml.greeting(settings, Language.zh))
 
@@ -73,7 +82,7 @@ async def menu(
     """The caller's key: 2 English line, 3 case status, 0 operator, anything else: describe."""
     digit = form.get("Digits", "")
     if digit == "2" and language is Language.zh:
-        await asyncio.to_thread(update_call, engine, form["CallSid"], language="en")
+        await asyncio.to_thread(update_call, engine, _call_sid(form), language="en")
         return _xml(twiml.greeting(settings, Language.en))
     if digit == "3":
         return _xml(twiml.ask_case_number(settings, language))
@@ -87,7 +96,7 @@ async def describe(
     form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
 ) -> Response:
     """Listen over a media stream, or record when no model can listen in this language."""
-    call_sid = form["CallSid"]
+    call_sid = _call_sid(form)
     if not _can_stream(settings, language):
         log.warning("call %s: no speech model for %s; recording instead", call_sid, language)
         return _xml(twiml.record(settings, language))
@@ -102,7 +111,7 @@ async def heard(
     form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
 ) -> Response:
     """After the stream: read the transcript back, or try again, or fall back to recording."""
-    call = await asyncio.to_thread(get_call, engine, form["CallSid"])
+    call = await asyncio.to_thread(get_call, engine, _call_sid(form))
     if call is None or call.stream_state == StreamState.failed:
         return _xml(twiml.record(settings, language))
     if call.transcript:
@@ -127,7 +136,7 @@ async def confirm(
     digit = form.get("Digits", "")
     if digit == "2":
         return await describe(form, language, settings, engine)
-    call = await asyncio.to_thread(get_call, engine, form["CallSid"])
+    call = await asyncio.to_thread(get_call, engine, _call_sid(form))
     if digit != "1" or call is None or not call.transcript:
         return await heard(form, language, settings, engine)
     number = call.case_number or await file_case(
@@ -183,23 +192,27 @@ async def recording_ready(
     """Twilio's recording callback: download, transcribe offline, file the case with the audio."""
     if form.get("RecordingStatus", "completed") != "completed" or not form.get("RecordingUrl"):
         return Response(status_code=204)
-    call_sid = form["CallSid"]
-    audio = await _download_recording(settings, form["RecordingUrl"])
+    call_sid = _call_sid(form)
+    try:
+        audio = await _download_recording(settings, form["RecordingUrl"])
+    except httpx.HTTPError as exc:
+        # Twilio keeps the recording: the case is filed anyway, for a person to fetch it.
+        log.error("call %s: recording %s not downloaded: %s", call_sid, form["RecordingUrl"], exc)
+        audio = b""
     transcript = ""
     try:
-        transcript = await asyncio.to_thread(
-            transcribe_wav,
-            audio,
-            registry=shared_registry(settings),
-            language=recognition_language(settings, language),
-        )
+        if audio:
+            transcript = await asyncio.to_thread(
+                transcribe_wav,
+                audio,
+                registry=shared_registry(settings),
+                language=recognition_language(settings, language),
+            )
     except ModelMissing as exc:
         log.warning("call %s: recording kept for a person to transcribe: %s", call_sid, exc)
     except AudioError as exc:
         log.warning("call %s: the recording could not be decoded: %s", call_sid, exc)
-    path = settings.var_dir / "voice" / f"{form.get('RecordingSid', call_sid)}.wav"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(path.write_bytes, audio)
+    path = await asyncio.to_thread(_keep_recording, settings, call_sid, audio)
     call = await asyncio.to_thread(update_call, engine, call_sid, audio_path=path)
     await file_case(
         engine=engine,
@@ -212,6 +225,15 @@ async def recording_ready(
         audio_path=path,
     )
     return Response(status_code=204)
+
+
+def _keep_recording(settings: Settings, call_sid: str, audio: bytes) -> Path | None:
+    if not audio:
+        return None
+    path = settings.var_dir / "voice" / f"{call_sid}.recording.wav"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(audio)
+    return path
 
 
 async def _download_recording(settings: Settings, url: str) -> bytes:
@@ -251,7 +273,7 @@ async def survey_heard(
     case: Annotated[str, Query(max_length=20)],
 ) -> Response:
     """The survey answered in words, transcribed by Vosk over the media stream."""
-    call = await asyncio.to_thread(get_call, engine, form["CallSid"])
+    call = await asyncio.to_thread(get_call, engine, _call_sid(form))
     reply = parse_survey_reply(call.transcript or "") if call else None
     return await _answer(request, settings, language, case, form, reply)
 
@@ -272,7 +294,7 @@ async def _answer(
         await answer_survey(
             client=client,
             number=case,
-            answer_key=f"voice:{form['CallSid']}",
+            answer_key=f"voice:{_call_sid(form)}",
             contacted=reply.contacted,
             resolved=reply.resolved,
             satisfaction=reply.satisfaction,

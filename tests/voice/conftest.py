@@ -56,6 +56,7 @@ def voice_settings(settings: Settings, twilio: FakeTwilio) -> Settings:
 @dataclass
 class VoiceApi:
     url: str
+    settings: Settings
 
     def post(
         self, path: str, form: dict[str, str], *, signature: str | None = None
@@ -91,7 +92,7 @@ class VoiceApi:
 @pytest.fixture(scope="session")
 def voice_api(voice_settings: Settings, worker_process: None) -> Iterator[VoiceApi]:
     with serve(create_app(voice_settings)) as url:
-        yield VoiceApi(url)
+        yield VoiceApi(url, voice_settings)
 
 
 def case_of_call(engine: Engine, call_sid: str) -> Case | None:

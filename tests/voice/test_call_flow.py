@@ -8,7 +8,9 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from channels.voice.store import get_call
+from intake.service import accept_intake
 from models.enums import AttachmentKind, Channel
+from tests.utils.factories import make_intake
 from tests.utils.speech import (
     SENTENCES,
     dtmf_message,
@@ -126,3 +128,15 @@ def test_english_line_keys_status_and_operator(voice_api: VoiceApi, engine: Engi
     assert "fourteen digit case number" in ask.text
     unknown = voice_api.post("/twilio/voice/status?lang=en", {**call, "Digits": "20990101000001"})
     assert "We found no case with that number." in unknown.text
+
+
+def test_a_case_status_is_told_by_its_keyed_number(voice_api: VoiceApi, engine: Engine) -> None:
+    case = accept_intake(
+        engine=engine, intake=make_intake(channel=Channel.web), settings=voice_api.settings
+    ).case
+    call = {"CallSid": new_call_sid(), "From": CALLER}
+    told = voice_api.post(
+        "/twilio/voice/status?lang=zh", {**call, "Digits": case.number.replace("-", "") + "#"}
+    )
+    assert "，".join(case.number.replace("-", "")) in told.text
+    assert "目前的状态是：已受理" in told.text and "<Hangup" in told.text

@@ -122,3 +122,28 @@ async def test_a_recording_on_a_line_without_a_model_waits_for_a_person(
     assert case.transcript is None
     assert case.description == "(call recording, awaiting transcription)"
     assert len(attachments_of(engine, case)) == 1
+
+
+async def test_a_recording_that_cannot_be_downloaded_still_files_the_case(
+    voice_api: VoiceApi, twilio: FakeTwilio, engine: Engine
+) -> None:
+    call = {"CallSid": new_call_sid(), "From": CALLER}
+    voice_api.post("/twilio/voice", call)
+    answer = voice_api.post(
+        "/twilio/voice/recording?lang=zh",
+        {
+            "CallSid": call["CallSid"],
+            "RecordingSid": "RE-gone",
+            "RecordingUrl": _recording_url(twilio, "RE" + "0" * 32),  # Twilio answers 404
+            "RecordingStatus": "completed",
+        },
+    )
+    assert answer.status_code == 204
+    case = await wait_for_case(engine, call["CallSid"])
+    assert case.description == "（来电录音，待人工转写）" and attachments_of(engine, case) == []
+
+
+def test_a_webhook_without_a_call_sid_is_a_clear_400(voice_api: VoiceApi) -> None:
+    answer = voice_api.post("/twilio/voice", {"From": CALLER, "CallSid": "../../etc"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "CallSid is missing or malformed"
