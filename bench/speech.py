@@ -120,6 +120,9 @@ def real_time_factor(bench: Bench, audio: Samples) -> float:
     say("\n== one stream, as fast as it decodes ==")
     say(f"  {seconds:.1f} s of audio in {wall:.2f} s wall, {cpu:.2f} s CPU")
     say(f"  real-time factor {wall / seconds:.3f} (wall), {cpu / seconds:.3f} (CPU)")
+    cores = os.cpu_count() or 1
+    say(f"  CPU-bound ceiling: {cores} cores / CPU RTF = {cores * seconds / cpu:.0f} streams")
+    say("  (wall RTF above CPU RTF means the process waited for a core: the machine is busy)")
     return wall / seconds
 
 
