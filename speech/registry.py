@@ -114,6 +114,9 @@ class ModelRegistry:
         usable = path is not None and looks_like_model(path)
         return ModelInfo(language, path, source, usable, language in self._models)
 
+    def loaded(self, language: str) -> bool:
+        return language in self._models
+
     def available(self, language: str) -> bool:
         """Whether `get` would find a model, without paying for loading it."""
         return language in self._models or self.info(language).usable

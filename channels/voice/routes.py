@@ -33,6 +33,7 @@ from intake.followups import answer_survey, case_status
 from models.enums import Language
 from models.service import CaseNotFound
 from speech.audio import AudioError
+from speech.recognizer import speech_executor
 from speech.registry import ModelMissing, shared_registry
 from speech.transcribe import transcribe_wav
 
@@ -64,6 +65,16 @@ async def _temporal(request: Request) -> Client | None:
 def _can_stream(settings: Settings, language: Language) -> bool:
     registry = shared_registry(settings)
     return settings.voice_streaming and registry.available(recognition_language(settings, language))
+
+
+def _warm_up(settings: Settings, language: Language) -> None:
+    """Start loading the line's model while the prompt plays, so the stream need not wait."""
+    registry = shared_registry(settings)
+    model_language = recognition_language(settings, language)
+    if not registry.loaded(model_language):
+        executor = speech_executor(settings.speech_threads)
+        loading = asyncio.get_running_loop().run_in_executor(executor, registry.get, model_language)
+        loading.add_done_callback(lambda done: done.exception())  # the stream reports failures
 
 
 @router.post("")
@@ -100,6 +111,7 @@ async def describe(
     if not _can_stream(settings, language):
         log.warning("call %s: no speech model for %s; recording instead", call_sid, language)
         return _xml(twiml.record(settings, language))
+    _warm_up(settings, language)
     call = await asyncio.to_thread(get_call, engine, call_sid)
     attempts = (call.attempts if call else 0) + 1
     await asyncio.to_thread(update_call, engine, call_sid, attempts=attempts, transcript=None)

@@ -16,8 +16,8 @@ PROMPTS: dict[str, dict[Language, str]] = {
     },
     "english": {Language.zh: "For English, press 2.", Language.en: ""},
     "describe": {
-        Language.zh: "请在提示音后讲述您的问题和地点，说完后请稍候。",
-        Language.en: "After the tone, describe the problem and where it is, then wait.",
+        Language.zh: "请讲述您的问题和地点，说完后请稍候，或按井号键。",
+        Language.en: "Describe the problem and where it is, then wait, or press hash.",
     },
     "record": {
         Language.zh: "请在提示音后留言，说明问题和地点，说完请按井号键。",
@@ -68,10 +68,8 @@ PROMPTS: dict[str, dict[Language, str]] = {
         Language.en: "Thank you for your answers. Goodbye.",
     },
     "survey_keys": {
-        Language.zh: "请用按键回答，例如一一一，或在提示音后说出您的回答。",
-        Language.en: (
-            "Answer with the keypad, for example one one one, or say your answers after the tone."
-        ),
+        Language.zh: "请用按键回答，例如一一一，或直接说出您的回答。",
+        Language.en: ("Answer with the keypad, for example one one one, or say your answers."),
     },
     "goodbye": {Language.zh: "再见。", Language.en: "Goodbye."},
 }

@@ -39,7 +39,6 @@ def listen(settings: Settings, language: Language, stream_url: str, call_sid: st
     """Describe the problem: the audio goes to our websocket until we hear the end of speech."""
     response = VoiceResponse()
     say(response, prompt("describe", language), language)
-    response.play(digits="w")  # a short pause in place of a tone file
     connect = Connect(action=webhook(settings, "/heard", lang=language))
     stream = connect.stream(url=stream_url)
     stream.parameter(name="language", value=language.value)
