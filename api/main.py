@@ -13,6 +13,8 @@ from api.open311 import router as open311_router
 from api.routes import cases, health, metrics, reports, staff
 from channels.chat import webhook as telegram_webhook
 from channels.sms import routes as sms
+from channels.voice import media as voice_media
+from channels.voice import routes as voice_routes
 from core.db import get_engine
 from core.settings import Settings, get_settings
 from web import router as web_router
@@ -45,4 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(telegram_webhook.router)
     app.include_router(reports.router)
     app.include_router(metrics.router)
+    app.include_router(voice_routes.router)
+    app.include_router(voice_media.router)
     return app

@@ -15,6 +15,7 @@ from cli.catalog import app as catalog_app
 from cli.chat import app as chat_app
 from cli.dispatch import app as dispatch_app
 from cli.report import app as report_app
+from cli.speech import app as speech_app
 from cli.staff import app as staff_app
 from cli.supervisor import (
     Child,
@@ -44,6 +45,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(staff_app, name="staff")
 app.add_typer(chat_app, name="chat")
 app.add_typer(report_app, name="report")
+app.add_typer(speech_app, name="speech")
 console = Console()
 
 

@@ -126,6 +126,21 @@ class Settings(BaseSettings):
     spike_max_p_value: float = Field(default=0.001, gt=0, lt=1)
     reports_dir: Path | None = None  # None: var/reports
 
+    # --- Voice channel (Twilio IVR + Media Streams) and offline speech (Vosk) ---
+    # One Vosk model directory per language code, e.g. {"zh": "/models/vosk-model-small-cn"};
+    # a language not listed is looked up in speech_models_dir/<lang> (hotline speech models).
+    speech_models: dict[str, Path] = Field(default_factory=dict)
+    speech_models_dir: Path | None = None  # None: var/models
+    speech_threads: int = Field(default=4, ge=1)  # recognisers run on this many threads
+    # Which model language listens on each line ("zh", "en"); unset: the line's own code.
+    voice_recognition_languages: dict[str, str] = Field(default_factory=dict)
+    voice_streaming: bool = True  # False: every call records, transcribed after the call
+    voice_operator_number: str = ""  # 人工: where "0" transfers the call; empty: no transfer
+    voice_end_silence_ms: int = Field(default=1500, ge=200)  # this much quiet ends speech
+    voice_max_speech_s: float = Field(default=90, gt=0)  # one description at most this long
+    voice_silence_dbfs: float = -45.0  # frames quieter than this count as silence
+    voice_max_recording_s: int = Field(default=120, ge=5)
+
     @model_validator(mode="after")
     def _fill_paths_and_refuse_placeholders(self) -> Self:
         if not self.database_url:
@@ -134,6 +149,8 @@ class Settings(BaseSettings):
             self.attachments_dir = self.var_dir / "attachments"
         if self.dispatch_model_path is None:
             self.dispatch_model_path = self.var_dir / "dispatch" / "model.joblib"
+        if self.speech_models_dir is None:
+            self.speech_models_dir = self.var_dir / "models"
         if self.environment is Environment.production and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("HOTLINE_SECRET_KEY must be set to a real secret in production")
         return self
@@ -146,6 +163,11 @@ class Settings(BaseSettings):
     def model_path(self) -> Path:
         assert self.dispatch_model_path is not None  # filled by the validator
         return self.dispatch_model_path
+
+    @property
+    def speech_models_path(self) -> Path:
+        assert self.speech_models_dir is not None  # filled by the validator
+        return self.speech_models_dir
 
     @property
     def attachments_path(self) -> Path:

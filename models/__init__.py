@@ -10,6 +10,7 @@ from models.event import CaseEvent
 from models.notification import Notification
 from models.staff import StaffUser
 from models.unit import Category, Unit
+from models.voice_call import VoiceCall
 
 __all__ = [
     "ApiKey",
@@ -27,4 +28,5 @@ __all__ = [
     "SpikeAlert",
     "StaffUser",
     "Unit",
+    "VoiceCall",
 ]

@@ -64,6 +64,10 @@ def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
         from channels.chat.notifier import TelegramNotifier
 
         by_channel[Channel.chat] = TelegramNotifier(settings)
+    if sms_configured(settings):  # voice: the callback survey is a call, short notices texts
+        from channels.voice.notifier import VoiceNotifier
+
+        by_channel[Channel.voice] = VoiceNotifier(settings, texts=by_channel[Channel.sms])
     return NotifierRegistry(by_channel=by_channel)
 
 

@@ -1,0 +1,48 @@
+"""The voice channel's `Notifier`: the callback survey as a phone call, other notices by SMS.
+
+A survey is a call (`calls.create` with TwiML) whose `<Gather>` posts the keyed answers, or a
+media stream carries the spoken ones, back to our signed webhooks; short notices (accepted,
+resolved...) would be a poor phone call, so they go as a text from the same number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.messages import render
+from channels.notifier import Notifier, OutboundMessage
+from channels.twilio.rest import twilio_client
+from channels.voice import twiml
+from channels.voice.media import stream_url
+from core.settings import Settings
+
+
+class VoiceNotifier:
+    """`texts` carries the short notices: the SMS channel's notifier, so a caller who texted
+    STOP is not texted, and segments and delivery reports are handled in one place."""
+
+    def __init__(self, settings: Settings, texts: Notifier | None = None) -> None:
+        self.settings = settings
+        self.client = twilio_client(settings)
+        self.texts = texts
+
+    async def send(self, message: OutboundMessage) -> str:
+        if message.kind != "survey" and self.texts is not None:
+            return await self.texts.send(message)
+        return await asyncio.to_thread(self._send, message)
+
+    def _send(self, message: OutboundMessage) -> str:
+        sender = self.settings.twilio_phone_number
+        if message.kind == "survey":
+            question = render("survey", message.language, {"number": message.case_number})
+            document = twiml.survey_call(
+                self.settings,
+                message.language,
+                message.case_number,
+                question,
+                stream_url(self.settings),
+            )
+            call = self.client.calls.create(to=message.address, from_=sender, twiml=str(document))
+            return str(call.sid)
+        sms = self.client.messages.create(to=message.address, from_=sender, body=message.text)
+        return str(sms.sid)

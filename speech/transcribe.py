@@ -1,0 +1,30 @@
+"""Whole-file transcription: recordings after a call, `hotline speech transcribe`, the bench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from speech.audio import Samples, read_wav
+from speech.recognizer import StreamingRecognizer, model_sample_rate
+from speech.registry import ModelRegistry
+
+# Feed Vosk in 0.2 s pieces, as a stream would arrive; one huge buffer decodes no faster.
+_CHUNK_S = 0.2
+
+
+def transcribe_samples(
+    samples: Samples, rate: int, *, registry: ModelRegistry, language: str
+) -> str:
+    """The text of the audio; `ModelMissing` when the language has no model."""
+    model = registry.get(language)
+    path, _ = registry.locate(language)
+    recognizer = StreamingRecognizer(model, model_rate=model_sample_rate(path), input_rate=rate)
+    step = max(1, int(rate * _CHUNK_S))
+    for start in range(0, samples.size, step):
+        recognizer.accept_sync(samples[start : start + step])
+    return recognizer.finish_sync()
+
+
+def transcribe_wav(source: Path | bytes, *, registry: ModelRegistry, language: str) -> str:
+    samples, rate = read_wav(source)
+    return transcribe_samples(samples, rate, registry=registry, language=language)
