@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
@@ -19,6 +24,31 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _case_not_found(_: Request, exc: CaseNotFound) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each bad input back and fails with a 500 on bytes that
+        # are not UTF-8 (a photo posted as JSON); echo at most a short, decodable excerpt.
+        errors = [{**error, "input": _excerpt(error.get("input"))} for error in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or restarting: nothing was written, the same request may be
+        # repeated (intake_key makes that safe), so say "try again" rather than 500.
+        detail = "the database is not answering; nothing was recorded, try again shortly"
+        return JSONResponse(status_code=503, content={"detail": detail})
+
     @app.exception_handler(TemporalUnavailable)
     async def _temporal_unavailable(_: Request, exc: TemporalUnavailable) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+
+def _excerpt(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, bytes):
+        value = value[:limit].decode("utf-8", "replace")
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + "…"
+    if isinstance(value, dict | list):
+        text = str(value)
+        return value if len(text) <= limit else text[:limit] + "…"
+    return value

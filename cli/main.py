@@ -37,6 +37,7 @@ app.add_typer(units_app, name="units")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(dispatch_app, name="dispatch")
 console = Console()
+API_WORKER_HEALTHCHECK_S = 60
 
 
 @app.command()
@@ -109,6 +110,10 @@ def api(
         port=settings.api_port,
         workers=workers,
         log_level="info",
+        # uvicorn kills a worker process that does not answer its ping within this time, and
+        # ours import for several seconds on a busy machine (the default 5 s made them loop
+        # forever being killed and restarted); a really hung process is still replaced.
+        timeout_worker_healthcheck=API_WORKER_HEALTHCHECK_S,
     )
 
 
