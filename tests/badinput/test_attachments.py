@@ -67,7 +67,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 )
 @given(
     data=st.binary(max_size=LIMIT + 64),
-    name=st.text(max_size=300),
+    name=st.text(max_size=300) | st.sampled_from(["\x00", "a\x00.jpg", "\ud800.wav", "../../x"]),
     kind=st.sampled_from(list(AttachmentKind)),
 )
 def test_any_file_is_stored_intact_or_refused_without_a_trace(

@@ -36,7 +36,10 @@ def test_any_body_gets_2xx_or_a_clean_4xx(endpoint: Endpoint, api_url: str, engi
         @given(endpoint.bodies)
         def check(body: Any) -> None:
             before = row_counts(engine)
-            answer = http.request(endpoint.method, endpoint.path, json=body)
+            # ASCII JSON: escapes such as a lone surrogate reach the server as sent
+            content = json.dumps(body).encode()
+            headers = {"content-type": "application/json"}
+            answer = http.request(endpoint.method, endpoint.path, content=content, headers=headers)
             if answer.status_code in (200, 201):
                 return
             assert_refused_cleanly(answer, before, engine)
@@ -83,6 +86,8 @@ def test_malformed_bodies_are_refused_with_422_and_write_nothing(
         ({"district_code": "999999"}, "district_code"),
         ({"channel": "carrier-pigeon"}, "channel"),
         ({"intake_key": ""}, "intake_key"),
+        ({"description": "路灯\x00坏了"}, "description"),
+        ({"contact": {"name": "\x00"}}, "name"),
         ({"intake_key": "k" * 129}, "intake_key"),
     ],
 )
@@ -109,13 +114,16 @@ def test_an_oversized_request_body_is_refused_and_writes_nothing(
 
 @FUZZ
 @given(number=st.text(min_size=1, max_size=300))
-def test_any_case_number_in_the_path_is_404_never_500(
+def test_any_case_number_in_the_path_is_404_or_422_never_500(
     number: str, api_url: str, engine: Engine
 ) -> None:
     before = row_counts(engine)
     path = urllib.parse.quote(number, safe="")
     answer = httpx.get(f"{api_url}/api/v1/cases/{path}", timeout=30)
-    assert answer.status_code == 404, (number, answer.status_code, answer.text[:200])
+    # 422 for what the database cannot even compare (NUL on PostgreSQL), else 404; a number
+    # ending in "/" is the list's URL with a trailing slash, which redirects there
+    allowed = (404, 422, 307) if number.endswith("/") else (404, 422)
+    assert answer.status_code in allowed, (number, answer.status_code, answer.text[:200])
     assert row_counts(engine) == before
 
 
