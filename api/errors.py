@@ -26,7 +26,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> Response:
         # FastAPI's own handler echoes each bad input back and fails with a 500 on bytes that
         # are not UTF-8 (a photo posted as JSON); echo at most a short, decodable excerpt.
         # ASCII JSON, so a lone surrogate the client sent comes back escaped, not as a 500.
