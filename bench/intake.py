@@ -31,6 +31,8 @@ import asyncio
 import logging
 import os
 import platform
+import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -64,7 +66,6 @@ from models import Case
 from models.case import CasePublic
 from models.migrate import upgrade
 from models.seed import seed
-from tests.utils.servers import free_port
 from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +149,19 @@ async def run_phase(
 
 
 # ---- the stack --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free port below the ephemeral range (the Temporal dev server takes those)."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 20000-31999")
 
 
 def child_env(url: str, temporal: str, queue: str, tmp: Path, port: int) -> dict[str, str]:

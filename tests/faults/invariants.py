@@ -50,7 +50,7 @@ def check_rows(engine: Engine, channel: Channel, keys: list[str]) -> dict[str, C
     cases = {key: rows[0] for key, rows in found.items()}
     ids = [case.id for case in cases.values()]
     with Session(engine) as session:
-        accepted = Counter(
+        accepted: Counter[int | None] = Counter(
             session.exec(
                 select(CaseEvent.case_id).where(
                     col(CaseEvent.case_id).in_(ids), CaseEvent.kind == "accepted"
@@ -65,7 +65,7 @@ def check_dispatched_rows(engine: Engine, cases: list[Case]) -> None:
     """Each case dispatched once, and told once to the unit and the citizen (outbox rows)."""
     ids = [case.id for case in cases]
     with Session(engine) as session:
-        dispatched = Counter(
+        dispatched: Counter[int | None] = Counter(
             session.exec(
                 select(CaseEvent.case_id).where(
                     col(CaseEvent.case_id).in_(ids), CaseEvent.kind == "dispatched"
@@ -74,7 +74,7 @@ def check_dispatched_rows(engine: Engine, cases: list[Case]) -> None:
         )
         notices = session.exec(select(Notification).where(col(Notification.case_id).in_(ids))).all()
     assert all(dispatched[case_id] == 1 for case_id in ids), "a dispatch was lost or doubled"
-    by_case = Counter((n.case_id, n.kind) for n in notices)
+    by_case: Counter[tuple[int | None, str]] = Counter((n.case_id, n.kind) for n in notices)
     for case in cases:
         for kind in DISPATCH_NOTICES:
             assert by_case[(case.id, kind)] == 1, f"{case.number}: {kind} notices"
