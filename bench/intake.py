@@ -306,6 +306,9 @@ async def bench(args: argparse.Namespace) -> int:
             api_argv = [sys.executable, "-m", "uvicorn", "bench.intake:bench_app", "--factory"]
             api_argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
             api_argv += ["--workers", str(args.api_workers)]
+            # Longer than any wait in the run: uvicorn's 5 s default closes idle keep-alive
+            # connections just as the client reuses them (seen as rare ReadErrors).
+            api_argv += ["--timeout-keep-alive", "120"]
             api = start(api_argv, child, tmp / "api.log")
             cleanup.callback(stop, api)
             base = f"http://127.0.0.1:{port}"
