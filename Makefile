@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-test lint system-deps messages
+.PHONY: run test test-slow install install-test lint system-deps messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,14 @@ messages: install
 	$(VENV)/bin/pybabel extract --no-location --omit-header -o channels/locale/hotline.pot channels
 	$(VENV)/bin/pybabel update -i channels/locale/hotline.pot -d channels/locale -D hotline --no-fuzzy-matching
 	$(VENV)/bin/pybabel compile -d channels/locale -D hotline --statistics
+
+## test-slow: the long fault tests (kill -9 a worker mid-flight, restart Temporal, PostgreSQL
+## outage), once: on PostgreSQL when it answers (what production runs), else on SQLite
+test-slow: install-test
+	@if $(PY) -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== slow tests on PostgreSQL =="; \
+		HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -m slow; \
+	else \
+		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: slow tests on SQLite =="; \
+		HOTLINE_TEST_DATABASE_URL= $(PY) -m pytest -m slow; \
+	fi

@@ -47,6 +47,7 @@ app.add_typer(chat_app, name="chat")
 app.add_typer(report_app, name="report")
 app.add_typer(speech_app, name="speech")
 console = Console()
+API_WORKER_HEALTHCHECK_S = 60
 
 
 @app.command()
@@ -119,6 +120,10 @@ def api(
         port=settings.api_port,
         workers=workers,
         log_level="info",
+        # uvicorn kills a worker process that does not answer its ping within this time, and
+        # ours import for several seconds on a busy machine (the default 5 s made them loop
+        # forever being killed and restarted); a really hung process is still replaced.
+        timeout_worker_healthcheck=API_WORKER_HEALTHCHECK_S,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -49,14 +50,20 @@ def store_attachment(
     attachment = Attachment(
         case_id=case_id,
         kind=kind,
-        content_type=content_type[:120],
-        filename=Path(filename).name[:255],
+        content_type=_printable(content_type)[:120],
+        filename=_printable(Path(filename).name)[:255],
         size=len(data),
         sha256=digest,
     )
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def _printable(text: str) -> str:
+    """A sender's file name or type is only a label: drop control characters (NUL, which
+    PostgreSQL cannot store) and lone surrogates (not UTF-8) rather than refuse the file."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs"))
 
 
 def _write_once(target: Path, data: bytes) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from models.enums import Channel, Language, RequestType, Urgency
+
+
+def _no_nul(value: object) -> object:
+    """PostgreSQL cannot store NUL in text (SQLite can): refuse it here, on every database."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    return value
 
 
 class Contact(BaseModel):
@@ -16,6 +23,8 @@ class Contact(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     telegram_chat_id: str | None = Field(default=None, max_length=40)
     email: str | None = Field(default=None, max_length=254)
+
+    _no_nul_characters = field_validator("*")(_no_nul)
 
 
 class Intake(BaseModel):
@@ -42,3 +51,5 @@ class Intake(BaseModel):
     contact: Contact = Field(default_factory=Contact)
     intake_key: str | None = Field(default=None, min_length=1, max_length=128)
     actor: str = Field(default="citizen", max_length=120)
+
+    _no_nul_characters = field_validator("*")(_no_nul)

@@ -1,0 +1,351 @@
+"""Web intake under load: intakes a second, p50/p99, and what durability costs.
+
+Why it exists: `POST /api/v1/requests` records the case in one database transaction and then
+starts its Temporal workflow before answering, so a citizen's request survives any crash once
+acknowledged. That start is a network round trip to Temporal (and a history write there) on
+every intake. This benchmark measures the endpoint over real HTTP with many clients at once,
+and the same endpoint with the workflow start left out (a bench-only route mounted on a bench
+copy of the app, never on the production app), so the ratio of the two is the price of
+durability on the intake path.
+
+It brings up everything and throws it away afterwards: a Temporal dev server (the `temporal`
+binary beside the venv's python), a fresh database (a temporary SQLite file, or a throw-away
+`hotline_bench_<hex>` database on a PostgreSQL server) migrated and seeded, one `hotline
+worker` process (the started workflows run, as they would in production) and the API as its
+own uvicorn process. The load comes from this process through httpx's async client.
+
+Run from the project root:
+
+    .venv/bin/python -m bench.intake                       # 20,000 requests, 50 at a time
+    .venv/bin/python -m bench.intake --requests 2000       # a quick look
+    .venv/bin/python -m bench.intake --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+It prints figures, never a pass/fail verdict on speed; the exit status is non-zero only when a
+request got an unexpected answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import temporalio
+from fastapi import APIRouter, FastAPI
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+from temporalio.testing import WorkflowEnvironment
+
+from api.deps import EngineDep, SettingsDep
+from api.main import create_app
+from api.routes.cases import _public
+from bench.lifecycle import dev_server_binary, fresh_database, percentile
+from core.db import make_engine
+from intake.schemas import Intake
+from intake.service import accept_intake
+from models import Case
+from models.case import CasePublic
+from models.migrate import upgrade
+from models.seed import seed
+from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
+
+ROOT = Path(__file__).resolve().parents[1]
+DURABLE = "/api/v1/requests"
+ROW_ONLY = "/bench/v1/requests-row-only"
+console = Console()
+
+# ---- the bench app: production app + one route that skips the workflow start ------------
+
+row_only = APIRouter(prefix="/bench/v1", tags=["bench"])
+
+
+@row_only.post("/requests-row-only", response_model=CasePublic, status_code=201)
+async def submit_row_only(intake: Intake, engine: EngineDep, settings: SettingsDep) -> CasePublic:
+    """`POST /api/v1/requests` minus the workflow start: the baseline of the durability ratio."""
+    accepted = await run_in_threadpool(
+        lambda: accept_intake(engine=engine, intake=intake, settings=settings)
+    )
+    return await run_in_threadpool(_public, engine, accepted.case.number)
+
+
+def bench_app() -> FastAPI:
+    """The production app plus the row-only route (uvicorn factory for this benchmark only)."""
+    app = create_app()
+    app.include_router(row_only)
+    return app
+
+
+# ---- load -------------------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    name: str
+    path: str
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    wall_s: float = 0.0
+
+    @property
+    def ok(self) -> int:
+        return self.statuses[201]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.wall_s if self.wall_s else 0.0
+
+
+def body(run_id: str, phase: str, index: int) -> dict[str, object]:
+    return {
+        "channel": "web",
+        "description": f"小区门口的路灯坏了一个星期，晚上很黑。（压测 {phase} {index}）",
+        "contact": {"phone": f"+86139{index:08d}"},
+        "intake_key": f"bench-{run_id}-{phase}-{index}",
+    }
+
+
+async def run_phase(
+    client: httpx.AsyncClient, phase: Phase, run_id: str, count: int, concurrency: int
+) -> Phase:
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(index: int) -> None:
+        async with gate:
+            began = time.perf_counter()
+            try:
+                answer = await client.post(phase.path, json=body(run_id, phase.name, index))
+            except httpx.HTTPError as exc:
+                phase.errors[type(exc).__name__] += 1
+                return
+            phase.latencies.append(time.perf_counter() - began)
+            phase.statuses[answer.status_code] += 1
+            if answer.status_code != 201:
+                phase.errors[f"{answer.status_code}: {answer.text[:80]}"] += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one(index) for index in range(count)))
+    phase.wall_s = time.perf_counter() - began
+    return phase
+
+
+# ---- the stack --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A free port below the ephemeral range (the Temporal dev server takes those)."""
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 20000-31999")
+
+
+def child_env(url: str, temporal: str, queue: str, tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.update(
+        {
+            "HOTLINE_DATABASE_URL": url,
+            "HOTLINE_TEMPORAL_ADDRESS": temporal,
+            "HOTLINE_TEMPORAL_TASK_QUEUE": queue,
+            "HOTLINE_VAR_DIR": str(tmp),
+            "HOTLINE_SMART_DISPATCH": "false",
+            "HOTLINE_API_PORT": str(port),
+        }
+    )
+    return env
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:
+        return subprocess.Popen(  # noqa: S603 (our own argv)
+            argv, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def wait_healthy(base: str, api: subprocess.Popen[bytes], log: Path) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+        for _ in range(240):
+            if api.poll() is not None:
+                raise SystemExit(f"the API exited during start-up:\n{log.read_text()[-2000:]}")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.5)
+    raise SystemExit(f"the API never became healthy:\n{log.read_text()[-2000:]}")
+
+
+def count_cases(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return int(session.exec(select(func.count()).select_from(Case)).one())
+    finally:
+        engine.dispose()
+
+
+# ---- report -----------------------------------------------------------------------------
+
+
+def print_report(args: argparse.Namespace, backend: str, phases: list[Phase], rows: int) -> None:
+    table = Table(
+        title=f"hotline web intake: {args.requests:,} requests per phase, {args.concurrency} "
+        f"at a time, {args.api_workers} API process(es), {backend}",
+        title_justify="left",
+    )
+    for column in ("endpoint", "201", "other", "intakes/s", "p50 ms", "p99 ms", "max ms"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    for phase in phases:
+        lat = phase.latencies or [0.0]
+        table.add_row(
+            f"{phase.name} ({phase.path})",
+            f"{phase.ok:,}",
+            f"{sum(phase.errors.values()):,}",
+            f"{phase.rate:,.1f}",
+            f"{percentile(lat, 50) * 1000:,.1f}",
+            f"{percentile(lat, 99) * 1000:,.1f}",
+            f"{max(lat) * 1000:,.1f}",
+        )
+    console.print(table)
+    row, durable = phases
+    if row.rate and durable.rate:
+        console.print(
+            f"durability cost: durable/row-only throughput = {durable.rate / row.rate:.2f} "
+            f"(row-only is {row.rate / durable.rate:.2f}× faster); p99 durable/row-only = "
+            f"{percentile(durable.latencies, 99) / percentile(row.latencies, 99):.2f}"
+        )
+    console.print(f"case rows afterwards: {rows:,} (warm-up included)")
+    for phase in phases:
+        for error, n in phase.errors.most_common(5):
+            console.print(f"[red]{phase.name}: {n} × {error}[/]")
+
+
+# ---- main -------------------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=positive_int, default=20_000, help="per phase")
+    parser.add_argument("--concurrency", type=positive_int, default=50)
+    parser.add_argument("--api-workers", type=positive_int, default=1, help="uvicorn processes")
+    parser.add_argument("--warmup", type=int, default=200, help="requests per phase, unmeasured")
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+    return parser.parse_args(argv)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    run_id = uuid.uuid4().hex[:8]
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    console.print(
+        f"[bold]hotline intake benchmark[/] · Python {platform.python_version()} · "
+        f"temporalio {temporalio.__version__} · {os.cpu_count()} CPU(s) · {backend}"
+    )
+    async with AsyncExitStack() as cleanup:
+        tmp = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="hotline-bench-")))
+        url = cleanup.enter_context(fresh_database(args.database_url, tmp))
+        console.print(f"database: {make_url(url).render_as_string(hide_password=True)}")
+        with console.status("migrating and seeding…"):
+            await asyncio.to_thread(upgrade, url)
+            engine = make_engine(url)
+            await asyncio.to_thread(seed, engine=engine)
+            engine.dispose()
+        with console.status("starting Temporal, a worker and the API…"):
+            env = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=dev_server_binary(),
+                search_attributes=[CASE_STATUS, CASE_UNIT, CASE_CATEGORY],
+                dev_server_log_level="error",
+            )
+            cleanup.push_async_callback(env.shutdown)
+            port = free_port()
+            address = env.client.service_client.config.target_host
+            child = child_env(url, address, f"hotline-bench-{run_id}", tmp, port)
+            worker = start([sys.executable, "-m", "cli.main", "worker"], child, tmp / "w.log")
+            cleanup.callback(stop, worker)
+            api_argv = [sys.executable, "-m", "uvicorn", "bench.intake:bench_app", "--factory"]
+            api_argv += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+            api_argv += ["--workers", str(args.api_workers)]
+            # Longer than any wait in the run: uvicorn's 5 s default closes idle keep-alive
+            # connections just as the client reuses them (seen as rare ReadErrors).
+            api_argv += ["--timeout-keep-alive", "120"]
+            api = start(api_argv, child, tmp / "api.log")
+            cleanup.callback(stop, api)
+            base = f"http://127.0.0.1:{port}"
+            await wait_healthy(base, api, tmp / "api.log")
+        console.print(f"API at {base} ({args.api_workers} process(es)), Temporal at {address}")
+        limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=None)
+        client = await cleanup.enter_async_context(
+            httpx.AsyncClient(base_url=base, limits=limits, timeout=120)
+        )
+        phases = [Phase("row only", ROW_ONLY), Phase("durable", DURABLE)]
+        for phase in phases:
+            if args.warmup:
+                warm = Phase(f"warm-{phase.name}", phase.path)
+                await run_phase(client, warm, run_id, args.warmup, args.concurrency)
+            with console.status(f"{phase.name}: {args.requests:,} requests…"):
+                await run_phase(client, phase, run_id, args.requests, args.concurrency)
+            console.print(f"{phase.name}: done in {phase.wall_s:.1f} s")
+        rows = await asyncio.to_thread(count_cases, url)
+        print_report(args, backend, phases, rows)
+        console.print(
+            "[dim]Figures from one shared machine: the API, worker, Temporal, database and "
+            "load generator compete for the same CPUs; compare runs, not machines.[/]"
+        )
+        failed = any(phase.errors for phase in phases)
+        with console.status("stopping and cleaning up…"):
+            await cleanup.aclose()
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        return asyncio.run(bench(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
