@@ -48,7 +48,7 @@ contacts = st.builds(
     name=st.none() | st.text(no_nul, max_size=120),
     phone=st.none()
     | st.text(no_nul, max_size=40)
-    | phone_like.filter(lambda s: len(s) <= 40 and s.isascii()),
+    | phone_like.filter(lambda s: len(s) <= 40 and s.isascii() and "\x00" not in s),
     telegram_chat_id=st.none() | st.text(no_nul, max_size=40),
     email=st.none() | st.emails().filter(lambda s: len(s) <= 254) | st.text(no_nul, max_size=254),
 )

@@ -13,7 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from models.enums import StaffRole
 from tests.badinput.registry import ENDPOINTS, Endpoint, row_counts, valid_intake
+from tests.utils.staff import staff_headers
+
+
+@pytest.fixture(scope="module")
+def staff_auth(api_url: str, engine: Engine) -> dict[str, str]:
+    """Reading cases needs a staff token; a supervisor may read every case."""
+    return staff_headers(api_url, engine, StaffRole.supervisor)
+
 
 FUZZ = settings(
     max_examples=60,
@@ -115,11 +124,11 @@ def test_an_oversized_request_body_is_refused_and_writes_nothing(
 @FUZZ
 @given(number=st.text(min_size=1, max_size=300))
 def test_any_case_number_in_the_path_is_404_or_422_never_500(
-    number: str, api_url: str, engine: Engine
+    number: str, api_url: str, engine: Engine, staff_auth: dict[str, str]
 ) -> None:
     before = row_counts(engine)
     path = urllib.parse.quote(number, safe="")
-    answer = httpx.get(f"{api_url}/api/v1/cases/{path}", timeout=30)
+    answer = httpx.get(f"{api_url}/api/v1/cases/{path}", timeout=30, headers=staff_auth)
     # 422 for what the database cannot even compare (NUL on PostgreSQL), else 404; a number
     # ending in "/" is the list's URL with a trailing slash, which redirects there
     allowed = (404, 422, 307) if number.endswith("/") else (404, 422)
@@ -131,7 +140,7 @@ def test_any_case_number_in_the_path_is_404_or_422_never_500(
     "query",
     ["status=bogus", "limit=0", "limit=501", "offset=-1", "limit=abc", "status=%00"],
 )
-def test_bad_list_filters_are_422(query: str, api_url: str) -> None:
-    answer = httpx.get(f"{api_url}/api/v1/cases?{query}", timeout=30)
+def test_bad_list_filters_are_422(query: str, api_url: str, staff_auth: dict[str, str]) -> None:
+    answer = httpx.get(f"{api_url}/api/v1/cases?{query}", timeout=30, headers=staff_auth)
     assert answer.status_code == 422
     assert answer.json()["detail"]

@@ -9,14 +9,17 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from core.settings import Environment, Settings
+from models.enums import StaffRole
 from tests.faults.stack import dispatch
 from tests.utils.factories import make_intake
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port
+from tests.utils.staff import staff_headers
 
 CHAOYANG = "110105"
 
@@ -70,7 +73,7 @@ async def activity_workers(client: Client, numbers: list[str]) -> set[int]:
 
 
 async def test_up_runs_n_workers_and_m_api_processes_on_one_temporal_and_database(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, database_url: str, engine: Engine
 ) -> None:
     temporal_port, api_port = free_port(), free_port()
     settings = Settings(
@@ -108,7 +111,8 @@ async def test_up_runs_n_workers_and_m_api_processes_on_one_temporal_and_databas
         client = await Client.connect(settings.temporal_address)
         numbers = [a.json()["number"] for a in answers]
         await asyncio.gather(*(dispatch(client, n, CHAOYANG) for n in numbers))
-        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        staff = staff_headers(url, engine, StaffRole.supervisor)
+        async with httpx.AsyncClient(base_url=url, timeout=60, headers=staff) as http:
             for number in numbers:
                 case = (await http.get(f"/api/v1/cases/{number}")).json()["case"]
                 assert case["status"] == "dispatched"
