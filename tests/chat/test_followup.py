@@ -102,3 +102,26 @@ async def test_another_chats_case_and_a_closed_case_take_no_details(
     closed = f"案件 {number} 已结束，不再接收消息。"
     assert telegram.texts_to(owner.chat_id)[-2:] == [closed, closed]
     assert _details(engine, number) == []
+
+
+async def test_a_reply_that_failed_is_resent_and_the_details_still_count_once(
+    webhook: Webhook, telegram: FakeTelegram, engine: Engine
+) -> None:
+    citizen = Citizen()
+    number = await _open_case(webhook, telegram, citizen)
+    await webhook.deliver(citizen.says("/add"))
+    text = citizen.says("路灯下面的井盖也松了")
+    telegram.blocked.add(citizen.chat_id)  # the signal goes out, the reply fails
+    try:
+        first = await webhook.deliver(text)
+    finally:
+        telegram.blocked.discard(citizen.chat_id)
+    assert first != 200  # so Telegram sends the update again
+    assert await _wait_for_details(engine, number, 1) == ["路灯下面的井盖也松了"]
+
+    assert await webhook.deliver(text) == 200  # the chat still awaits details: signalled again
+    assert telegram.texts_to(citizen.chat_id)[-1] == f"已补充到案件 {number}，承办单位将会看到。"
+    # A later text, signalled after the re-sent one: were that one counted, it would show first.
+    await webhook.deliver(citizen.says("/add"))
+    await webhook.deliver(citizen.says("井盖在人行道上"))
+    assert await _wait_for_details(engine, number, 2) == ["路灯下面的井盖也松了", "井盖在人行道上"]

@@ -98,7 +98,6 @@ async def details_typed(message: Message, state: FSMContext, hotline: ChatDeps) 
             )
         )
         return
-    await _end(state)
     try:
         await add_details(
             client=await hotline.temporal(),
@@ -109,12 +108,16 @@ async def details_typed(message: Message, state: FSMContext, hotline: ChatDeps) 
             message_key=f"tg:{message.chat.id}:{message.message_id}",
         )
     except (CaseClosed, CaseNotFound):
+        await _end(state)
         await message.answer(_closed(number))
         return
     await message.answer(
         _("Added to case {number}; the unit handling it will see it.").format(number=number),
         reply_markup=add_details_keyboard(_, number),
     )
+    # Only now: should the signal or the reply fail, Telegram re-sends the update, which finds
+    # the chat still waiting for details; the workflow counts the message_key once.
+    await _end(state)
 
 
 async def details_fallback(message: Message) -> None:
