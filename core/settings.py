@@ -106,9 +106,7 @@ class Settings(BaseSettings):
     # worker). Several API workers behind one webhook need it shared: redis://127.0.0.1:6379/0
     telegram_redis_url: str = ""
     telegram_timeout_s: float = Field(default=30.0, gt=0)
-    # Per-chat rate limit (TODO: the shared per-sender limiter, channels/rate_limit.py).
-    telegram_rate_limit_messages: int = Field(default=20, ge=1)
-    telegram_rate_limit_window_s: float = Field(default=60.0, gt=0)
+    # The per-chat rate limit is the shared one: channel_rate_limit_* above.
 
     # ---- Governance analytics (analytics/, docs/analytics.md) ----
     # Composite score of a unit = weighted sum of its rates (weights need not add up to 1).

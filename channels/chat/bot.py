@@ -18,12 +18,17 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.engine import Engine
 
 from channels.chat.deps import ChatDeps
 from channels.chat.handlers import routers
-from channels.chat.limits import ChatRateLimiter, RateLimitMiddleware
-from channels.chat.middlewares import ChatLanguageMiddleware, DeduplicateUpdates
+from channels.chat.middlewares import (
+    ChatLanguageMiddleware,
+    DeduplicateUpdates,
+    RateLimitMiddleware,
+)
 from channels.i18n import DEFAULT_LANGUAGE, DOMAIN, LOCALE_DIR, locale_of
+from channels.rate_limit import RateLimiter
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
@@ -65,17 +70,17 @@ def build_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
     return storage, RedisEventIsolation(storage.redis, key_builder=keys)
 
 
-def build_dispatcher(settings: Settings) -> Dispatcher:
-    """The dispatcher; each update is fed with `hotline=ChatDeps(...)`, which handlers take."""
+def build_dispatcher(settings: Settings, engine: Engine) -> Dispatcher:
+    """The dispatcher; each update is fed with `hotline=ChatDeps(...)`, which handlers take.
+
+    `engine` holds the shared rate-limit counts (`HOTLINE_CHANNEL_RATE_LIMIT_*`).
+    """
     storage, isolation = build_storage(settings)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DeduplicateUpdates())
     i18n = I18n(path=LOCALE_DIR, default_locale=locale_of(DEFAULT_LANGUAGE), domain=DOMAIN)
     ChatLanguageMiddleware(i18n).setup(dp)
-    limiter = ChatRateLimiter(
-        limit=settings.telegram_rate_limit_messages,
-        window_s=settings.telegram_rate_limit_window_s,
-    )
+    limiter = RateLimiter.from_settings(settings, engine)
     dp.message.outer_middleware(RateLimitMiddleware(limiter))
     dp.callback_query.outer_middleware(RateLimitMiddleware(limiter))
     dp.include_router(_errors_router())
@@ -124,7 +129,7 @@ async def run_polling(deps: ChatDeps, **polling: Any) -> None:
     """Long polling until stopped (Ctrl-C / SIGTERM); drops any webhook first, as Telegram
     serves updates one way at a time."""
     bot = build_bot(deps.settings)
-    dp = build_dispatcher(deps.settings)
+    dp = build_dispatcher(deps.settings, deps.engine)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await dp.start_polling(bot, hotline=deps, **polling)

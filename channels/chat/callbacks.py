@@ -34,3 +34,12 @@ class SurveyPick(CallbackData, prefix="sv"):
     number: str
     answers: str
     pick: int
+
+
+class AddDetails(CallbackData, prefix="add"):
+    """ "Add details" under a case's confirmation or status: the chat's next text joins the case.
+
+    Only the number travels; the press checks again that the case is this chat's and open.
+    """
+
+    number: str

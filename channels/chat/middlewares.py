@@ -1,17 +1,21 @@
-"""Dispatcher middlewares: the chat's language, and each update handled once."""
+"""Dispatcher middlewares: the chat's language, each update handled once, the rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import FSMI18nMiddleware
+from aiogram.utils.i18n import gettext as _
 
 from channels.i18n import language_of, locale_of
+from channels.rate_limit import RateLimiter
+from models.enums import Channel
 
 SEEN_DESTINY = "hotline_seen_updates"
 SEEN_KEPT = 64  # per chat: far more than Telegram ever re-sends
@@ -56,3 +60,37 @@ class DeduplicateUpdates(BaseMiddleware):
         seen = (await state.storage.get_data(key)).get("ids", [])
         await state.storage.set_data(key, {"ids": [*seen, event.update_id][-SEEN_KEPT:]})
         return result
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    """At most `HOTLINE_CHANNEL_RATE_LIMIT_MESSAGES` messages and presses per chat and window,
+    counted by the shared limiter (`channels/rate_limit.py`, in the database), so the limit
+    holds across API workers and the polling process alike.
+
+    Over the limit the update goes no further (no draft, no case, no signal); the chat is told
+    once per window, then nothing: a flood is not answered with a flood. A refused button press
+    is still answered (silently), so the client stops its spinner.
+    """
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        chat = data.get("event_chat")
+        if chat is None:
+            return await handler(event, data)
+        sender = str(chat.id)
+        if await asyncio.to_thread(self.limiter.allow, Channel.chat, sender):
+            return await handler(event, data)
+        tell = await asyncio.to_thread(self.limiter.first_refusal, Channel.chat, sender)
+        notice = _("You are sending messages very fast; please wait a minute and try again.")
+        if isinstance(event, CallbackQuery):
+            await event.answer(notice if tell else None)
+        elif isinstance(event, Message) and tell:
+            await event.answer(notice)
+        return None

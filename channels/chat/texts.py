@@ -15,7 +15,7 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from channels.chat.callbacks import IntakeAction, IntakeStep, LangChoice, SurveyPick
+from channels.chat.callbacks import AddDetails, IntakeAction, IntakeStep, LangChoice, SurveyPick
 from models.enums import CaseStatus, Language
 
 Gettext = Callable[[str], str]
@@ -78,6 +78,13 @@ def intake_keyboard(_: Gettext, key: str, *actions: IntakeAction) -> InlineKeybo
     return builder.as_markup()
 
 
+def add_details_keyboard(_: Gettext, number: str) -> InlineKeyboardMarkup:
+    """One button under a case's confirmation or status: the next text adds to the case."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Add details"), callback_data=AddDetails(number=number))
+    return builder.as_markup()
+
+
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text="中文", callback_data=LangChoice(language=Language.zh.value))
@@ -109,6 +116,7 @@ def help_text(_: Gettext) -> str:
         "optional photo, then give you a case number.\n"
         "/new - start a request\n"
         "/status [number] - where your case stands\n"
+        "/add [number] - add details to your open case\n"
         "/lang - 中文 / English\n"
         "/cancel - stop the current request"
     )

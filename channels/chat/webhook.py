@@ -23,6 +23,7 @@ from temporalio.client import Client
 from api.deps import get_temporal
 from channels.chat.bot import build_bot, build_dispatcher
 from channels.chat.deps import ChatDeps
+from core.db import get_engine
 from core.settings import Settings
 
 PATH = "/telegram/webhook"
@@ -43,7 +44,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not settings.telegram_bot_token:
         yield
         return
-    runtime = ChatRuntime(build_bot(settings), build_dispatcher(settings), settings)
+    engine = get_engine(settings.database_url)  # the one the app uses (one per URL and process)
+    runtime = ChatRuntime(build_bot(settings), build_dispatcher(settings, engine), settings)
     app.state.telegram = runtime
     try:
         yield

@@ -22,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 
 from channels.chat.callbacks import IntakeAction, IntakeStep
 from channels.chat.deps import ChatDeps
-from channels.chat.texts import intake_keyboard, location_keyboard
+from channels.chat.texts import add_details_keyboard, intake_keyboard, location_keyboard
 from channels.i18n import language_of
 from core.db import session_scope
 from core.settings import Settings
@@ -189,6 +189,7 @@ async def confirmed(
         )
         + "\n"
         + _("Ask /status at any time; we will message you here when it moves."),
+        reply_markup=add_details_keyboard(_, accepted.case.number),
     )
 
 

@@ -1,4 +1,7 @@
-"""/status [number]: where a case stands; without a number, the chat's latest case."""
+"""/status [number]: where a case stands; without a number, the chat's latest case.
+
+The answer carries an "Add details" button when the case is the chat's own and still open.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from channels.chat.cases import chat_case
 from channels.chat.deps import ChatDeps
-from channels.chat.texts import status_label
+from channels.chat.texts import add_details_keyboard, status_label
 from intake.followups import case_status, latest_case_of
 from models.enums import IdentityKind
 from models.service import CaseNotFound
+from workflows.types import TERMINAL
 
 CASE_NUMBER = re.compile(r"\d{8}-\d{6}")
 
@@ -42,7 +47,10 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
     )
     if view.reply:
         text += "\n" + _("Reply: {reply}").format(reply=view.reply)
-    await message.answer(text)
+    own = view.status not in TERMINAL and (
+        await asyncio.to_thread(chat_case, hotline.engine, message.chat.id, number) is not None
+    )
+    await message.answer(text, reply_markup=add_details_keyboard(_, number) if own else None)
 
 
 def build() -> Router:

@@ -17,15 +17,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from channels.chat.callbacks import SurveyPick
+from channels.chat.cases import chat_case
 from channels.chat.deps import ChatDeps
 from channels.chat.texts import SURVEY_QUESTIONS, survey_intro, survey_keyboard, survey_question
 from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
 from intake.followups import AWAITING_SURVEY, answer_survey, latest_case_of
-from models.case import Case
-from models.citizen import CitizenIdentity
 from models.enums import CaseStatus, IdentityKind
 
 # Survey messages this chat has answered (the per-chat event lock makes check-then-set safe).
@@ -116,17 +114,8 @@ async def _answer(hotline: ChatDeps, number: str, key: str, reply: SurveyReply) 
 
 def _status_for_chat(engine: Engine, number: str, chat_id: int) -> CaseStatus | None:
     """The case's status if this chat's citizen opened it; None for anyone else's case."""
-    with Session(engine) as session:
-        status = session.exec(
-            select(Case.status)
-            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
-            .where(
-                Case.number == number,
-                CitizenIdentity.kind == IdentityKind.telegram,
-                CitizenIdentity.value == str(chat_id),
-            )
-        ).first()
-    return CaseStatus(status) if status is not None else None
+    case = chat_case(engine, chat_id, number)
+    return CaseStatus(case.status) if case is not None else None
 
 
 def build() -> Router:
