@@ -208,7 +208,7 @@ def build_submission(
         )
     except ValidationError as exc:
         raise Open311Error(400, _validation_message(exc)) from exc
-    media_url = _media_url(one(form, "media_url"))
+    media_url = check_media_url(one(form, "media_url"))
     account_id = one(form, "account_id")
     extra = {
         "client": client.name,
@@ -275,7 +275,7 @@ def _attributes(form: Form) -> dict[str, str]:
     return chosen
 
 
-def _media_url(value: str | None) -> str | None:
+def check_media_url(value: str | None) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value)

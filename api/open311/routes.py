@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.deps import EngineDep, SessionDep, SettingsDep, get_temporal
-from api.open311 import inputs, service
+from api.open311 import inputs, service, updates
 from api.open311.inputs import (
     check_jurisdiction,
     comma_list,
@@ -37,6 +37,7 @@ from api.open311.schemas import (
     ServiceDefinition,
     ServiceRequest,
     Token,
+    UpdateCreated,
     answers,
 )
 from core.db import session_scope
@@ -44,7 +45,7 @@ from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.service import accept_intake
-from models.api_key import authenticate
+from models.api_key import ApiKeyPublic, authenticate
 from models.case import Case
 from models.service import get_case_or_raise
 
@@ -66,7 +67,10 @@ class Open311Route(APIRoute):
                 _refuse_nul(request)
                 return await handler(request)
             except Open311Error as exc:
-                return error_response(fmt or Format.json, [exc])
+                response = error_response(fmt or Format.json, [exc])
+                if exc.code == 503:
+                    response.headers["Retry-After"] = "30"
+                return response
             except RequestValidationError as exc:
                 return error_response(fmt or Format.json, [_invalid(exc)])
             except IntakeRejected as exc:
@@ -218,12 +222,7 @@ async def create_request(
         request.headers.get("content-type", ""), await request.body(), request.query_params
     )
     check_jurisdiction(settings, inputs.one(form, "jurisdiction_id"))
-    secret = inputs.one(form, "api_key")
-    if secret is None:
-        raise Open311Error(403, "api_key was not provided")
-    client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=secret))
-    if client is None:
-        raise Open311Error(403, "api_key is not valid (unknown or revoked)")
+    client = await _authenticated(engine, form)
 
     def build() -> inputs.Submission:
         with Session(engine) as session:
@@ -246,6 +245,16 @@ async def create_request(
         "account_id": submission.account_id,
     }
     return render(fmt, "service_requests", "request", [body])
+
+
+async def _authenticated(engine: Engine, form: inputs.Form) -> ApiKeyPublic:
+    secret = inputs.one(form, "api_key")
+    if secret is None:
+        raise Open311Error(403, "api_key was not provided")
+    client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=secret))
+    if client is None:
+        raise Open311Error(403, "api_key is not valid (unknown or revoked)")
+    return client
 
 
 def _keep_extra(engine: Engine, number: str, extra: dict[str, Any]) -> None:
@@ -373,3 +382,65 @@ def request_updates(
         session=session, start=start, end=end, language=parse_locale(locale)
     )
     return render(fmt, "service_request_updates", "request_update", found)
+
+
+UPDATE_FIELDS = {
+    name: {"type": "string"}
+    for name in (
+        "api_key",
+        "jurisdiction_id",
+        "service_request_id",
+        "update_id",
+        "status",
+        "updated_datetime",
+        "description",
+        "media_url",
+        "email",
+        "first_name",
+        "last_name",
+        "phone",
+        "title",
+        "account_id",
+    )
+}
+UPDATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            inputs.FORM_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "properties": UPDATE_FIELDS,
+                    "required": ["api_key", *updates.REQUIRED],
+                    "additionalProperties": {"type": "string"},
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/servicerequestupdates.{fmt}",
+    responses=answers(list[UpdateCreated], 403, 413, 503),
+    openapi_extra=UPDATE_BODY,
+)
+async def create_update(
+    fmt: Format, request: Request, engine: EngineDep, settings: SettingsDep
+) -> Response:
+    """mySociety's extension: a citizen's update (comment) on an open request.
+
+    Idempotent per client and `update_id`: a retried POST answers the same update_id.
+    """
+    form = inputs.parse_form(
+        request.headers.get("content-type", ""), await request.body(), request.query_params
+    )
+    check_jurisdiction(settings, inputs.one(form, "jurisdiction_id"))
+    client = await _authenticated(engine, form)
+    update = updates.parse_update(form, client, settings.max_description_chars)
+    update_id = await run_in_threadpool(updates.recorded_update, engine, update)
+    if update_id is None:
+        temporal = await get_temporal(request)  # after the checks: a bad POST needs no Temporal
+        update_id = await updates.deliver(temporal, engine, update)
+    body = {"update_id": str(update_id), "account_id": update.account_id}
+    return render(fmt, "service_request_updates", "request_update", [body])

@@ -107,6 +107,11 @@ class RequestUpdate(BaseModel):
     external_status_code: str
 
 
+class UpdateCreated(BaseModel):
+    update_id: str = Field(description="Our id of the update, as servicerequestupdates lists it")
+    account_id: str | None
+
+
 class Error(BaseModel):
     code: int
     description: str
@@ -121,7 +126,8 @@ def answers(model: Any, *extra: int) -> dict[int | str, dict[str, Any]]:
         403: "api_key missing or not valid",
         404: "Not found: format, jurisdiction, service, request or token",
         413: "Body too large",
-        503: "Temporal unreachable: retry, the POST is idempotent",
+        503: "Temporal unreachable (or an update still being recorded): retry, POSTs are "
+        "idempotent",
     }
     responses: dict[int | str, dict[str, Any]] = {
         200: {"model": model, "content": xml, "description": "Success"},

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from api.open311.render import Open311Error, w3c
@@ -241,7 +242,7 @@ def request_updates(
 ) -> list[dict[str, Any]]:
     """mySociety's servicerequestupdates: the public milestones of every case, oldest first."""
     statement = select(CaseEvent, Case).where(col(CaseEvent.case_id) == col(Case.id))
-    statement = statement.where(col(CaseEvent.kind).in_(list(PUBLIC_KINDS)))
+    statement = statement.where(_public_event())
     if start is not None:
         statement = statement.where(col(CaseEvent.created_at) >= start)
     if end is not None:
@@ -277,7 +278,7 @@ def _requests(
     events: dict[int, list[CaseEvent]] = {}
     for event in session.exec(
         select(CaseEvent)
-        .where(col(CaseEvent.case_id).in_(ids), col(CaseEvent.kind).in_(list(PUBLIC_KINDS)))
+        .where(col(CaseEvent.case_id).in_(ids), _public_event())
         .order_by(col(CaseEvent.id))
     ).all():
         events.setdefault(event.case_id, []).append(event)
@@ -307,8 +308,15 @@ def _request(
     with_notes: bool,
 ) -> dict[str, Any]:
     category = categories.get(case.category_code or "")
-    notes = [note for event in events if (note := public_note(event, units, language, case.reply))]
-    last = notes[-1] if notes else None
+    pairs = [
+        (event.kind, note)
+        for event in events
+        if (note := public_note(event, units, language, case.reply))
+    ]
+    notes = [note for _, note in pairs]
+    # status_notes tells what the city did last, not what the citizen added
+    milestones = [note for kind, note in pairs if kind in PUBLIC_KINDS]
+    last = milestones[-1] if milestones else None
     lead = units.get(case.lead_unit_code or "")
     place = [units.get(code or "") for code in (case.street_code, case.district_code)]
     request: dict[str, Any] = {
@@ -385,6 +393,22 @@ PUBLIC_KINDS: dict[str, tuple[str, str, str]] = {
     "merged": ("closed", "Merged into request {master}", "已并入诉求{master}"),
 }
 _REPLY_KINDS = {"resolved", "answered_directly"}
+# A citizen's own messages stay inside, except the updates an Open311 client posted: those
+# were public where the citizen wrote them (FixMyStreet shows them), so they are public here.
+CITIZEN_UPDATE = "citizen_details"
+CITIZEN_UPDATE_NOTE = ("activity", "Update from the citizen", "市民补充")
+
+
+def _public_event() -> Any:
+    """The SQL condition for the events the public sees (see `public_note`)."""
+    payload: Any = CaseEvent.__table__.c.payload  # type: ignore[attr-defined]
+    return or_(
+        col(CaseEvent.kind).in_(list(PUBLIC_KINDS)),
+        and_(
+            col(CaseEvent.kind) == CITIZEN_UPDATE,
+            payload["channel"].as_string() == Channel.open311.value,
+        ),
+    )
 
 
 def public_note(
@@ -392,6 +416,14 @@ def public_note(
 ) -> dict[str, Any] | None:
     """The event as the public sees it, or None for an internal one. `reply` is the case's
     (latest) reply, shown with the resolve that gave it."""
+    if event.kind == CITIZEN_UPDATE and event.payload.get("channel") == Channel.open311.value:
+        kind, english, chinese = CITIZEN_UPDATE_NOTE
+        return {
+            "type": kind,
+            "datetime": w3c(event.created_at),
+            "summary": english if language is Language.en else chinese,
+            "description": redact(str(event.payload.get("text", ""))) or None,
+        }
     known = PUBLIC_KINDS.get(event.kind)
     if known is None:
         return None
