@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     default_phone_region: str = "CN"
     max_description_chars: int = Field(default=4000, gt=0)
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # Workers start, this often, the workflows of cases recorded while Temporal was down.
+    reconcile_interval_s: float = Field(default=60, gt=0)
     # ---- web: public pages, staff console and staff API (issue 6) ----
     session_hours: float = Field(default=8, gt=0)  # console login lifetime
     api_token_hours: float = Field(default=8, gt=0)  # staff API bearer token lifetime

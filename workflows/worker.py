@@ -18,6 +18,7 @@ from channels.sms.notifier import SmsNotifier, sms_configured
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal
+from intake.reconcile import sweep_forever
 from models.enums import Channel
 from workflows.activities import CaseActivities
 from workflows.calendar import load_calendar
@@ -82,6 +83,12 @@ async def run_worker(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        sweep = asyncio.create_task(
+            sweep_forever(
+                client=client, settings=settings, engine=get_engine(settings.database_url)
+            )
+        )
         async with worker:
             await stop.wait()
+        sweep.cancel()
         log.info("case worker stopped")
