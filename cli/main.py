@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
 
 import typer
@@ -191,5 +193,25 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def main() -> None:
+    """The `hotline` command. It leaves with `os._exit` once the command is done: the Temporal
+    client's Rust threads can outlive the event loop and abort CPython's finalisation
+    (temporalio/sdk-python#300), turning a finished `hotline case ...` into a SIGABRT."""
+    code: int
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)  # noqa: T201 - what sys.exit("...") would print
+            code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()
