@@ -12,7 +12,6 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SettingsDep, TemporalDep
-from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.schemas import Intake
 from intake.service import accept_intake
@@ -35,7 +34,6 @@ async def submit_request(
     The case is recorded before its workflow starts; if Temporal is down the answer is 503 and
     repeating the same request (same intake_key) starts the workflow of the recorded case.
     """
-    _refuse_nul(intake.model_dump(), "")
     accepted = await run_in_threadpool(
         lambda: accept_intake(engine=engine, intake=intake, settings=settings)
     )
@@ -43,15 +41,6 @@ async def submit_request(
     if not accepted.created:
         response.status_code = 200
     return await run_in_threadpool(_public, engine, accepted.case.number)
-
-
-def _refuse_nul(value: object, where: str) -> None:
-    """PostgreSQL cannot store NUL in text: refuse it as bad input instead of failing later."""
-    if isinstance(value, str) and "\x00" in value:
-        raise IntakeRejected(where, "contains a NUL character")
-    if isinstance(value, dict):
-        for key, child in value.items():
-            _refuse_nul(child, f"{where}.{key}" if where else str(key))
 
 
 def _public(engine: Engine, number: str) -> CasePublic:
