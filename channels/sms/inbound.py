@@ -76,8 +76,17 @@ class Inbound:
         return cls(
             sid=sid,
             phone=normalise_phone(sender, default_region=default_region),
-            body=form.get("Body", ""),
+            body=without_controls(form.get("Body", "")),
         )
+
+
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def without_controls(body: str) -> str:
+    """A text as a person wrote it: a carrier's stray NUL or other control character would
+    make the intake (and PostgreSQL) refuse the whole report, so it is dropped here."""
+    return body.translate(_CONTROLS)
 
 
 @dataclass(frozen=True)
