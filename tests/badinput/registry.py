@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiogram.types import Update
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-
-from aiogram.types import Update
-from pydantic import ValidationError
 
 from api.open311 import inputs as open311_inputs
 from api.open311.render import Open311Error
@@ -203,14 +202,24 @@ CHANNEL_PARSERS: list[Parser] = [
     Parser("media stream mu-law frame", decode_mulaw, NeverRaised, st.binary(max_size=2000)),
     Parser("recording wav", read_wav, AudioError, wav_files()),
     Parser("open311 form body", parse_open311_form, Open311Error, open311_forms),
-    Parser("open311 locale", open311_inputs.parse_locale, Open311Error, st.none() | st.text(max_size=20)),
+    Parser(
+        "open311 locale",
+        open311_inputs.parse_locale,
+        Open311Error,
+        st.none() | st.text(max_size=20),
+    ),
     Parser(
         "open311 date",
         lambda value: open311_inputs.parse_w3c("start_date", value),
         Open311Error,
         st.none() | st.text(max_size=40) | st.datetimes().map(lambda d: d.isoformat() + "Z"),
     ),  # fmt: skip
-    Parser("open311 statuses", open311_inputs.parse_statuses, Open311Error, st.none() | st.text(max_size=40)),
+    Parser(
+        "open311 statuses",
+        open311_inputs.parse_statuses,
+        Open311Error,
+        st.none() | st.text(max_size=40),
+    ),
 ]
 
 PARSERS: list[Parser] = [
