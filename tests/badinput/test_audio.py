@@ -24,7 +24,6 @@ from tests.utils.speech import new_call_sid
 from tests.utils.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.voice.conftest import attachments_of, wait_for_case
 
-
 GOOD = wav_bytes(np.zeros(800, dtype=np.int16), 8000)
 MULAW = mulaw_wav_bytes(b"\xff" * 800)
 JUNK = {
