@@ -257,3 +257,29 @@ def test_malformed_media_frames_close_cleanly_or_are_ignored(
     assert ended in ("open", "closed 1000", "closed 1003", "closed 1005"), ended
     assert row_counts(engine) == before
     assert httpx.get(f"{channels_url}/healthz", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[]",
+        "null",
+        "42",
+        '"start"',
+        '{"event": "start", "start": []}',
+        '{"event": "start", "start": {"callSid": "CA1", "customParameters": []}}',
+        '{"event": "start", "start": {"callSid": "../../etc", "customParameters": {}}}',
+        '{"event": "start", "start": {"callSid": "CA12", "customParameters": {"language": "xx"}}}',
+        "not json at all",
+        "",
+    ],
+)
+def test_each_malformed_media_frame_closes_the_stream_cleanly(
+    frame: str, channels_url: str, engine: Engine
+) -> None:
+    """Found by the fuzzer: a frame that is JSON but not an object was an AttributeError
+    escaping the session (the socket dropped with 1006, the error logged as unhandled)."""
+    before = row_counts(engine)
+    ended = asyncio.run(stream(channels_url, [frame]))
+    assert ended in ("closed 1003", "closed 1000"), ended
+    assert row_counts(engine) == before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,7 @@ from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, UnitAction
 
 CHAOYANG = "110105"
+NUMBER = re.compile(r"\d{8}-\d{6}")
 PEOPLE = 8
 CONCURRENCY = 12
 
@@ -145,8 +147,16 @@ def buttons_of(telegram: FakeTelegram, citizen: Citizen, label: str) -> dict[str
     return message if label in labels else None
 
 
+async def wait_for_event(engine: Engine, number: str, kind: str) -> None:
+    for _ in range(1200):
+        if event_counts(engine, [number], kind)[number]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{number} never got a {kind} event")
+
+
 async def test_every_telegram_update_twice_and_shuffled_makes_one_case_each(
-    channels_url: str, engine: Engine, channel_telegram: FakeTelegram
+    channels_url: str, engine: Engine, channel_telegram: FakeTelegram, temporal_client: Client
 ) -> None:
     telegram = channel_telegram
     citizens = [Citizen() for _ in range(PEOPLE)]
@@ -174,21 +184,42 @@ async def test_every_telegram_update_twice_and_shuffled_makes_one_case_each(
         await twice_shuffled(await press("不上传照片"), deliver, seed=7)
         confirms = await press("提交")
         await twice_shuffled(confirms, deliver, seed=8)
+        numbers = []
         for citizen in citizens:
-            await telegram.wait_async(
+            [told] = await telegram.wait_async(
                 lambda c=citizen: [t for t in telegram.texts_to(c.chat_id) if "案件编号" in t],
                 "gave a case number",
             )
+            found = NUMBER.search(told)
+            assert found, told
+            numbers.append(found.group())
+        # More details: the button, then the text, each delivered twice.
+        await twice_shuffled(await press("补充"), deliver, seed=11)
+        details = [c.says("井盖旁边还有一个坑") for c in citizens]
+        await twice_shuffled(details, deliver, seed=12)
+        for number in numbers:  # the details reach the case before it is dispatched
+            await wait_for_event(engine, number, "citizen_details")
+        await asyncio.gather(*(resolve(temporal_client, number) for number in numbers))
+        for number in numbers:
+            await wait_for_notification(engine, number, "survey")
+        answers = [c.says("是 是 满意") for c in citizens]
+        await twice_shuffled(answers, deliver, seed=13)
+        for number in numbers:
+            handle = temporal_client.get_workflow_handle_for(CaseWorkflow.run, number)
+            assert (await handle.result()).status == CaseStatus.closed
         # Telegram re-sends the whole conversation later: nothing new.
-        await twice_shuffled(said + located + confirms, deliver, seed=9)
+        await twice_shuffled(said + located + confirms + details + answers, deliver, seed=9)
 
     with Session(engine) as session:
         keys = session.exec(select(Case.intake_key).where(Case.channel == Channel.chat)).all()
     per_chat = Counter(str(key).split(":")[1] for key in keys if key)
     assert [per_chat[str(c.chat_id)] for c in citizens] == [1] * PEOPLE
     for citizen in citizens:
-        numbers = [t for t in telegram.texts_to(citizen.chat_id) if "案件编号" in t]
-        assert len(numbers) == 1, numbers  # one confirmation, not one per delivery
+        told = [t for t in telegram.texts_to(citizen.chat_id) if "案件编号" in t]
+        assert len(told) == 1, told  # one confirmation, not one per delivery
+    assert event_counts(engine, numbers, "accepted") == Counter(numbers)
+    assert event_counts(engine, numbers, "citizen_details") == Counter(numbers)
+    assert event_counts(engine, numbers, "survey_answered") == Counter(numbers)
 
 
 # ---- Open311 ----------------------------------------------------------------------------
