@@ -121,12 +121,17 @@ async def test_every_sms_twice_and_shuffled_makes_one_case_one_detail_one_answer
         for number in numbers:
             await wait_for_notification(engine, number, "survey")
         answers = [(phone, "是 是 满意", message_sid()) for phone in phones]
-        await twice_shuffled(answers, text, seed=3)
+        answered = await twice_shuffled(answers, text, seed=3)
         for number in numbers:
             handle = temporal_client.get_workflow_handle_for(CaseWorkflow.run, number)
             assert (await handle.result()).status == CaseStatus.closed
         # Twilio's late retries of everything, after the cases closed: same replies, no case.
-        await twice_shuffled(reports + details + answers, text, seed=4)
+        late = await twice_shuffled(reports + details + answers, text, seed=4)
+    first: dict[str, set[str]] = {}
+    for (_, _, sid), reply in opened + added + answered:
+        first.setdefault(sid, set()).add(reply)
+    assert all(len(replies) == 1 for replies in first.values()), "a duplicate got another reply"
+    assert all(first[sid] == {reply} for (_, _, sid), reply in late), "a late retry did more"
 
     every_sid = [sid for _, _, sid in reports + details + answers]
     assert sum(cases_with_keys(engine, every_sid).values()) == PEOPLE
