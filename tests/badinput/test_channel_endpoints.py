@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import uuid
 from typing import Any
 
@@ -28,8 +29,9 @@ from tests.sms.phone import twilio_form
 from tests.utils.staff import csrf_of
 from tests.utils.twilio_api import AUTH_TOKEN
 
+# Modest by default (the suite is long); HOTLINE_FUZZ_EXAMPLES=500 for a deeper hunt.
 FUZZ = settings(
-    max_examples=25,
+    max_examples=int(os.environ.get("HOTLINE_FUZZ_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
