@@ -130,8 +130,12 @@ def read_wav(source: Path | bytes) -> tuple[Samples, int]:
         with wave.open(io.BytesIO(raw), "rb") as wav:
             channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             frames = wav.readframes(wav.getnframes())
-    except (wave.Error, EOFError) as exc:
-        raise AudioError(f"not a readable WAV file: {exc}") from exc
+    except (wave.Error, EOFError, RuntimeError, ValueError, OSError) as exc:
+        # The standard module raises a bare RuntimeError (a chunk size past the end) and
+        # ValueError / OSError for other mangled headers: all mean the same to a caller.
+        raise AudioError(f"not a readable WAV file: {exc!r}") from exc
+    if channels < 1 or rate < 1:
+        raise AudioError(f"not a usable WAV file: {channels} channels at {rate} Hz")
     if width == 1:
         samples = ((np.frombuffer(frames, dtype=np.uint8).astype(np.int16) - 128) << 8).astype(
             np.int16
@@ -204,4 +208,6 @@ def _read_mulaw_wav(raw: bytes) -> tuple[Samples, int]:
     rate = int.from_bytes(fmt[4:8], "little")
     if b"data" not in chunks:
         raise AudioError("μ-law WAV file without a data chunk")
+    if len(fmt) < 8 or channels < 1 or rate < 1:
+        raise AudioError(f"μ-law WAV file with a broken format: {channels} channels at {rate} Hz")
     return _mono(mulaw_decode(chunks[b"data"]), channels), rate

@@ -2,7 +2,9 @@
 
 The order of questions, for a text from a number:
 1. Seen this MessageSid before? Answer exactly as the first time and do nothing else (Twilio
-   redelivers when we were slow; the first delivery may already have closed the case).
+   redelivers when we were slow; the first delivery may already have closed the case). A
+   delivery claims the MessageSid first, so a duplicate arriving while the first is still being
+   handled waits for it and answers the same, rather than handling the text a second time.
 2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
    (STOP and START are still obeyed).
 3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询)? Do it.
@@ -48,10 +50,12 @@ from intake.followups import (
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case
+from models.channels import SmsMessage
 from models.enums import CaseStatus, Channel, IdentityKind, Language
 from models.service import CaseNotFound
 
 CHANNEL = Channel.sms
+CLAIM_WAIT_POLLS = 300  # 15 s, Twilio's webhook timeout
 # The confirmations of STOP and START go out even though the number is opted out at that moment:
 # the last message a number gets is the one saying it gets no more.
 ALWAYS_ANSWERED = frozenset({"stop", "start"})
@@ -76,8 +80,17 @@ class Inbound:
         return cls(
             sid=sid,
             phone=normalise_phone(sender, default_region=default_region),
-            body=form.get("Body", ""),
+            body=without_controls(form.get("Body", "")),
         )
+
+
+_CONTROLS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def without_controls(body: str) -> str:
+    """A text as a person wrote it: a carrier's stray NUL or other control character would
+    make the intake (and PostgreSQL) refuse the whole report, so it is dropped here."""
+    return body.translate(_CONTROLS)
 
 
 @dataclass(frozen=True)
@@ -106,9 +119,23 @@ class SmsConversation:
     async def handle(self, message: Inbound) -> str | None:
         """The reply to send back in the TwiML answer, or None for an empty one."""
         earlier = await asyncio.to_thread(store.seen, self.engine, message.sid)
-        if earlier is not None:
+        if earlier is not None and earlier.kind != store.PENDING:
             return earlier.body or None
-        outcome = await self._outcome(message)
+        claimed = await asyncio.to_thread(
+            lambda: store.claim_inbound(self.engine, sid=message.sid, phone=message.phone)
+        )
+        if claimed is not None:
+            done = await self._handled_elsewhere(message.sid)
+            if done is not None:
+                return done.body or None
+            # The other delivery's claim is stale (it died): handle it here; the keys below
+            # (intake_key, message_key, answer_key = MessageSid) still make it count once.
+        try:
+            outcome = await self._outcome(message)
+        except BaseException:
+            if claimed is None:
+                await asyncio.to_thread(store.release_inbound, self.engine, message.sid)
+            raise
         reply_text = fit(outcome.reply, self.settings.sms_max_segments) if outcome.reply else None
         if (
             reply_text
@@ -127,6 +154,18 @@ class SmsConversation:
             )
         )
         return reply_text
+
+    async def _handled_elsewhere(self, sid: str) -> SmsMessage | None:
+        """The row of a duplicate delivery being handled at this moment, once it is done;
+        None if it is not done within Twilio's own webhook timeout."""
+        for _ in range(CLAIM_WAIT_POLLS):
+            row = await asyncio.to_thread(store.seen, self.engine, sid)
+            if row is None:
+                return None  # it failed and released the message: ours now
+            if row.kind != store.PENDING:
+                return row
+            await asyncio.sleep(0.05)
+        return None
 
     async def _outcome(self, message: Inbound) -> Outcome:
         parsed = parse(message.body)
@@ -228,6 +267,10 @@ class SmsConversation:
         case = await asyncio.to_thread(
             lambda: latest_case_of(self.engine, IdentityKind.phone, message.phone, open_only=True)
         )
+        if case is not None and case.intake_key == message.sid and case.channel == CHANNEL:
+            # A concurrent duplicate: the other delivery opened this case with this very text
+            # after our `case_from_message` looked; it is that case, not details for it.
+            return await self._open_case(message, parsed, case)
         window = timedelta(minutes=self.settings.sms_conversation_minutes)
         if (
             case is None

@@ -137,23 +137,48 @@ def clarified(engine: Engine, case_id: int) -> bool:
         return asked is not None
 
 
-def record_inbound(
-    engine: Engine, *, sid: str, phone: str, kind: str, reply: str, case_id: int | None
-) -> None:
-    """Remember a handled message and our reply; a racing duplicate already did, which is fine."""
+PENDING = "pending"  # an inbound row's kind while its first delivery is being handled
+
+
+def claim_inbound(engine: Engine, *, sid: str, phone: str) -> SmsMessage | None:
+    """Take the message for handling: None when this delivery got it, else the row of the
+    delivery that did (Twilio may deliver one text twice at the same moment; handling it twice
+    could file a survey answer and then, the case being closed, open a case with it)."""
     try:
         with session_scope(engine) as session:
             session.add(
-                SmsMessage(
-                    sid=sid,
-                    direction=INBOUND,
-                    phone=phone,
-                    case_id=case_id,
-                    kind=kind,
-                    body=reply,
-                    status="received",
-                )
+                SmsMessage(sid=sid, direction=INBOUND, phone=phone, kind=PENDING, status="received")
             )
+        return None
+    except IntegrityError:
+        return seen(engine, sid)
+
+
+def release_inbound(engine: Engine, sid: str) -> None:
+    """Handling failed: let Twilio's retry handle the message afresh."""
+    with session_scope(engine) as session:
+        row = session.exec(
+            select(SmsMessage).where(SmsMessage.sid == sid, SmsMessage.kind == PENDING)
+        ).first()
+        if row is not None:
+            session.delete(row)
+
+
+def record_inbound(
+    engine: Engine, *, sid: str, phone: str, kind: str, reply: str, case_id: int | None
+) -> None:
+    """Remember a handled message and our reply on its claimed row (or a new one)."""
+    try:
+        with session_scope(engine) as session:
+            row = session.exec(select(SmsMessage).where(SmsMessage.sid == sid)).first()
+            if row is None:
+                row = SmsMessage(
+                    sid=sid, direction=INBOUND, phone=phone, status="received", kind=""
+                )
+            elif row.kind != PENDING:
+                return  # a delivery that took over a stale claim finished first
+            row.kind, row.body, row.case_id, row.updated_at = kind, reply, case_id, utcnow()
+            session.add(row)
     except IntegrityError:
         pass
 

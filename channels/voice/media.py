@@ -111,14 +111,19 @@ class MediaSession:
             if self.call_sid and not self.finished:
                 log.warning("call %s: media stream dropped without 'stop'", self.call_sid)
                 await self.finish(StreamState.interrupted)
-        except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+            # AttributeError: a message or part of it that is JSON but not an object
             log.warning("call %s: malformed media stream message: %s", self.call_sid, exc)
             if self.call_sid and not self.finished:
                 await self.finish(StreamState.interrupted)
             await self._close(1003)
 
     async def handle(self, raw: str) -> None:
-        message: dict[str, Any] = json.loads(raw)
+        message = json.loads(raw)
+        if not isinstance(message, dict):
+            raise ValueError(
+                f"a media stream message is a JSON object, not {type(message).__name__}"
+            )
         event = message.get("event")
         if event == "start":
             await self.start(message["start"])
