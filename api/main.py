@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.open311 import router as open311_router
 from api.routes import cases, health, metrics, reports, staff
 from channels.chat import webhook as telegram_webhook
+from channels.registry import channel_notifiers
 from channels.sms import routes as sms
 from channels.voice import media as voice_media
 from channels.voice import routes as voice_routes
@@ -27,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engine = get_engine(settings.database_url)
+        if not hasattr(app.state, "notifiers"):  # a test may have set its own
+            # The web's one-time codes go out through the channels the workers use.
+            app.state.notifiers = channel_notifiers(settings, app.state.engine)
         app.state.temporal = None
         app.state.temporal_lock = asyncio.Lock()
         yield

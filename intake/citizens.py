@@ -1,62 +1,63 @@
-"""Find the citizen behind a set of identities, or register a new one.
+"""Find the citizen behind a proved contact, or register one; keep each case's own contacts.
 
-Any identity already known means a known citizen: the others are linked to them, so calling
-first and messaging later builds one history. An identity owned by a different citizen stays
-where it is (merging two people is a staff decision, not something intake guesses).
+A citizen is made of contacts their channels proved. A contact given on a form or by an
+integration is only a claim: it is kept on its case (`CaseContact`, unproved) so the case can be
+answered there, and it never links to, or pulls in, anybody else's identity or cases.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from models.citizen import Citizen, CitizenIdentity
-from models.enums import IdentityKind, Language
-
-
-def find_citizen(*, session: Session, identities: list[tuple[IdentityKind, str]]) -> Citizen | None:
-    known = _identities_matching(session=session, identities=identities)
-    if not known:
-        return None
-    return session.get(Citizen, min(identity.citizen_id for identity in known))
+from models.citizen import CaseContact, Citizen, CitizenIdentity
+from models.enums import Channel, IdentityKind, Language
 
 
 def find_or_create_citizen(
     *,
     session: Session,
-    identities: list[tuple[IdentityKind, str]],
+    identity: tuple[IdentityKind, str],
+    proved_by: Channel | str,
     name: str | None,
     language: Language,
-) -> Citizen | None:
-    """The citizen these identities belong to; None for an anonymous request."""
-    if not identities:
-        return None
-    known = _identities_matching(session=session, identities=identities)
-    citizen = session.get(Citizen, min(i.citizen_id for i in known)) if known else None
+) -> Citizen:
+    """The citizen who owns this proved contact; a new citizen when nobody does yet."""
+    kind, value = identity
+    known = session.exec(
+        select(CitizenIdentity).where(CitizenIdentity.kind == kind, CitizenIdentity.value == value)
+    ).first()
+    citizen = session.get(Citizen, known.citizen_id) if known is not None else None
     if citizen is None:
         citizen = Citizen(name=name, language=language)
         session.add(citizen)
         session.flush()
+        assert citizen.id is not None
+        proof = proved_by.value if isinstance(proved_by, Channel) else proved_by
+        session.add(CitizenIdentity(citizen_id=citizen.id, kind=kind, value=value, proved_by=proof))
     elif name and not citizen.name:
         citizen.name = name
-    assert citizen.id is not None
-    taken = {(identity.kind, identity.value) for identity in known}
-    for kind, value in identities:
-        if (kind, value) not in taken:
-            session.add(CitizenIdentity(citizen_id=citizen.id, kind=kind, value=value))
+        session.add(citizen)
     session.flush()
     return citizen
 
 
-def _identities_matching(
-    *, session: Session, identities: list[tuple[IdentityKind, str]]
-) -> list[CitizenIdentity]:
-    if not identities:
-        return []
-    wanted = or_(
-        *(
-            and_(col(CitizenIdentity.kind) == kind, col(CitizenIdentity.value) == value)
-            for kind, value in identities
+def record_case_contacts(
+    *,
+    session: Session,
+    case_id: int,
+    identities: list[tuple[IdentityKind, str]],
+    proof: tuple[IdentityKind, str] | None,
+) -> None:
+    """Keep the contacts a request carried on its case: the proved one it arrived on first."""
+    seen: set[tuple[IdentityKind, str]] = set()
+    if proof is not None:
+        session.add(
+            CaseContact(
+                case_id=case_id, kind=proof[0], value=proof[1], proved=True, arrived_on=True
+            )
         )
-    )
-    return list(session.exec(select(CitizenIdentity).where(wanted)).all())
+        seen.add(proof)
+    for kind, value in identities:
+        if (kind, value) not in seen:
+            session.add(CaseContact(case_id=case_id, kind=kind, value=value))
+            seen.add((kind, value))

@@ -15,8 +15,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.temporal import TemporalUnavailable
+from intake.owners import owned_by, proved_first
 from models.case import Case
-from models.citizen import CitizenIdentity
 from models.enums import CaseStatus, Channel, IdentityKind, Language, Satisfaction
 from models.service import CaseNotFound, get_case
 from workflows.case import CaseWorkflow
@@ -61,9 +61,8 @@ def latest_case_of(
     with Session(engine) as session:
         query = (
             select(Case)
-            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
-            .where(CitizenIdentity.kind == kind, CitizenIdentity.value == value)
-            .order_by(col(Case.created_at).desc(), col(Case.id).desc())
+            .where(owned_by(kind, value))
+            .order_by(proved_first(kind, value), col(Case.created_at).desc(), col(Case.id).desc())
         )
         if statuses is not None:
             query = query.where(col(Case.status).in_(list(statuses)))

@@ -53,3 +53,38 @@ class Intake(BaseModel):
     actor: str = Field(default="citizen", max_length=120)
 
     _no_nul_characters = field_validator("*")(_no_nul)
+
+
+class RequestSubmission(BaseModel):
+    """What `POST /api/v1/requests` accepts: a citizen's request, never who or how it came.
+
+    The channel, the actor and the idempotency namespace come from the caller's integration
+    key (or are `web`, `citizen` and server-made for an anonymous caller), so nobody can file
+    as staff, pose as another channel, or find someone else's case by guessing its key.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    description: str = Field(max_length=100_000)
+    language: Language = Language.zh
+    type: RequestType = RequestType.complaint
+    address: str | None = Field(default=None, max_length=500)
+    district_code: str | None = Field(default=None, max_length=32)
+    street_code: str | None = Field(default=None, max_length=32)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    category_code: str | None = Field(default=None, max_length=32)
+    contact: Contact = Field(default_factory=Contact)
+    channel: Channel | None = Field(
+        default=None, description="Optional; must be the integration key's channel (web without)."
+    )
+    urgency: Urgency | None = Field(default=None, description="Integrations only.")
+    intake_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=96,
+        description="Integrations only: your id for the request; repeating it answers the same "
+        "case number, within your key's namespace.",
+    )
+
+    _no_nul_characters = field_validator("*")(_no_nul)

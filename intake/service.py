@@ -1,5 +1,8 @@
 """Accept a request: validate, find the citizen, number the case, record `accepted`, once.
 
+Only a contact the channel proved (`proved`: the signed sender of an SMS, a call or a Telegram
+update) finds or makes a citizen; every other contact is kept on this case alone, unproved.
+
 Everything happens in one transaction, so a refused or failed intake leaves no trace, and the
 channel's `intake_key` makes the whole operation idempotent: a duplicate delivery, even one
 racing the original, returns the case the first one created.
@@ -16,7 +19,7 @@ from sqlmodel import Session, select
 from core.clock import Clock, utcnow
 from core.db import session_scope
 from core.settings import Settings
-from intake.citizens import find_or_create_citizen
+from intake.citizens import find_or_create_citizen, record_case_contacts
 from intake.contacts import normalise_identities
 from intake.errors import IntakeRejected
 from intake.numbers import allocate_case_number, local_day
@@ -38,25 +41,48 @@ class Accepted:
 
 
 def accept_intake(
-    *, engine: Engine, intake: Intake, settings: Settings, clock: Clock = utcnow
+    *,
+    engine: Engine,
+    intake: Intake,
+    settings: Settings,
+    proved: IdentityKind | None = None,
+    clock: Clock = utcnow,
 ) -> Accepted:
-    """Record the request as a new case, or return the case this intake key already made."""
+    """Record the request as a new case, or return the case this intake key already made.
+
+    `proved` names the contact kind the calling channel adapter vouches for (the `From` of a
+    signed Twilio webhook is `phone`, the chat of a signed Telegram update is `telegram`); it
+    is never taken from the request itself, so no HTTP caller can claim someone's identity.
+    """
     identities = normalise_identities(intake.contact, default_region=settings.default_phone_region)
+    proof = _proof(identities, proved)
     _check_text(intake, settings)
     for attempt in range(_ATTEMPTS):
         try:
             with session_scope(engine) as session:
-                return _accept_in(session, intake, identities, settings, clock)
+                return _accept_in(session, intake, identities, proof, settings, clock)
         except IntegrityError:
             if attempt == _ATTEMPTS - 1 or intake.intake_key is None:
                 raise
     raise AssertionError("unreachable")
 
 
+def _proof(
+    identities: list[tuple[IdentityKind, str]], proved: IdentityKind | None
+) -> tuple[IdentityKind, str] | None:
+    if proved is None:
+        return None
+    for kind, value in identities:
+        if kind is proved:
+            return kind, value
+    raise ValueError(f"the channel vouches for a {proved.value} contact the intake does not carry")
+
+
 def _accept_in(
     session: Session,
     intake: Intake,
     identities: list[tuple[IdentityKind, str]],
+    proof: tuple[IdentityKind, str] | None,
     settings: Settings,
     clock: Clock,
 ) -> Accepted:
@@ -67,11 +93,16 @@ def _accept_in(
         if existing is not None:
             return Accepted(case=existing, created=False)
     _check_references(session, intake)
-    citizen = find_or_create_citizen(
-        session=session,
-        identities=identities,
-        name=intake.contact.name,
-        language=intake.language,
+    citizen = (
+        find_or_create_citizen(
+            session=session,
+            identity=proof,
+            proved_by=intake.channel,
+            name=intake.contact.name,
+            language=intake.language,
+        )
+        if proof is not None
+        else None
     )
     now = clock()
     case = Case(
@@ -92,6 +123,7 @@ def _accept_in(
         urgency=intake.urgency,
         citizen_id=citizen.id if citizen else None,
         intake_key=intake.intake_key,
+        contact_name=intake.contact.name or None,
         status=CaseStatus.accepted,
         created_at=now,
         updated_at=now,
@@ -99,6 +131,7 @@ def _accept_in(
     session.add(case)
     session.flush()
     assert case.id is not None
+    record_case_contacts(session=session, case_id=case.id, identities=identities, proof=proof)
     session.add(
         CaseEvent(
             case_id=case.id,

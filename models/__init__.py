@@ -5,7 +5,7 @@ from models.api_key import ApiKey
 from models.attachment import Attachment
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.channels import RateLimitWindow, SmsMessage
-from models.citizen import Citizen, CitizenIdentity
+from models.citizen import CaseContact, Citizen, CitizenIdentity
 from models.event import CaseEvent
 from models.notification import Notification
 from models.staff import StaffUser
@@ -21,6 +21,7 @@ __all__ = [
     "CaseNumberCounter",
     "Category",
     "Citizen",
+    "CaseContact",
     "CitizenIdentity",
     "Notification",
     "RateLimitWindow",

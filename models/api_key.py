@@ -1,4 +1,8 @@
-"""API keys for Open311 clients: one per client application, stored only as a hash.
+"""API keys for integrations (Open311 clients and the request API): one per client, hashed.
+
+A key is bound to the one channel it files requests as (`open311` for GeoReport clients, any
+citizen channel for an integration of `POST /api/v1/requests`), so a client can never pose as
+another channel or as staff, and its idempotency keys live in a namespace of its own.
 
 A key is a long random secret shown once, when it is made; the database keeps its SHA-256
 digest (enough for a high-entropy secret, unlike a password) and a short visible prefix so an
@@ -12,11 +16,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import String
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.clock import Clock, utcnow
 from core.db import session_scope
+from models.enums import Channel
 from models.types import UTCDateTime
 
 KEY_PREFIX = "h311_"
@@ -31,6 +37,7 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(index=True, max_length=MAX_NAME_LENGTH)  # the client it was issued to
     prefix: str = Field(index=True, max_length=16)
     key_hash: str = Field(unique=True, max_length=64)
+    channel: Channel = Field(default=Channel.open311, sa_type=String(16))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -46,6 +53,7 @@ class ApiKeyPublic(SQLModel):
     id: int
     name: str
     prefix: str
+    channel: Channel
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
@@ -65,16 +73,21 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_api_key(*, engine: Engine, name: str, clock: Clock = utcnow) -> IssuedKey:
+def create_api_key(
+    *, engine: Engine, name: str, channel: Channel = Channel.open311, clock: Clock = utcnow
+) -> IssuedKey:
     """Issue a new key for the client `name`; a client may hold several (to rotate keys)."""
     name = name.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ApiKeyError(f"a key needs a client name of 1 to {MAX_NAME_LENGTH} characters")
+    if channel is Channel.staff:
+        raise ApiKeyError("an integration files requests as a citizen channel, never as staff")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         name=name,
         prefix=secret[:PREFIX_LENGTH],
         key_hash=hash_secret(secret),
+        channel=channel,
         created_at=clock(),
     )
     with session_scope(engine) as session:

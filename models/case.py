@@ -44,6 +44,7 @@ class Case(CaseBase, table=True):
     )
     citizen_id: int | None = Field(default=None, foreign_key="citizens.id", index=True)
     intake_key: str | None = Field(default=None, max_length=128)
+    contact_name: str | None = Field(default=None, max_length=120)  # as given, never verified
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
     reopen_count: int = 0
 
@@ -94,6 +95,14 @@ class CasePublic(CaseBase):
     updated_at: datetime
     closed_at: datetime | None
     satisfaction: Satisfaction | None
+
+
+class RequestReceipt(SQLModel):
+    """The answer to a request: its number to quote, nothing of its contents."""
+
+    number: str
+    status: CaseStatus
+    created_at: datetime
 
 
 class CasesPublic(SQLModel):

@@ -17,6 +17,8 @@ from api.main import create_app
 from core.db import get_engine
 from core.settings import Environment, Settings
 from models import migrate
+from models.api_key import create_api_key
+from models.enums import Channel
 from models.seed import seed
 from tests.utils.databases import fresh_database
 from tests.utils.processes import start_hotline, stop
@@ -85,6 +87,15 @@ def settings(
         smart_dispatch=False,  # tests that exercise it turn it on
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+@pytest.fixture(scope="session")
+def integration_headers(engine: Engine) -> dict[str, str]:
+    """The header of an integration filing web requests on `POST /api/v1/requests`."""
+    key = create_api_key(
+        engine=engine, name=f"web integration {uuid.uuid4().hex[:8]}", channel=Channel.web
+    )
+    return {"X-API-Key": key.secret}
 
 
 @pytest.fixture(scope="session")

@@ -35,11 +35,12 @@ from core.clock import utcnow
 from core.settings import Settings
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
+from intake.owners import case_contacts
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case, CasePublic
 from models.catalog import search_categories
-from models.citizen import CitizenIdentity
+from models.citizen import CaseContact
 from models.enums import CaseStatus, Channel, RequestType, StaffRole, UnitKind, Urgency
 from models.event import CaseEvent
 from models.queues import DISPATCH_QUEUE, OPEN, find_cases, latest_event, pending_extension_numbers
@@ -442,14 +443,10 @@ def _unit_choices(session: Session) -> list[Unit]:
     )
 
 
-def _contacts(session: Session, case: Case) -> list[CitizenIdentity]:
-    if case.citizen_id is None:
-        return []
-    return list(
-        session.exec(
-            select(CitizenIdentity).where(CitizenIdentity.citizen_id == case.citizen_id)
-        ).all()
-    )
+def _contacts(session: Session, case: Case) -> list[CaseContact]:
+    """The case's own contacts, each marked proved or as given (staff must tell them apart)."""
+    assert case.id is not None
+    return case_contacts(session=session, case_id=case.id)
 
 
 # ---- operator: phone-in requests and the knowledge base ---------------------------------
@@ -495,8 +492,9 @@ async def intake(
             urgency=Urgency(urgency),
             address=address or None,
             category_code=category_code or None,
-            contact=Contact(name=name or None, phone=phone or None),
-            intake_key=intake_key or None,
+            contact=Contact(name=name or None, phone=phone or None),  # as the caller said it
+            # The console's own namespace, apart from the CallSids of real calls.
+            intake_key=f"console:{intake_key[:64]}" if intake_key else None,
             actor=staff.user.username,
         )
         accepted = await run_in_threadpool(

@@ -51,6 +51,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "photo": ("照片（可选）", "Photo (optional)"),
     "contact": ("联系方式（可选，用于回访）", "Contact (optional, for the follow-up call)"),
     "name": ("姓名", "Name"),
+    "contact_proved": ("渠道已验证", "proved by its channel"),
+    "contact_given": ("自填，未验证", "as given, not verified"),
     "phone": ("手机号码", "Mobile phone"),
     "email": ("电子邮箱", "Email"),
     "send": ("提交", "Send"),

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from auth.throttle import app_throttle
 from auth.tokens import TokenKind, sign, unsign
@@ -33,10 +34,10 @@ from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
+from intake.owners import reachable_contacts
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case
-from models.citizen import CitizenIdentity
 from models.enums import AttachmentKind, Channel, IdentityKind, Language, RequestType, UnitKind
 from models.event import CaseEvent
 from models.queues import public_feed
@@ -137,7 +138,8 @@ async def submit(
             longitude=float(longitude) if longitude.strip() else None,
             category_code=category_code or None,
             contact=Contact(name=name or None, phone=phone or None, email=email or None),
-            intake_key=intake_key or None,
+            # The form's own namespace: no other door can file or find a case by these keys.
+            intake_key=f"form:{intake_key[:64]}" if intake_key else None,
         )
         accepted = await run_in_threadpool(
             lambda: accept_intake(engine=engine, intake=intake, settings=settings)
@@ -181,27 +183,30 @@ async def send_code(
         if not anonymous_form_ok(request, csrf_token):
             return _track_page(request, session, settings, number, message=_expired(request))
         case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
-        phone = _citizen_phone(session, case) if case is not None else None
-        if case is None or phone is None:
+        recipient = _code_recipient(session, case) if case is not None else None
+        if case is None or recipient is None:
             key = "no_phone" if case is not None else "not_found"
             return _track_page(request, session, settings, number, message=_text(request, key))
+        # No flooding a citizen with codes: a few per case, and a few per sender for all cases.
         sends = app_throttle(request)
-        if sends.retry_after(f"send:{number}"):  # no flooding a citizen's phone with codes
+        keys = (f"send:{number}", f"send-from:{client_address(request)}")
+        if sends.retry_after(*keys):
             page = _track_page(
                 request, session, settings, number, message=_text(request, "code_wait")
             )
             page.status_code = 429
             return page
-        sends.failed(f"send:{number}")
+        sends.failed(*keys)
         code = f"{secrets.randbelow(10**6):06d}"
+        channel, address = recipient
         await (
             _notifier(request)
-            .for_channel(Channel.sms)
+            .for_channel(channel)
             .send(
                 OutboundMessage(
                     case_number=number,
-                    channel=Channel.sms,
-                    address=phone,
+                    channel=channel,
+                    address=address,
                     language=Language(case.language),
                     kind="details_code",
                     text=_code_text(Language(case.language), number, code),
@@ -467,17 +472,18 @@ def _details_unlocked(request: Request, settings: Settings, number: str) -> bool
     return data is not None and data.get("n") == number and data.get("ok") == "1"
 
 
-def _citizen_phone(session: Session, case: Case) -> str | None:
-    if case.citizen_id is None:
-        return None
-    identity = session.exec(
-        select(CitizenIdentity).where(
-            CitizenIdentity.citizen_id == case.citizen_id,
-            CitizenIdentity.kind == IdentityKind.phone,
-            col(CitizenIdentity.opted_out).is_(False),
-        )
-    ).first()
-    return identity.value if identity else None
+def _code_recipient(session: Session, case: Case) -> tuple[Channel, str] | None:
+    """Where the case's one-time code goes: the phone or chat the case came from or named.
+
+    Holding that contact is what proves the reader owns the case, so the code never goes to a
+    contact that merely claims the same person on another case.
+    """
+    reachable = reachable_contacts(session=session, case=case)
+    if IdentityKind.phone in reachable:
+        return Channel.sms, reachable[IdentityKind.phone]
+    if IdentityKind.telegram in reachable:
+        return Channel.chat, reachable[IdentityKind.telegram]
+    return None
 
 
 def _notifier(request: Request) -> NotifierRegistry:

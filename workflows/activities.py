@@ -25,7 +25,8 @@ from core.settings import Settings
 from dispatch.model import DispatchModelError
 from dispatch.runtime import SmartDispatcher
 from dispatch.training import TrainingDataError
-from models import Case, CaseAssistingUnit, CaseEvent, Category, CitizenIdentity, Notification
+from intake.owners import reachable_contacts
+from models import Case, CaseAssistingUnit, CaseEvent, Category, Notification
 from models.enums import Channel, IdentityKind, Language, Urgency
 from models.service import get_case
 from models.unit import Unit
@@ -327,15 +328,7 @@ class CaseActivities:
             return _Recipient(None, parent, Language.zh)
         if notice.audience == "centre":
             return _Recipient(None, DISPATCH_CENTRE, Language.zh)
-        if case.citizen_id is None:
-            return None
-        identities = session.exec(
-            select(CitizenIdentity).where(
-                CitizenIdentity.citizen_id == case.citizen_id,
-                col(CitizenIdentity.opted_out).is_(False),
-            )
-        ).all()
-        by_kind = {IdentityKind(identity.kind): identity.value for identity in identities}
+        by_kind = reachable_contacts(session=session, case=case)
         case_channel = Channel(case.channel)
         for kind in REACH_BY_CHANNEL[case_channel]:
             if kind in by_kind:

@@ -7,19 +7,17 @@ import logging
 import signal
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from analytics.watch import SpikeWatchWorkflow
 from analytics.watch_activities import SpikeActivities
-from channels.notifier import Notifier, NotifierRegistry
-from channels.sms.notifier import SmsNotifier, sms_configured
+from channels.notifier import NotifierRegistry
+from channels.registry import channel_notifiers
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal
 from intake.reconcile import sweep_forever
-from models.enums import Channel
 from workflows.activities import CaseActivities
 from workflows.calendar import load_calendar
 from workflows.callback import CallbackWorkflow
@@ -54,22 +52,6 @@ def build_worker(
         activities=activities.all() + spikes.all(),
         activity_executor=executor,
     )
-
-
-def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
-    """The notifier of each channel that is configured; the rest go to the log."""
-    by_channel: dict[Channel, Notifier] = {}
-    if sms_configured(settings):
-        by_channel[Channel.sms] = SmsNotifier(settings=settings, engine=engine)
-    if settings.telegram_bot_token:  # chat channel (Telegram)
-        from channels.chat.notifier import TelegramNotifier
-
-        by_channel[Channel.chat] = TelegramNotifier(settings)
-    if sms_configured(settings):  # voice: the callback survey is a call, short notices texts
-        from channels.voice.notifier import VoiceNotifier
-
-        by_channel[Channel.voice] = VoiceNotifier(settings, texts=by_channel[Channel.sms])
-    return NotifierRegistry(by_channel=by_channel)
 
 
 async def run_worker(settings: Settings) -> None:

@@ -47,6 +47,7 @@ from intake.flows import start_case_workflow
 from intake.service import accept_intake
 from models.api_key import ApiKeyPublic, authenticate
 from models.case import Case
+from models.enums import Channel
 from models.service import get_case_or_raise
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -254,6 +255,8 @@ async def _authenticated(engine: Engine, form: inputs.Form) -> ApiKeyPublic:
     client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=secret))
     if client is None:
         raise Open311Error(403, "api_key is not valid (unknown or revoked)")
+    if client.channel is not Channel.open311:
+        raise Open311Error(403, "api_key is issued for the request API, not for Open311")
     return client
 
 

@@ -1,12 +1,12 @@
-"""Which cases a chat may touch: those whose citizen carries this chat's Telegram identity."""
+"""Which cases a chat may touch: those it opened or was named on (`intake.owners`)."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from intake.owners import owned_by
 from models.case import Case
-from models.citizen import CitizenIdentity
 from models.enums import IdentityKind
 
 
@@ -18,11 +18,5 @@ def chat_case(engine: Engine, chat_id: int, number: str) -> Case | None:
     """
     with Session(engine) as session:
         return session.exec(
-            select(Case)
-            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
-            .where(
-                Case.number == number,
-                CitizenIdentity.kind == IdentityKind.telegram,
-                CitizenIdentity.value == str(chat_id),
-            )
+            select(Case).where(Case.number == number, owned_by(IdentityKind.telegram, str(chat_id)))
         ).first()

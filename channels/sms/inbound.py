@@ -305,7 +305,12 @@ class SmsConversation:
             )
             try:
                 accepted = await asyncio.to_thread(
-                    lambda: accept_intake(engine=self.engine, intake=intake, settings=self.settings)
+                    lambda: accept_intake(
+                        engine=self.engine,
+                        intake=intake,
+                        settings=self.settings,
+                        proved=IdentityKind.phone,  # `From` of a webhook Twilio signed
+                    )
                 )
             except IntakeRejected as exc:
                 if exc.field != "description":

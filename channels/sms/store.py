@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from core.clock import utcnow
 from core.db import session_scope
 from intake.citizens import find_or_create_citizen
+from intake.owners import owned_by
 from models.case import Case
 from models.channels import SmsMessage
 from models.citizen import Citizen, CitizenIdentity
@@ -106,11 +107,9 @@ def is_opted_out(engine: Engine, phone: str) -> bool:
 def owned_case(engine: Engine, phone: str, number: str) -> Case | None:
     """The case with this number if it belongs to the sender; others' cases stay private."""
     with Session(engine) as session:
-        case = get_case(session=session, number=number)
-        identity = _identity(session, phone)
-        if case is None or identity is None or case.citizen_id != identity.citizen_id:
-            return None
-        return case
+        return session.exec(
+            select(Case).where(Case.number == number, owned_by(IdentityKind.phone, phone))
+        ).first()
 
 
 def case_from_message(engine: Engine, sid: str) -> Case | None:
@@ -283,8 +282,11 @@ def _identity(session: Session, phone: str) -> CitizenIdentity | None:
 
 
 def _citizen(session: Session, phone: str, language: Language) -> Citizen:
-    citizen = find_or_create_citizen(
-        session=session, identities=[(IdentityKind.phone, phone)], name=None, language=language
+    """The sender of a signed Twilio webhook: their number is proved by the channel."""
+    return find_or_create_citizen(
+        session=session,
+        identity=(IdentityKind.phone, phone),
+        proved_by=Channel.sms,
+        name=None,
+        language=language,
     )
-    assert citizen is not None
-    return citizen

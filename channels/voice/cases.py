@@ -24,7 +24,7 @@ from intake.flows import start_case_workflow
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case
-from models.enums import AttachmentKind, Channel, Language
+from models.enums import AttachmentKind, Channel, IdentityKind, Language
 
 log = logging.getLogger("hotline.voice")
 
@@ -49,7 +49,8 @@ def _accept(
         intake_key=call_sid,
     )
     try:
-        case = accept_intake(engine=engine, intake=intake, settings=settings).case
+        proved = IdentityKind.phone if from_number else None  # the signed webhook's caller id
+        case = accept_intake(engine=engine, intake=intake, settings=settings, proved=proved).case
     except IntakeRejected as exc:
         if exc.field == "description" or not from_number:
             raise

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from core.settings import Environment, Settings
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port
 
@@ -64,7 +64,7 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
         health = _wait_healthy(url, process)
         assert health.json()["database"] == {"ok": True, "detail": "sqlite"}
         assert health.json()["temporal"]["ok"] is True
-        created = httpx.post(f"{url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+        created = httpx.post(f"{url}/api/v1/requests", json=make_submission())
         assert created.status_code == 201
         output = _wait_for_text(log, "Ctrl-C stops everything")  # printed once all are up
         assert f"http://127.0.0.1:{api_port}" in output

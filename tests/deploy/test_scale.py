@@ -16,7 +16,7 @@ from temporalio.client import Client
 from core.settings import Environment, Settings
 from models.enums import StaffRole
 from tests.faults.stack import dispatch
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port
 from tests.utils.staff import staff_headers
@@ -104,7 +104,7 @@ async def test_up_runs_n_workers_and_m_api_processes_on_one_temporal_and_databas
 
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:
             answers = await asyncio.gather(
-                *(http.post("/api/v1/requests", json=make_intake().model_dump(mode="json"))
+                *(http.post("/api/v1/requests", json=make_submission())
                   for _ in range(30))
             )  # fmt: skip
         assert {a.status_code for a in answers} == {201}

@@ -9,15 +9,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from core.settings import Settings
 from intake.errors import IntakeRejected
 from intake.schemas import Contact
 from intake.service import accept_intake
-from models import Case, CaseEvent, CaseNumberCounter, Citizen, CitizenIdentity
+from models import Case, CaseContact, CaseEvent, CaseNumberCounter, Citizen, CitizenIdentity
 from models.enums import Channel, IdentityKind, StaffRole
-from tests.utils.factories import make_intake, unique_key, unique_phone
+from tests.utils.factories import make_intake, make_submission, unique_key, unique_phone
 from tests.utils.staff import staff_headers
 
 
@@ -25,7 +25,7 @@ def _counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         return {
             table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (Case, CaseEvent, Citizen, CitizenIdentity)
+            for table in (Case, CaseEvent, CaseContact, Citizen, CitizenIdentity)
         } | {"counter": sum(session.exec(select(CaseNumberCounter.last)).all())}
 
 
@@ -58,57 +58,88 @@ def test_same_intake_key_twice_returns_the_first_case(engine: Engine, settings: 
 
 
 async def test_twenty_concurrent_duplicate_submissions_make_exactly_one_case(
-    api_url: str, engine: Engine
+    api_url: str, engine: Engine, integration_headers: dict[str, str]
 ) -> None:
     key = unique_key()
-    body = make_intake(channel=Channel.chat, intake_key=key).model_dump(mode="json")
-    async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
+    body = make_submission(intake_key=key)
+    async with httpx.AsyncClient(base_url=api_url, timeout=60, headers=integration_headers) as http:
         responses = await asyncio.gather(
-            *(client.post("/api/v1/requests", json=body) for _ in range(20))
+            *(http.post("/api/v1/requests", json=body) for _ in range(20))
         )
     assert sorted({r.status_code for r in responses}) in ([200, 201], [201])
     assert [r.status_code for r in responses].count(201) == 1
     assert len({r.json()["number"] for r in responses}) == 1
     with Session(engine) as session:
-        cases = session.exec(select(Case).where(Case.intake_key == key)).all()
+        cases = session.exec(select(Case).where(col(Case.intake_key).endswith(f":{key}"))).all()
         events = session.exec(select(CaseEvent).where(CaseEvent.case_id == cases[0].id)).all()
     assert len(cases) == 1
     assert len(events) == 1
 
 
-def test_one_citizen_across_phone_and_telegram(engine: Engine, settings: Settings) -> None:
+def test_a_proved_contact_finds_its_citizen_again(engine: Engine, settings: Settings) -> None:
+    phone = unique_phone()
+    first, again = (
+        accept_intake(
+            engine=engine,
+            intake=make_intake(channel=Channel.sms, contact=Contact(phone=phone)),
+            settings=settings,
+            proved=IdentityKind.phone,
+        ).case
+        for _ in range(2)
+    )
+    assert first.citizen_id is not None
+    assert first.citizen_id == again.citizen_id
+
+
+def test_contacts_given_beside_a_proved_one_join_no_identity(
+    engine: Engine, settings: Settings
+) -> None:
     phone = unique_phone()
     chat_id = str(abs(hash(phone)) % 10**10)
     by_phone = accept_intake(
         engine=engine,
         intake=make_intake(channel=Channel.voice, contact=Contact(phone=phone)),
         settings=settings,
+        proved=IdentityKind.phone,
     ).case
-    # In Telegram the citizen shares their phone once; later messages carry only the chat id.
-    spaced = f"{phone[:3]} {phone[3:6]} {phone[6:]}"
-    shared = accept_intake(
-        engine=engine,
-        intake=make_intake(
-            channel=Channel.chat,
-            contact=Contact(phone=spaced, telegram_chat_id=chat_id),
-        ),
-        settings=settings,
-    ).case
+    # A Telegram request that also types the phone: only the chat is proved by the channel.
     by_chat = accept_intake(
         engine=engine,
-        intake=make_intake(channel=Channel.chat, contact=Contact(telegram_chat_id=chat_id)),
+        intake=make_intake(
+            channel=Channel.chat, contact=Contact(phone=phone, telegram_chat_id=chat_id)
+        ),
         settings=settings,
+        proved=IdentityKind.telegram,
     ).case
-    assert by_phone.citizen_id is not None
-    assert by_phone.citizen_id == shared.citizen_id == by_chat.citizen_id
+    assert None not in (by_phone.citizen_id, by_chat.citizen_id)
+    assert by_phone.citizen_id != by_chat.citizen_id
     with Session(engine) as session:
         identities = session.exec(
-            select(CitizenIdentity).where(CitizenIdentity.citizen_id == by_phone.citizen_id)
+            select(CitizenIdentity).where(CitizenIdentity.citizen_id == by_chat.citizen_id)
         ).all()
-    assert {(i.kind, i.value) for i in identities} == {
-        (IdentityKind.phone, phone),
-        (IdentityKind.telegram, chat_id),
+        contacts = session.exec(select(CaseContact).where(CaseContact.case_id == by_chat.id)).all()
+    assert {(i.kind, i.value, i.proved_by) for i in identities} == {
+        (IdentityKind.telegram, chat_id, "chat")
     }
+    assert {(c.kind, c.value, c.proved, c.arrived_on) for c in contacts} == {
+        (IdentityKind.telegram, chat_id, True, True),
+        (IdentityKind.phone, phone, False, False),
+    }
+
+
+def test_a_web_request_makes_no_citizen_and_keeps_its_contacts_on_the_case(
+    engine: Engine, settings: Settings
+) -> None:
+    case = accept_intake(
+        engine=engine,
+        intake=make_intake(contact=Contact(name="王女士", phone=unique_phone())),
+        settings=settings,
+    ).case
+    with Session(engine) as session:
+        contacts = session.exec(select(CaseContact).where(CaseContact.case_id == case.id)).all()
+    assert case.citizen_id is None
+    assert case.contact_name == "王女士"
+    assert [(c.kind, c.proved) for c in contacts] == [(IdentityKind.phone, False)]
 
 
 def test_phone_numbers_are_normalised_to_e164(engine: Engine, settings: Settings) -> None:
@@ -117,10 +148,8 @@ def test_phone_numbers_are_normalised_to_e164(engine: Engine, settings: Settings
         engine=engine, intake=make_intake(contact=Contact(phone=national)), settings=settings
     ).case
     with Session(engine) as session:
-        identity = session.exec(
-            select(CitizenIdentity).where(CitizenIdentity.citizen_id == case.citizen_id)
-        ).one()
-    assert identity.value == f"+86{national}"
+        contact = session.exec(select(CaseContact).where(CaseContact.case_id == case.id)).one()
+    assert contact.value == f"+86{national}"
 
 
 def test_anonymous_request_has_no_citizen(engine: Engine, settings: Settings) -> None:
@@ -167,7 +196,7 @@ def test_bad_input_is_rejected_with_nothing_written(
 
 def test_api_rejects_bad_input_with_422_and_the_reason(api_url: str, engine: Engine) -> None:
     before = _counts(engine)
-    body = make_intake(category_code="nope").model_dump(mode="json")
+    body = make_submission(category_code="nope")
     response = httpx.post(f"{api_url}/api/v1/requests", json=body)
     assert response.status_code == 422
     assert response.json() == {"detail": "unknown category 'nope'", "field": "category_code"}
@@ -178,18 +207,19 @@ def test_api_rejects_malformed_json_fields_with_422(api_url: str, engine: Engine
     before = _counts(engine)
     response = httpx.post(
         f"{api_url}/api/v1/requests",
-        json={"channel": "fax", "description": "x", "latitude": 200},
+        json={"channel": "fax", "description": "x", "latitude": 200, "actor": "dispatcher-1"},
     )
     assert response.status_code == 422
     assert {tuple(e["loc"]) for e in response.json()["detail"]} == {
         ("body", "channel"),
         ("body", "latitude"),
+        ("body", "actor"),
     }
     assert _counts(engine) == before
 
 
 def test_api_returns_case_with_timeline(api_url: str, engine: Engine) -> None:
-    created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission())
     number = created.json()["number"]
     headers = staff_headers(api_url, engine, StaffRole.dispatcher)
     detail = httpx.get(f"{api_url}/api/v1/cases/{number}", headers=headers)

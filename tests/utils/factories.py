@@ -27,3 +27,13 @@ def make_intake(**overrides: Any) -> Intake:
     }
     values.update(overrides)
     return Intake(**values)
+
+
+def make_submission(**overrides: Any) -> dict[str, Any]:
+    """A JSON body for `POST /api/v1/requests`: what a citizen or an integration may send."""
+    values: dict[str, Any] = {
+        "description": "小区门口的路灯坏了一个星期，晚上很黑。",
+        "contact": {"phone": unique_phone()},
+    }
+    values.update(overrides)
+    return values

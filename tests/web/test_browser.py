@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
 from tests.utils.cases import case_row, events
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.staff import CHAOYANG, StaffAccount, make_staff
 
 CHROMIUM = "/usr/bin/chromium"
@@ -142,7 +142,7 @@ async def test_the_dispatch_queue_updates_without_a_reload(
     marker = await desk.evaluate("() => { window.notReloaded = true; return true; }")
     assert marker
     async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
-        created = await http.post("/api/v1/requests", json=make_intake().model_dump(mode="json"))
+        created = await http.post("/api/v1/requests", json=make_submission())
     number = created.json()["number"]
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible(timeout=30_000)
     assert await desk.evaluate("() => window.notReloaded === true")

@@ -13,13 +13,13 @@ from core.settings import Settings
 from models import CaseEvent
 from models.enums import Channel, StaffRole
 from tests.utils.cases import case_row, events
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.servers import serve
 from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
 
 
 def _new_case(api_url: str) -> str:
-    created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission())
     number: str = created.json()["number"]
     return number
 

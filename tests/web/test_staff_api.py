@@ -13,13 +13,13 @@ from core.db import session_scope
 from core.settings import Settings
 from models.enums import StaffRole
 from tests.utils.cases import events
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.servers import serve
 from tests.utils.staff import CHAOYANG, HAIDIAN, bearer, make_staff, staff_headers
 
 
 def _new_case(api_url: str) -> str:
-    created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission())
     assert created.status_code == 201, created.text
     number: str = created.json()["number"]
     return number

@@ -19,7 +19,7 @@ from intake.flows import start_case_workflow
 from intake.service import accept_intake
 from models.enums import CaseStatus, Satisfaction
 from tests.utils.cases import case_row, event_kinds, notifications, wait_for_notification
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_intake, make_submission
 from tests.utils.processes import ROOT, hotline_env, start_hotline, stop
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, SurveyAnswer, UnitAction
@@ -59,7 +59,7 @@ async def test_full_lifecycle_through_the_api_the_cli_and_a_worker_process(
     api_url: str, settings: Settings, temporal_client: Client, engine: Engine
 ) -> None:
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
-        created = await http.post("/api/v1/requests", json=make_intake().model_dump(mode="json"))
+        created = await http.post("/api/v1/requests", json=make_submission())
     assert created.status_code == 201
     number = created.json()["number"]
     steps = [
@@ -82,7 +82,7 @@ async def test_full_lifecycle_through_the_api_the_cli_and_a_worker_process(
 def test_cli_reports_a_refused_action_with_the_reason(
     api_url: str, settings: Settings, engine: Engine
 ) -> None:
-    created = httpx.post(f"{api_url}/api/v1/requests", json=make_intake().model_dump(mode="json"))
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission())
     number = created.json()["number"]
     done = _hotline_case(settings, "acknowledge", number, "--unit", CHAOYANG, "--as", "h")
     assert done.returncode == 1

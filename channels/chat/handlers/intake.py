@@ -31,7 +31,7 @@ from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.schemas import Contact, Intake
 from intake.service import Accepted, accept_intake
-from models.enums import AttachmentKind, Channel
+from models.enums import AttachmentKind, Channel, IdentityKind
 
 
 class IntakeForm(StatesGroup):
@@ -173,7 +173,11 @@ async def confirmed(
         intake_key=f"tg:{message.chat.id}:{draft['key']}",
     )
     accepted = await asyncio.to_thread(
-        accept_intake, engine=hotline.engine, intake=intake, settings=hotline.settings
+        accept_intake,
+        engine=hotline.engine,
+        intake=intake,
+        settings=hotline.settings,
+        proved=IdentityKind.telegram,  # the chat of an update Telegram delivered with our secret
     )
     if draft.get("photo"):
         data, name = await _download(bot, draft["photo"], hotline.settings)
