@@ -85,6 +85,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "code": ("验证码", "Code"),
     "verify": ("验证", "Verify"),
     "code_sent": ("验证码已发送。", "The code has been sent."),
+    "code_failed": (
+        "验证码暂时无法发送，请稍后再试。",
+        "The code could not be sent just now; please try again later.",
+    ),
     "code_wait": ("验证码发送过于频繁，请稍后再试。", "Too many codes sent: try again later."),
     "code_wrong": ("验证码错误或已过期。", "The code is wrong or has expired."),
     "no_phone": (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import uuid
@@ -46,6 +47,7 @@ from models.unit import Category, Unit
 from web.i18n import PUBLIC_EVENTS, TEXTS, pick, request_language
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
 
+log = logging.getLogger("hotline.web")
 router = APIRouter(include_in_schema=False)
 
 STATIC = {
@@ -178,43 +180,58 @@ async def send_code(
     settings: SettingsDep,
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Send a one-time code to the phone the citizen left; it unlocks the case's details."""
-    with Session(engine) as session:
-        if not anonymous_form_ok(request, csrf_token):
-            return _track_page(request, session, settings, number, message=_expired(request))
-        case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
-        recipient = _code_recipient(session, case) if case is not None else None
-        if case is None or recipient is None:
-            key = "no_phone" if case is not None else "not_found"
-            return _track_page(request, session, settings, number, message=_text(request, key))
-        # No flooding a citizen with codes: a few per case, and a few per sender for all cases.
-        sends = app_throttle(request)
-        keys = (f"send:{number}", f"send-from:{client_address(request)}")
-        if sends.retry_after(*keys):
-            page = _track_page(
-                request, session, settings, number, message=_text(request, "code_wait")
-            )
-            page.status_code = 429
-            return page
-        sends.failed(*keys)
-        code = f"{secrets.randbelow(10**6):06d}"
-        channel, address = recipient
-        await (
-            _notifier(request)
-            .for_channel(channel)
-            .send(
-                OutboundMessage(
-                    case_number=number,
-                    channel=channel,
-                    address=address,
-                    language=Language(case.language),
-                    kind="details_code",
-                    text=_code_text(Language(case.language), number, code),
+    """Send a one-time code to the case's own phone or chat; it unlocks the case's details."""
+
+    def prepare() -> tuple[HTMLResponse | None, tuple[Channel, str] | None, Language]:
+        with Session(engine) as session:
+            if not anonymous_form_ok(request, csrf_token):
+                return (
+                    _track_page(request, session, settings, number, _expired(request)),
+                    None,
+                    Language.zh,
                 )
-            )
-        )
-        page = _track_page(request, session, settings, number, message=_text(request, "code_sent"))
-    page.set_cookie(
+            case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
+            recipient = _code_recipient(session, case) if case is not None else None
+            if case is None or recipient is None:
+                key = "no_phone" if case is not None else "not_found"
+                page = _track_page(request, session, settings, number, _text(request, key))
+                return page, None, Language.zh
+            return None, recipient, Language(case.language)
+
+    def page(key: str, status_code: int = 200) -> HTMLResponse:
+        with Session(engine) as session:
+            answer = _track_page(request, session, settings, number, message=_text(request, key))
+        answer.status_code = status_code
+        return answer
+
+    # The session is closed before sending: the SMS notifier records what it sent.
+    refused, recipient, language = await run_in_threadpool(prepare)
+    if refused is not None or recipient is None:
+        assert refused is not None
+        return refused
+    # No flooding a citizen with codes: a few per case, and a few per sender for all cases.
+    sends = app_throttle(request)
+    keys = (f"send:{number}", f"send-from:{client_address(request)}")
+    if sends.retry_after(*keys):
+        return await run_in_threadpool(page, "code_wait", 429)
+    sends.failed(*keys)
+    code = f"{secrets.randbelow(10**6):06d}"
+    channel, address = recipient
+    message = OutboundMessage(
+        case_number=number,
+        channel=channel,
+        address=address,
+        language=language,
+        kind="details_code",
+        text=_code_text(language, number, code),
+    )
+    try:
+        await _notifier(request).for_channel(channel).send(message)
+    except Exception as exc:  # the provider is down: say so, the citizen may ask again later
+        log.warning("details code for %s not sent: %s", number, type(exc).__name__)
+        return await run_in_threadpool(page, "code_failed", 503)
+    answer = await run_in_threadpool(page, "code_sent")
+    answer.set_cookie(
         CODE_COOKIE,
         sign(
             settings.secret_key, TokenKind.details, {"n": number, "h": _code_hash(settings, code)}
@@ -224,7 +241,7 @@ async def send_code(
         samesite="strict",
         secure=secure_cookies(settings),
     )
-    return page
+    return answer
 
 
 @router.post("/track/{number}/details", response_model=None)
