@@ -37,7 +37,7 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(index=True, max_length=MAX_NAME_LENGTH)  # the client it was issued to
     prefix: str = Field(index=True, max_length=16)
     key_hash: str = Field(unique=True, max_length=64)
-    channel: Channel = Field(default=Channel.open311, sa_type=String(16))
+    channel: str = Field(default=Channel.open311.value, sa_type=String(16))  # a `Channel`
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -87,7 +87,7 @@ def create_api_key(
         name=name,
         prefix=secret[:PREFIX_LENGTH],
         key_hash=hash_secret(secret),
-        channel=channel,
+        channel=channel.value,
         created_at=clock(),
     )
     with session_scope(engine) as session:
