@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.periods import Period
+from analytics.scope import CITY, Scope
 from analytics.sql import columns, hours_between, table
 from core.settings import Settings
 from models import Case, CaseEvent, Category, Unit
@@ -100,24 +101,28 @@ class GroupMetrics(BaseModel):
 
 
 def group_metrics(
-    *, engine: Engine, period: Period, dimension: Dimension, weights: Weights
+    *,
+    engine: Engine,
+    period: Period,
+    dimension: Dimension,
+    weights: Weights,
+    scope: Scope = CITY,
 ) -> list[GroupMetrics]:
     """Every figure for every group with activity in the period, ordered by key."""
-    rows = {
-        key: _empty(key, accepted)
-        for key, accepted in volume(engine=engine, period=period, dimension=dimension).items()
-    }
+    accepted = volume(engine=engine, period=period, dimension=dimension, scope=scope)
+    rows = {key: _empty(key, n) for key, n in accepted.items()}
     with engine.connect() as connection:
-        for row in connection.execute(_process_query(engine, period, dimension)).mappings():
+        process = _process_query(engine, period, dimension, scope)
+        for row in connection.execute(process).mappings():
             _add_process(rows.setdefault(row["key"], _empty(row["key"], 0)), row)
         if dimension in (Dimension.unit, Dimension.department):
             # A return counts against the unit that returned it, not the one that kept it.
             for metrics in rows.values():
                 metrics.returns = 0
-            for returned in connection.execute(_returns_query(period, dimension)):
+            for returned in connection.execute(_returns_query(period, dimension, scope)):
                 metrics = rows.setdefault(returned.key, _empty(returned.key, 0))
                 metrics.returns = int(returned.n)
-        for row in connection.execute(_evaluation_query(period, dimension)).mappings():
+        for row in connection.execute(_evaluation_query(period, dimension, scope)).mappings():
             metrics = rows.setdefault(row["key"], _empty(row["key"], 0))
             _add_evaluations(metrics, row, weights)
         names = group_names(connection, dimension, list(rows))
@@ -127,10 +132,17 @@ def group_metrics(
 
 
 def ranking(
-    *, engine: Engine, period: Period, dimension: Dimension, weights: Weights
+    *,
+    engine: Engine,
+    period: Period,
+    dimension: Dimension,
+    weights: Weights,
+    scope: Scope = CITY,
 ) -> list[GroupMetrics]:
     """排名: groups with enough evaluated cases, best composite score first (ties share a rank)."""
-    groups = group_metrics(engine=engine, period=period, dimension=dimension, weights=weights)
+    groups = group_metrics(
+        engine=engine, period=period, dimension=dimension, weights=weights, scope=scope
+    )
     ranked = [g for g in groups if g.score is not None and g.evaluated >= weights.min_evaluated]
     ranked.sort(key=lambda g: (-round(g.score or 0.0, 9), -g.evaluated, g.key))
     previous: float | None = None
@@ -141,13 +153,20 @@ def ranking(
     return ranked
 
 
-def volume(*, engine: Engine, period: Period, dimension: Dimension) -> dict[str, int]:
+def volume(
+    *, engine: Engine, period: Period, dimension: Dimension, scope: Scope = CITY
+) -> dict[str, int]:
     """Cases accepted in the period per group (cases without the group's key are left out)."""
     key = _key(dimension)
     query = (
         select(key.label("key"), func.count().label("n"))
         .select_from(_cases_from(dimension))
-        .where(cases.created_at >= period.start, cases.created_at < period.end, key.is_not(None))
+        .where(
+            cases.created_at >= period.start,
+            cases.created_at < period.end,
+            key.is_not(None),
+            *scope.where(cases.lead_unit_code),
+        )
         .group_by(key)
     )
     with engine.connect() as connection:
@@ -194,7 +213,7 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, 1), else_=0)
 
 
-def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
+def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: Scope) -> Any:
     """Per case of the cohort, one pass over its process events; then per group, sums.
 
     The group key is taken inside the per-case pass (no join afterwards), so PostgreSQL can
@@ -222,6 +241,7 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
             cases.created_at >= period.start,
             cases.created_at < period.end,
             key.is_not(None),
+            *scope.where(cases.lead_unit_code),
             event.kind.in_(PROCESS_KINDS),  # leave out the bulk: accepted, acknowledged, …
         )
         .group_by(event.case_id, key, cases.created_at)
@@ -244,8 +264,8 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension) -> Any:
     ).group_by(per_case.c.key)
 
 
-def _returns_query(period: Period, dimension: Dimension) -> Any:
-    """退单 of the period's cases, per unit that returned them."""
+def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
+    """退单 of the period's cases, per unit that returned them (in a unit's scope: its own)."""
     unit = events.payload["unit"].as_string()
     query = (
         select(unit.label("key"), func.count().label("n"))
@@ -255,6 +275,7 @@ def _returns_query(period: Period, dimension: Dimension) -> Any:
             events.kind == "returned",
             cases.created_at >= period.start,
             cases.created_at < period.end,
+            *scope.where(unit),
         )
         .group_by(unit)
     )
@@ -264,7 +285,7 @@ def _returns_query(period: Period, dimension: Dimension) -> Any:
     return query
 
 
-def _evaluation_query(period: Period, dimension: Dimension) -> Any:
+def _evaluation_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
     """The last callback outcome of each case that ended its callback in the period."""
     event = events
     later = table(CaseEvent).alias("later").c
@@ -312,7 +333,7 @@ def _evaluation_query(period: Period, dimension: Dimension) -> Any:
             ],
         )
         .select_from(_cases_from(dimension).join(outcomes, outcomes.c.case_id == cases.id))
-        .where(key.is_not(None))
+        .where(key.is_not(None), *scope.where(cases.lead_unit_code))
         .group_by(key)
     )
 

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -34,6 +34,12 @@ STT_LATENCY_SECONDS = Histogram(
     "Speech-to-text latency: audio in to final transcript, per language.",
     ["language"],
     buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+)
+
+REPORT_BUILDS = Counter(
+    "hotline_report_builds",
+    "Reports built from the database (not served from the report cache), per period kind.",
+    ["kind"],
 )
 
 cases = columns(Case)

@@ -165,6 +165,11 @@ def png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _title(report: Report) -> str:
+    whose = f" 单位 unit {report.unit}" if report.unit else ""
+    return f"12345 {KIND_TITLES[report.kind.value]} {report.label}{whose}"
+
+
 # ---- HTML --------------------------------------------------------------------------------
 
 CSS = """
@@ -182,7 +187,7 @@ def render_html(report: Report, tables: list[Table], charts: dict[str, Figure]) 
     images = {
         name: base64.b64encode(png(figure)).decode("ascii") for name, figure in charts.items()
     }
-    title = f"12345 {KIND_TITLES[report.kind.value]} {report.label}"
+    title = _title(report)
     parts = [
         "<!doctype html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
@@ -229,7 +234,7 @@ def render_pdf(
 ) -> Path:
     """A4 pages: title and summary with the trend, then each chart, then the tables."""
     charts = charts or draw_charts(report)
-    title = f"12345 {KIND_TITLES[report.kind.value]} {report.label}"
+    title = _title(report)
     with PdfPages(path, metadata={"Title": title, "Creator": "hotline"}) as pdf:
         pdf.savefig(_cover(report, tables[0], charts["trend"], title))
         for name in ("ranking", "heat_map", "channels"):

@@ -3,6 +3,7 @@
 `build_report` runs the queries (each an aggregation in the database) and returns a `Report`
 that the API serves as JSON and `analytics.render` turns into HTML, PDF, CSV and XLSX. Steps
 report progress through a callback, so the CLI can show a progress bar on a large history.
+A report covers a `Scope`: the whole city, or one unit's own cases (analytics.scope).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from analytics.metrics import (
     volume,
 )
 from analytics.periods import Period, PeriodKind
+from analytics.prometheus import REPORT_BUILDS
+from analytics.scope import CITY, Scope
 from analytics.spikes import Spike, SpikeRules, detect_spikes, recorded_alerts
 from analytics.sql import as_date, columns, local_day
 from analytics.topics import Cluster, Rise, clusters, rising
@@ -53,6 +56,7 @@ class HeatMap(BaseModel):
 class Report(BaseModel):
     kind: PeriodKind
     label: str
+    unit: str | None = None  # None: the whole city; else this unit and the units under it
     first: date
     last: date
     timezone: str
@@ -78,42 +82,55 @@ def build_report(
     engine: Engine,
     settings: Settings,
     period: Period,
+    scope: Scope = CITY,
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     step = progress or (lambda _name: None)
+    REPORT_BUILDS.labels(kind=period.kind.value).inc()
     weights = Weights.from_settings(settings)
     step("volume")
-    accepted_by_channel = volume(engine=engine, period=period, dimension=Dimension.channel)
-    previous = volume(engine=engine, period=period.previous(), dimension=Dimension.channel)
+    accepted_by_channel = volume(
+        engine=engine, period=period, dimension=Dimension.channel, scope=scope
+    )
+    previous = volume(
+        engine=engine, period=period.previous(), dimension=Dimension.channel, scope=scope
+    )
     step("trend")
-    trend = daily_trend(engine=engine, period=period)
+    trend = daily_trend(engine=engine, period=period, scope=scope)
     step("categories and districts")
-    by_category = _top(engine, period, Dimension.category, 20)
-    by_district = _top(engine, period, Dimension.district, 50)
+    by_category = _top(engine, period, scope, Dimension.category, 20)
+    by_district = _top(engine, period, scope, Dimension.district, 50)
     rankings: dict[str, list[GroupMetrics]] = {}
     for dimension in (Dimension.district, Dimension.street, Dimension.department):
         step(f"{dimension.value} ranking")
         rankings[dimension.value] = ranking(
-            engine=engine, period=period, dimension=dimension, weights=weights
+            engine=engine, period=period, dimension=dimension, weights=weights, scope=scope
         )
     step("unit figures")
-    units = group_metrics(engine=engine, period=period, dimension=Dimension.unit, weights=weights)
+    units = group_metrics(
+        engine=engine, period=period, dimension=Dimension.unit, weights=weights, scope=scope
+    )
     step("heat map")
-    heat = heat_map(engine=engine, period=period)
+    heat = heat_map(engine=engine, period=period, scope=scope)
     step("rising categories and districts")
-    rising_categories = rising(engine=engine, period=period, dimension=Dimension.category)
-    rising_districts = rising(engine=engine, period=period, dimension=Dimension.district)
+    rising_categories = rising(
+        engine=engine, period=period, dimension=Dimension.category, scope=scope
+    )
+    rising_districts = rising(
+        engine=engine, period=period, dimension=Dimension.district, scope=scope
+    )
     step("clusters of similar requests")
-    topic_clusters = clusters(engine=engine, period=period)
+    topic_clusters = clusters(engine=engine, period=period, scope=scope)
     step("spikes")
-    spikes = _spikes(engine, settings, period)
+    spikes = [s for s in _spikes(engine, settings, period) if scope.holds(s.unit_code)]
     channels = group_metrics(
-        engine=engine, period=period, dimension=Dimension.channel, weights=weights
+        engine=engine, period=period, dimension=Dimension.channel, weights=weights, scope=scope
     )
     step("done")
     return Report(
         kind=period.kind,
         label=period.label,
+        unit=scope.unit,
         first=period.first,
         last=period.last,
         timezone=period.timezone,
@@ -166,14 +183,18 @@ def combine(groups: list[GroupMetrics], weights: Weights) -> GroupMetrics:
     return total
 
 
-def daily_trend(*, engine: Engine, period: Period) -> list[tuple[date, int]]:
+def daily_trend(*, engine: Engine, period: Period, scope: Scope = CITY) -> list[tuple[date, int]]:
     """Cases per local day over the last `TREND_DAYS` days (or the period, if longer)."""
     first = min(period.first, period.last - timedelta(days=TREND_DAYS - 1))
     window = Period(period.kind, first, period.last, period.timezone)
     day = local_day(engine, cases.created_at, period.timezone)
     query = (
         select(day.label("day"), func.count().label("n"))
-        .where(cases.created_at >= window.start, cases.created_at < window.end)
+        .where(
+            cases.created_at >= window.start,
+            cases.created_at < window.end,
+            *scope.where(cases.lead_unit_code),
+        )
         .group_by(day)
     )
     with engine.connect() as connection:
@@ -181,7 +202,7 @@ def daily_trend(*, engine: Engine, period: Period) -> list[tuple[date, int]]:
     return [(d, counts.get(d, 0)) for d in window.days]
 
 
-def heat_map(*, engine: Engine, period: Period) -> HeatMap:
+def heat_map(*, engine: Engine, period: Period, scope: Scope = CITY) -> HeatMap:
     """District × level-1 category counts; every district of the city is a row."""
     top = func.substr(cases.category_code, 1, 2)
     query = (
@@ -191,6 +212,7 @@ def heat_map(*, engine: Engine, period: Period) -> HeatMap:
             cases.created_at < period.end,
             cases.district_code.is_not(None),
             cases.category_code.is_not(None),
+            *scope.where(cases.lead_unit_code),
         )
         .group_by(cases.district_code, top)
     )
@@ -215,9 +237,9 @@ def heat_map(*, engine: Engine, period: Period) -> HeatMap:
 
 
 def _top(
-    engine: Engine, period: Period, dimension: Dimension, limit: int
+    engine: Engine, period: Period, scope: Scope, dimension: Dimension, limit: int
 ) -> list[tuple[str, str, int]]:
-    counts = volume(engine=engine, period=period, dimension=dimension)
+    counts = volume(engine=engine, period=period, dimension=dimension, scope=scope)
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     with engine.connect() as connection:
         names = group_names(connection, dimension, [k for k, _ in top])

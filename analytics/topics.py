@@ -6,7 +6,9 @@ jieba words for Chinese and words for English (dispatch.text.tokenize), TF-IDF, 
 average-linkage clustering on cosine distance with a distance threshold, so the number of
 topics follows the data instead of being chosen beforehand. Each cluster comes with its top
 terms and the cases closest to its centre as examples. Only the texts are loaded, and at most
-`max_texts` of them (an even sample by case id beyond that).
+`max_texts` of them (an even sample by case id beyond that). An example is the start of the
+case's description with phone numbers, e-mail addresses and ID numbers masked
+(core.redaction): reports are read and mailed by staff, never by the public.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from sqlalchemy.engine import Engine
 
 from analytics.metrics import Dimension, group_names, volume
 from analytics.periods import Period
+from analytics.scope import CITY, Scope
 from analytics.sql import columns
+from core.redaction import redact
 from dispatch.text import tokenize
 from models import Case
 
 cases = columns(Case)
 
 MAX_TEXTS = 3000
+EXAMPLE_CHARS = 80  # of a redacted description: enough to tell the topic, little of the person
 
 
 class Rise(BaseModel):
@@ -52,10 +57,17 @@ class Cluster(BaseModel):
     examples: list[Example]
 
 
-def rising(*, engine: Engine, period: Period, dimension: Dimension, limit: int = 10) -> list[Rise]:
+def rising(
+    *,
+    engine: Engine,
+    period: Period,
+    dimension: Dimension,
+    scope: Scope = CITY,
+    limit: int = 10,
+) -> list[Rise]:
     """Groups whose volume rose most against the previous period of the same length."""
-    now = volume(engine=engine, period=period, dimension=dimension)
-    before = volume(engine=engine, period=period.previous(), dimension=dimension)
+    now = volume(engine=engine, period=period, dimension=dimension, scope=scope)
+    before = volume(engine=engine, period=period.previous(), dimension=dimension, scope=scope)
     rises = [
         Rise(
             key=key,
@@ -81,6 +93,7 @@ def clusters(
     *,
     engine: Engine,
     period: Period,
+    scope: Scope = CITY,
     min_size: int = 3,
     distance: float = 0.8,
     examples: int = 3,
@@ -88,7 +101,7 @@ def clusters(
     max_texts: int = MAX_TEXTS,
 ) -> list[Cluster]:
     """Clusters of similar requests in the period, largest first."""
-    rows = _texts(engine, period, max_texts)
+    rows = _texts(engine, period, scope, max_texts)
     if len(rows) < max(min_size, 2):
         return []
     vectorizer = TfidfVectorizer(
@@ -132,14 +145,22 @@ def _describe(
         terms=top,
         categories=dict(sorted(categories.items(), key=lambda item: (-item[1], item[0]))),
         examples=[
-            Example(number=rows[i].number, description=rows[i].description[:200])
+            Example(number=rows[i].number, description=_clip(redact(rows[i].description)))
             for i in order[:examples]
         ],
     )
 
 
-def _texts(engine: Engine, period: Period, max_texts: int) -> list[Any]:
-    in_period = (cases.created_at >= period.start, cases.created_at < period.end)
+def _clip(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
+
+
+def _texts(engine: Engine, period: Period, scope: Scope, max_texts: int) -> list[Any]:
+    in_period = (
+        cases.created_at >= period.start,
+        cases.created_at < period.end,
+        *scope.where(cases.lead_unit_code),
+    )
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).where(*in_period)).scalar_one()
         query = select(cases.id, cases.number, cases.description, cases.category_code).where(

@@ -79,6 +79,21 @@ def own_unit(user: StaffUser) -> str | None:
     return user.unit_code if user.role == StaffRole.unit_handler else None
 
 
+# Reports (analytics): the centre's roles read the city's figures, dispatchers too (they see
+# every case already); a unit handler reads their own unit's; operators take calls, no reports.
+REPORT_ROLES = frozenset({_R.dispatcher, _R.supervisor, _R.unit_handler, _R.admin})
+
+
+def report_unit(user: StaffUser) -> str | None:
+    """The unit whose reports this user is limited to; None: the city's (or any unit's)."""
+    if user.role not in REPORT_ROLES:
+        raise NotPermitted(
+            f"the {user.role} role may not read reports: they are for dispatchers, "
+            "supervisors, admins and unit handlers"
+        )
+    return own_unit(user)
+
+
 def can_see(user: StaffUser, case: Case) -> bool:
     unit = own_unit(user)
     return unit is None or case.lead_unit_code == unit

@@ -124,7 +124,10 @@ class Settings(BaseSettings):
     spike_min_count: int = Field(default=5, ge=1)
     spike_min_ratio: float = Field(default=2.0, ge=1)
     spike_max_p_value: float = Field(default=0.001, gt=0, lt=1)
-    reports_dir: Path | None = None  # None: var/reports
+    reports_dir: Path | None = None  # None: var/reports (the CLI's reports)
+    # The API's report cache (var/report-cache): a report of a period still running is built
+    # again when older than this; one built after its period ended is kept.
+    reports_cache_seconds: int = Field(default=300, ge=0)
 
     # --- Voice channel (Twilio IVR + Media Streams) and offline speech (Vosk) ---
     # One Vosk model directory per language code, e.g. {"zh": "/models/vosk-model-small-cn"};

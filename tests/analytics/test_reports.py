@@ -1,5 +1,6 @@
 """Reports of a known month: the figures, and files that really render (PDF to PNG with
-pdftoppm, HTML in headless Chromium), by the CLI and over the API; the Prometheus endpoint.
+pdftoppm, HTML in headless Chromium), by the CLI and over the API (as a supervisor: who may
+read which report is tests/security/test_reports_access.py); the Prometheus endpoint.
 
 October 2026: four heating cases in Chaoyang handled by its street (one not solved, one only
 basically satisfied, one late to be acknowledged), two noise cases in Haidian handled by the
@@ -30,9 +31,10 @@ from analytics.service import make_report
 from api.main import create_app
 from cli.main import app as cli_app
 from core.settings import Environment, Settings, get_settings
-from models.enums import CaseStatus, Channel
+from models.enums import CaseStatus, Channel, StaffRole
 from tests.analytics.history import Step, add_case, answered, handled, local
 from tests.utils.servers import serve
+from tests.utils.staff import bearer, make_staff
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -95,9 +97,17 @@ def made(
 
 
 @pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[str]:
+def api_server(settings: Settings) -> Iterator[str]:
     with serve(create_app(settings)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def api(api_server: str, history_engine: Engine) -> Iterator[httpx.Client]:
+    """The API as a supervisor reads it."""
+    headers = bearer(api_server, make_staff(history_engine, StaffRole.supervisor))
+    with httpx.Client(base_url=api_server, headers=headers, timeout=60) as client:
+        yield client
 
 
 def test_report_figures(made: tuple[Report, ReportFiles]) -> None:
@@ -206,47 +216,47 @@ def test_cli_prints_a_ranking(settings: Settings) -> None:
     assert "海淀区" in done.stdout and "77.50" in done.stdout
 
 
-def test_api_serves_figures_and_files(api: str) -> None:
-    report = httpx.get(f"{api}/api/v1/reports/monthly", params={"date": "2026-10-20"}, timeout=300)
+def test_api_serves_figures_and_files(api: httpx.Client) -> None:
+    report = api.get("/api/v1/reports/monthly", params={"date": "2026-10-20"}, timeout=300)
     assert report.status_code == 200
     assert report.json()["overall"]["satisfaction_rate"] == 0.833333
-    ranking = httpx.get(f"{api}/api/v1/reports/monthly/rankings/district?date=2026-10-01")
+    ranking = api.get("/api/v1/reports/monthly/rankings/district?date=2026-10-01")
     assert [g["key"] for g in ranking.json()] == ["110108", "110105"]
-    pdf = httpx.get(f"{api}/api/v1/reports/monthly/files/report.pdf?date=2026-10-01", timeout=600)
+    pdf = api.get("/api/v1/reports/monthly/files/report.pdf?date=2026-10-01", timeout=600)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert "hotline-monthly-2026-10-report.pdf" in pdf.headers["content-disposition"]
-    daily = httpx.get(f"{api}/api/v1/reports/daily?date=2026-10-01", timeout=300).json()
+    daily = api.get("/api/v1/reports/daily?date=2026-10-01", timeout=300).json()
     assert (daily["label"], daily["accepted"], daily["spikes"]) == ("2026-10-01", 1, [])
-    weekly = httpx.get(f"{api}/api/v1/reports/weekly?date=2026-10-01", timeout=300).json()
+    weekly = api.get("/api/v1/reports/weekly?date=2026-10-01", timeout=300).json()
     assert (weekly["label"], weekly["first"], weekly["accepted"]) == ("2026-W40", "2026-09-28", 4)
-    table = httpx.get(f"{api}/api/v1/reports/monthly/files/units.csv?date=2026-10-01")
+    table = api.get("/api/v1/reports/monthly/files/units.csv?date=2026-10-01")
     assert table.status_code == 200 and STREET_1 in table.text
 
 
-def test_api_refuses_bad_requests(api: str) -> None:
-    assert httpx.get(f"{api}/api/v1/reports/yearly").status_code == 422
-    future = httpx.get(f"{api}/api/v1/reports/daily?date=2999-01-01")
+def test_api_refuses_bad_requests(api: httpx.Client) -> None:
+    assert api.get("/api/v1/reports/yearly").status_code == 422
+    future = api.get("/api/v1/reports/daily?date=2999-01-01")
     assert future.status_code == 422
     assert future.json()["detail"] == "daily report for 2999-01-01: that period has not begun"
-    channel = httpx.get(f"{api}/api/v1/reports/monthly/rankings/channel?date=2026-10-01")
+    channel = api.get("/api/v1/reports/monthly/rankings/channel?date=2026-10-01")
     assert channel.status_code == 422
     assert channel.json()["detail"] == "rankings are by district, street, department"
-    missing = httpx.get(f"{api}/api/v1/reports/monthly/files/nothing.csv?date=2026-10-01")
+    missing = api.get("/api/v1/reports/monthly/files/nothing.csv?date=2026-10-01")
     assert missing.status_code == 404 and "tables:" in missing.json()["detail"]
-    assert httpx.get(f"{api}/api/v1/reports/monthly/files/..%2Fx.pdf").status_code == 404
+    assert api.get("/api/v1/reports/monthly/files/..%2Fx.pdf").status_code == 404
 
 
-def test_api_spikes_and_alerts(api: str) -> None:
-    spikes = httpx.get(f"{api}/api/v1/reports/spikes", params={"date": "2026-10-01"})
+def test_api_spikes_and_alerts(api: httpx.Client) -> None:
+    spikes = api.get("/api/v1/reports/spikes", params={"date": "2026-10-01"})
     assert spikes.status_code == 200 and spikes.json() == []
-    alerts = httpx.get(f"{api}/api/v1/reports/alerts", params={"since": "2026-10-01"})
+    alerts = api.get("/api/v1/reports/alerts", params={"since": "2026-10-01"})
     assert alerts.status_code == 200 and alerts.json() == []
 
 
-def test_prometheus_metrics(api: str) -> None:
+def test_prometheus_metrics(api_server: str) -> None:
     STT_LATENCY_SECONDS.labels(language="zh").observe(0.3)
-    body = httpx.get(f"{api}/metrics").text
+    body = httpx.get(f"{api_server}/metrics").text
     assert 'hotline_cases_accepted_total{channel="voice"} 4.0' in body
     assert 'hotline_cases_accepted_total{channel="web"} 2.0' in body
     assert 'hotline_cases_open{status="in_progress"} 1.0' in body
