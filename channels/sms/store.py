@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from core.clock import utcnow
 from core.db import session_scope
 from intake.citizens import find_or_create_citizen
+from intake.ownership import owns_case
 from models.case import Case
 from models.channels import SmsMessage
 from models.citizen import Citizen, CitizenIdentity
@@ -107,8 +108,7 @@ def owned_case(engine: Engine, phone: str, number: str) -> Case | None:
     """The case with this number if it belongs to the sender; others' cases stay private."""
     with Session(engine) as session:
         case = get_case(session=session, number=number)
-        identity = _identity(session, phone)
-        if case is None or identity is None or case.citizen_id != identity.citizen_id:
+        if case is None or not owns_case(session, case, IdentityKind.phone, phone):
             return None
         return case
 
