@@ -3,8 +3,10 @@ than a case's public status.
 
 A channel proves a contact by how the message arrived: the `From` of a signed Twilio webhook
 (SMS or call), the chat of a signed Telegram update. That contact owns a case when the case's
-citizen carries it as an identity. Identities are linked to a citizen only when their channel
-proved them, so a contact someone merely typed into a form never owns anything.
+citizen carries it as an identity (a `CitizenIdentity` row). The rule is exactly as strong as
+the identities: it relies on a contact being linked to a citizen only once its channel proved
+it (issue 13, "proved contacts only"), so that a phone merely typed into a form or given by an
+integration never makes its typist an owner.
 """
 
 from __future__ import annotations
