@@ -1,6 +1,6 @@
 """Privacy by default on every public surface (defects 4 and 8 of issue 13), attacked as an
-attacker would over HTTP: the tracker page, Open311's GET endpoints, Telegram `/status`, SMS
-`CX` and the phone line's status key, each asked about someone else's case by its number.
+attacker would over HTTP: the tracker page, the feed, Open311's GET endpoints, Telegram
+`/status`, SMS `CX` and the phone line's status key, each asked about someone else's case.
 
 A stranger learns a case's category, area, status and dates, never what the citizen wrote
 (description, address) nor the unit's reply. The owner, proved by the channel the question
@@ -153,6 +153,16 @@ async def test_the_owner_reads_description_address_and_reply_after_the_one_time_
         page = owner.get("/track", params={"number": number}).text
     assert secrets.description in page and secrets.reply in page
     assert 'id="reply"' in page
+
+
+def test_the_feed_shows_no_text_of_any_case(stranger: httpx.Client) -> None:
+    """`/feed` lists recent cases by number, date, category, area and status: nothing any
+    citizen wrote, so nothing to redact."""
+    secrets = Secrets.new()
+    number = _web_case(stranger, secrets)
+    feed = stranger.get("/feed").text
+    assert number in feed
+    assert secrets.found_in(feed) == []
 
 
 # ---- Open311 -----------------------------------------------------------------------------
