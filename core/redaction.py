@@ -7,6 +7,7 @@ phones), e-mail addresses and Chinese resident ID numbers by scanning only aroun
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -19,20 +20,42 @@ ID_MASK = "[id]"
 # at most that far from each '@' keeps the work per '@' constant.
 _LOCAL_MAX = 64
 _DOMAIN_MAX = 255
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-")
-_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_LOCAL_CHARS = frozenset(_ALNUM + ".!#$%&'*+/=?^_`{|}~-")
+_DOMAIN_CHARS = frozenset(_ALNUM + ".-")
 # No backtracking: a fixed-width body between look-arounds, tried once per position.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 # Every phone number has at least this many digits; shorter runs are never handed to the matcher.
 _MIN_PHONE_DIGITS = 7
-# A case number (YYYYMMDD-NNNNNN) and an ISO date or time are ours, never a citizen's phone.
-_OURS = re.compile(r"\d{8}-\d{6}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}:\d{2}")
+# A case number (YYYYMMDD-NNNNNN), an ISO date and a time are ours, never a citizen's phone;
+# each stands alone (no digit glued to either end), so no part of a longer number is taken.
+_OURS = re.compile(
+    r"(?<!\d)(?:\d{8}-\d{6}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
+)
+# What our own numbers are blanked with before the phone search: not a digit and not a
+# character a phone number may contain, so no match starts, ends or runs through them.
+_BLANK = "|"
+# Texts up to this long are remembered with their redaction: a page of a thousand requests
+# read again and again masks each text once (about 1024 x 4096 characters kept at most).
+_CACHED_CHARS = 4096
 
 
 def redact(text: str, *, region: str = "CN") -> str:
     """The text with every phone number, e-mail address and ID number replaced by a mask."""
     if not text:
         return text
+    if len(text) <= _CACHED_CHARS:
+        return _redact_cached(text, region)
+    return _redact(text, region)
+
+
+@functools.lru_cache(maxsize=1024)
+def _redact_cached(text: str, region: str) -> str:
+    return _redact(text, region)
+
+
+def _redact(text: str, region: str) -> str:
     text = _mask_emails(text)
     text = _ID_NUMBER.sub(ID_MASK, text)
     return _mask_phones(text, region=region)
@@ -78,14 +101,15 @@ def _mask_emails(text: str) -> str:
 def _mask_phones(text: str, *, region: str) -> str:
     if sum(char.isdigit() for char in text) < _MIN_PHONE_DIGITS:
         return text
-    ours = [match.span() for match in _OURS.finditer(text)]
-    spans = [
-        (match.start, match.end)
-        for match in phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.POSSIBLE
-        )
-        if not any(start <= match.start and match.end <= end for start, end in ours)
-    ]
+    searched = _OURS.sub(lambda match: _BLANK * len(match.group()), text)
+    if sum(char.isdigit() for char in searched) < _MIN_PHONE_DIGITS:
+        return text
+    # max_tries: the matcher gives up after that many non-numbers by default (65535), which
+    # would let a phone after enough planted noise through; there are never more than chars.
+    matcher = phonenumbers.PhoneNumberMatcher(
+        searched, region, leniency=phonenumbers.Leniency.POSSIBLE, max_tries=len(searched)
+    )
+    spans = [(match.start, match.end) for match in matcher]
     return _replace(text, spans, PHONE_MASK)
 
 

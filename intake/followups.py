@@ -15,7 +15,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.temporal import TemporalUnavailable
-from intake.owners import owned_by, proved_first
+from intake.owners import ProvedContact, owned_by, owner_filter, proved_first
 from models.case import Case
 from models.enums import CaseStatus, Channel, IdentityKind, Language, Satisfaction
 from models.service import CaseNotFound, get_case
@@ -40,13 +40,18 @@ class CaseClosed(RuntimeError):
 
 @dataclass(frozen=True)
 class CaseStatusView:
-    """What a citizen may learn about a case by its number: no personal data."""
+    """What a citizen may learn about a case by its number.
+
+    Anyone learns the status; the unit's reply only the case's owner (`own`), proved by the
+    contact the question came from.
+    """
 
     number: str
     status: CaseStatus
     language: Language
     unit_code: str | None
-    reply: str | None
+    own: bool
+    reply: str | None  # None unless `own` and the case has been answered
 
 
 def latest_case_of(
@@ -61,7 +66,7 @@ def latest_case_of(
     with Session(engine) as session:
         query = (
             select(Case)
-            .where(owned_by(kind, value))
+            .where(owner_filter(kind, value))
             .order_by(proved_first(kind, value), col(Case.created_at).desc(), col(Case.id).desc())
         )
         if statuses is not None:
@@ -71,17 +76,23 @@ def latest_case_of(
         return session.exec(query.limit(1)).first()
 
 
-def case_status(engine: Engine, number: str) -> CaseStatusView:
+def case_status(
+    engine: Engine, number: str, *, asker: ProvedContact | None = None
+) -> CaseStatusView:
+    """The case's status for whoever asks; its reply too when `asker` owns the case."""
     with Session(engine) as session:
         case = get_case(session=session, number=number)
         if case is None:
             raise CaseNotFound(number)
+        own = owned_by(session, case, asker)
+        answered = case.status in AWAITING_SURVEY | {CaseStatus.closed}
         return CaseStatusView(
             number=case.number,
             status=CaseStatus(case.status),
             language=Language(case.language),
             unit_code=case.lead_unit_code,
-            reply=case.reply if case.status in AWAITING_SURVEY | {CaseStatus.closed} else None,
+            own=own,
+            reply=case.reply if own and answered else None,
         )
 
 

@@ -8,12 +8,22 @@ One rule here, used by the SMS, Telegram and voice channels and the web's one-ti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import ColumnElement, and_, case, exists, or_
 from sqlmodel import Session, col, select
 
 from models.case import Case
 from models.citizen import CaseContact, CitizenIdentity
 from models.enums import IdentityKind
+
+
+@dataclass(frozen=True)
+class ProvedContact:
+    """A contact its channel vouched for: a signed webhook's phone, a signed update's chat."""
+
+    kind: IdentityKind
+    value: str  # normalised as intake stores it: E.164 phone, chat id as text
 
 
 def _proved_by(kind: IdentityKind, value: str) -> ColumnElement[bool]:
@@ -36,7 +46,7 @@ def _carried_by(kind: IdentityKind, value: str) -> ColumnElement[bool]:
     )
 
 
-def owned_by(kind: IdentityKind, value: str) -> ColumnElement[bool]:
+def owner_filter(kind: IdentityKind, value: str) -> ColumnElement[bool]:
     """A WHERE clause on `Case`: the cases this contact may follow."""
     return or_(_proved_by(kind, value), _carried_by(kind, value))
 
@@ -50,9 +60,15 @@ def proved_first(kind: IdentityKind, value: str) -> ColumnElement[int]:
     return case((_proved_by(kind, value), 0), else_=1)
 
 
-def owns_case(*, session: Session, case_id: int, kind: IdentityKind, value: str) -> bool:
-    query = select(col(Case.id)).where(col(Case.id) == case_id, owned_by(kind, value))
+def owns_case(session: Session, case: Case, kind: IdentityKind, value: str) -> bool:
+    """True when (`kind`, `value`) may follow `case` (see `owner_filter`)."""
+    query = select(col(Case.id)).where(col(Case.id) == case.id, owner_filter(kind, value))
     return session.exec(query).first() is not None
+
+
+def owned_by(session: Session, case: Case, contact: ProvedContact | None) -> bool:
+    """`owns_case` for a contact that may be missing (a withheld caller id): none owns nothing."""
+    return contact is not None and owns_case(session, case, contact.kind, contact.value)
 
 
 def case_contacts(*, session: Session, case_id: int) -> list[CaseContact]:

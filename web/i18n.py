@@ -78,8 +78,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "details": ("诉求详情", "Request details"),
     "details_code_intro": (
-        "查看描述和地址需验证：我们将向您留下的手机号发送一次性验证码。",
-        "To see the description and address, we send a one-time code to the phone you gave.",
+        "查看描述、地址和答复需验证：我们将向您留下的手机号发送一次性验证码。",
+        "To see the description, address and reply, we send a one-time code to the phone you gave.",
     ),
     "send_code": ("发送验证码", "Send code"),
     "code": ("验证码", "Code"),

@@ -168,7 +168,7 @@ def submitted(request: Request, number: str) -> HTMLResponse:
 def track(
     request: Request, session: SessionDep, settings: SettingsDep, number: str = ""
 ) -> HTMLResponse:
-    """The public timeline of one case; description and address only after the one-time code."""
+    """The public timeline of one case; description, address and reply only after the code."""
     return _track_page(request, session, settings, number.strip(), message=None)
 
 
@@ -186,7 +186,7 @@ async def send_code(
         with Session(engine) as session:
             if not anonymous_form_ok(request, csrf_token):
                 return (
-                    _track_page(request, session, settings, number, _expired(request)),
+                    _track_page(request, session, settings, number, message=_expired(request)),
                     None,
                     Language.zh,
                 )
@@ -194,7 +194,7 @@ async def send_code(
             recipient = _code_recipient(session, case) if case is not None else None
             if case is None or recipient is None:
                 key = "no_phone" if case is not None else "not_found"
-                page = _track_page(request, session, settings, number, _text(request, key))
+                page = _track_page(request, session, settings, number, message=_text(request, key))
                 return page, None, Language.zh
             return None, recipient, Language(case.language)
 
@@ -446,12 +446,30 @@ class PublicEvent:
     local: str
 
 
+@dataclass(frozen=True)
+class TrackedCase:
+    """What anyone who knows a case's number sees: no text the citizen or the unit wrote."""
+
+    number: str
+    status: str
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    """What only the citizen who proved the case's contact (the one-time code) sees."""
+
+    description: str
+    address: str | None
+    reply: str | None
+
+
 def _track_page(
     request: Request, session: Session, settings: Settings, number: str, *, message: str | None
 ) -> HTMLResponse:
     case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
-    context: dict[str, Any] = {"number": number, "case": case, "message": message}
+    context: dict[str, Any] = {"number": number, "case": None, "message": message}
     if case is not None:
+        context["case"] = TrackedCase(number=case.number, status=case.status)
         language = request_language(request)
         zone = ZoneInfo(settings.timezone)
         events = session.exec(
@@ -475,7 +493,7 @@ def _track_page(
         if place is not None:
             context["area"] = place.name_en if language is Language.en else place.name_zh
         if _details_unlocked(request, settings, number):
-            context["details"] = case
+            context["details"] = CaseDetails(case.description, case.address, case.reply)
     return render(request, "track.html", context, status_code=200 if case or not number else 404)
 
 

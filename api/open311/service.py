@@ -1,14 +1,18 @@
 """Our records as Open311 sees them: categories are services, units agencies, cases requests.
 
-Only public facts leave through here: the case's status, its category, the unit handling it,
-the timeline's public milestones and the reply. Contact details never do; descriptions and
-replies have phone numbers, e-mail addresses and ID numbers masked; a location is given as
-the street or district and a map point rounded to about 100 m, never the typed address.
+Every case shows its public facts: status, category, the unit handling it, dates, the
+timeline's milestones, its area (street or district, never the typed address) and a map point
+rounded to about 100 m. The texts people wrote (the description, the unit's reply, citizens'
+updates) are published only for cases that came in through Open311 itself: their citizen
+posted them on a public platform (FixMyStreet and the like) and chose to publish them. Even
+then phone numbers, e-mail addresses and ID numbers are masked (`core.redaction`). A case
+from the phone line, SMS, Telegram or the web form shows none of its texts here: its
+description and reply belong to its citizen, who sees them on `/track` with a one-time code.
+Contact details never leave through here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +22,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from api.open311.render import Open311Error, w3c
+from core.redaction import redact_optional
 from models.case import Case
 from models.catalog import LEAF_LEVEL
 from models.enums import CaseStatus, Channel, Language, RequestType, Urgency
@@ -251,7 +256,7 @@ def request_updates(
     units = _units(session, (event.payload.get("unit") for event, _ in rows))
     updates = []
     for event, case in rows:
-        note = public_note(event, units, language, case.reply)
+        note = public_note(event, units, language, published=published(case), reply=case.reply)
         if note is None:
             continue
         status = event.to_status or event.from_status or case.status
@@ -308,10 +313,11 @@ def _request(
     with_notes: bool,
 ) -> dict[str, Any]:
     category = categories.get(case.category_code or "")
+    texts = published(case)
     pairs = [
         (event.kind, note)
         for event in events
-        if (note := public_note(event, units, language, case.reply))
+        if (note := public_note(event, units, language, published=texts, reply=case.reply))
     ]
     notes = [note for _, note in pairs]
     # status_notes tells what the city did last, not what the citizen added
@@ -322,10 +328,10 @@ def _request(
     request: dict[str, Any] = {
         "service_request_id": case.number,
         "status": open311_status(case.status),
-        "status_notes": _status_notes(case, last),
+        "status_notes": _status_notes(case, last, published=texts),
         "service_name": _name(category, language) if category else None,
         "service_code": case.category_code,
-        "description": redact(case.description),
+        "description": redact_optional(case.description) if texts else None,
         "agency_responsible": _name(lead, language) if lead else None,
         "service_notice": None,
         "requested_datetime": w3c(case.created_at),
@@ -343,10 +349,16 @@ def _request(
     return request
 
 
-def _status_notes(case: Case, last: dict[str, Any] | None) -> str | None:
-    """The reply once there is one; else what happened last."""
-    if str(case.status) in {value.value for value in _ANSWERED} and case.reply:
-        return redact(case.reply)
+def published(case: Case) -> bool:
+    """Whether the case's texts are public: only when its citizen posted it on an Open311
+    platform, which publishes them; every other channel's texts stay with their citizen."""
+    return str(case.channel) == Channel.open311.value
+
+
+def _status_notes(case: Case, last: dict[str, Any] | None, *, published: bool) -> str | None:
+    """The reply once there is one and it is public; else what happened last."""
+    if published and str(case.status) in {value.value for value in _ANSWERED} and case.reply:
+        return redact_optional(case.reply)
     return last["summary"] if last else None
 
 
@@ -394,7 +406,8 @@ PUBLIC_KINDS: dict[str, tuple[str, str, str]] = {
 }
 _REPLY_KINDS = {"resolved", "answered_directly"}
 # A citizen's own messages stay inside, except the updates an Open311 client posted: those
-# were public where the citizen wrote them (FixMyStreet shows them), so they are public here.
+# were public where the citizen wrote them (FixMyStreet shows them), so they show here as a
+# milestone, with their text only on a case whose texts are published (see `published`).
 CITIZEN_UPDATE = "citizen_details"
 CITIZEN_UPDATE_NOTE = ("activity", "Update from the citizen", "市民补充")
 
@@ -412,17 +425,24 @@ def _public_event() -> Any:
 
 
 def public_note(
-    event: CaseEvent, units: dict[str, Unit], language: Language, reply: str | None = None
+    event: CaseEvent,
+    units: dict[str, Unit],
+    language: Language,
+    *,
+    published: bool,
+    reply: str | None = None,
 ) -> dict[str, Any] | None:
-    """The event as the public sees it, or None for an internal one. `reply` is the case's
-    (latest) reply, shown with the resolve that gave it."""
+    """The event as the public sees it, or None for an internal one. Texts only when the
+    case's texts are `published`: then `reply`, the case's (latest) reply, is shown with the
+    resolve that gave it, and a citizen's update with its text."""
     if event.kind == CITIZEN_UPDATE and event.payload.get("channel") == Channel.open311.value:
         kind, english, chinese = CITIZEN_UPDATE_NOTE
+        text = str(event.payload.get("text", "")) if published else ""
         return {
             "type": kind,
             "datetime": w3c(event.created_at),
             "summary": english if language is Language.en else chinese,
-            "description": redact(str(event.payload.get("text", ""))) or None,
+            "description": redact_optional(text) or None,
         }
     known = PUBLIC_KINDS.get(event.kind)
     if known is None:
@@ -437,33 +457,11 @@ def public_note(
     except (KeyError, IndexError, ValueError):
         summary = (english if language is Language.en else chinese).split("{")[0].strip()
     description = None
-    if event.kind in _REPLY_KINDS:
-        description = redact(reply) or None
+    if published and event.kind in _REPLY_KINDS:
+        description = redact_optional(reply) or None
     return {
         "type": kind,
         "datetime": w3c(event.created_at),
         "summary": summary,
         "description": description,
     }
-
-
-# ---- personal data ----------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
-_PHONE = re.compile(r"(?<![0-9])\+?\d(?:[\d \-]{5,}\d)(?![0-9])")
-_MIN_PHONE_DIGITS = 7
-
-
-def redact(text: str | None) -> str | None:
-    """Mask e-mail addresses, ID card numbers and phone numbers in free text."""
-    if not text:
-        return text
-    text = _EMAIL.sub("[email]", text)
-    text = _ID_NUMBER.sub("[id]", text)
-
-    def _phone(match: re.Match[str]) -> str:
-        digits = sum(char.isdigit() for char in match.group())
-        return "[phone]" if digits >= _MIN_PHONE_DIGITS else match.group()
-
-    return _PHONE.sub(_phone, text)

@@ -47,6 +47,7 @@ from intake.followups import (
     case_status,
     latest_case_of,
 )
+from intake.owners import ProvedContact
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case
@@ -206,7 +207,8 @@ class SmsConversation:
             case = await asyncio.to_thread(store.owned_case, self.engine, phone, number)
             if case is None:
                 return Outcome("status", reply("not_found", language, number=number))
-        view = await asyncio.to_thread(case_status, self.engine, case.number)
+        sender = ProvedContact(IdentityKind.phone, phone)  # the From of a signed webhook
+        view = await asyncio.to_thread(lambda: case_status(self.engine, case.number, asker=sender))
         label = status_label(view.status, language)
         if view.reply:
             text = reply(

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from core.clock import utcnow
 from core.db import session_scope
 from intake.citizens import find_or_create_citizen
-from intake.owners import owned_by
+from intake.owners import owns_case
 from models.case import Case
 from models.channels import SmsMessage
 from models.citizen import Citizen, CitizenIdentity
@@ -107,9 +107,10 @@ def is_opted_out(engine: Engine, phone: str) -> bool:
 def owned_case(engine: Engine, phone: str, number: str) -> Case | None:
     """The case with this number if it belongs to the sender; others' cases stay private."""
     with Session(engine) as session:
-        return session.exec(
-            select(Case).where(Case.number == number, owned_by(IdentityKind.phone, phone))
-        ).first()
+        case = get_case(session=session, number=number)
+        if case is None or not owns_case(session, case, IdentityKind.phone, phone):
+            return None
+        return case
 
 
 def case_from_message(engine: Engine, sid: str) -> Case | None:

@@ -29,8 +29,11 @@ from channels.voice.store import get_call, update_call
 from channels.voice.texts import STATUS_NAMES, prompt, spoken_digits
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
+from intake.contacts import normalise_phone
+from intake.errors import IntakeRejected
 from intake.followups import answer_survey, case_status
-from models.enums import Language
+from intake.owners import ProvedContact
+from models.enums import IdentityKind, Language
 from models.service import CaseNotFound
 from speech.audio import AudioError
 from speech.recognizer import speech_executor
@@ -41,6 +44,7 @@ router = APIRouter(prefix="/twilio/voice", tags=["voice"])
 log = logging.getLogger("hotline.voice")
 LangQuery = Annotated[Language, Query(alias="lang")]
 MAX_DESCRIPTIONS = 2  # after this many silent attempts the caller leaves a recording instead
+MAX_SPOKEN_REPLY = 1000  # characters of the unit's reply read out (TwiML <Say> takes 4096)
 
 
 def _call_sid(form: dict[str, str]) -> str:
@@ -169,11 +173,17 @@ async def confirm(
 async def status(
     form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
 ) -> Response:
-    """A case's status by its number keyed in (14 digits, the dash left out)."""
+    """A case's status by its number keyed in (14 digits, the dash left out); the unit's
+    reply too when the calling number owns the case."""
     digits = re.sub(r"\D", "", form.get("Digits", ""))
     number = f"{digits[:8]}-{digits[8:]}" if len(digits) == 14 else ""
+    caller = _caller(form, settings)
     try:
-        view = await asyncio.to_thread(case_status, engine, number) if number else None
+        view = (
+            await asyncio.to_thread(lambda: case_status(engine, number, asker=caller))
+            if number
+            else None
+        )
     except CaseNotFound:
         view = None
     if view is None:
@@ -184,7 +194,18 @@ async def status(
         digits=spoken_digits(view.number, language),
         status=STATUS_NAMES[view.status][language],
     )
+    if view.reply:
+        said += prompt("case_reply", language, reply=view.reply[:MAX_SPOKEN_REPLY])
     return _xml(twiml.speak_and_hang_up(said, language))
+
+
+def _caller(form: dict[str, str], settings: Settings) -> ProvedContact | None:
+    """The `From` of the signed webhook as a proved phone; None when withheld or not a number."""
+    try:
+        phone = normalise_phone(form.get("From", ""), default_region=settings.default_phone_region)
+    except IntakeRejected:
+        return None
+    return ProvedContact(IdentityKind.phone, phone)
 
 
 @router.post("/recorded")

@@ -55,6 +55,10 @@ PROMPTS: dict[str, dict[Language, str]] = {
         Language.zh: "案件{digits}目前的状态是：{status}。",
         Language.en: "Case {digits} is now: {status}.",
     },
+    "case_reply": {
+        Language.zh: "承办单位的答复是：{reply}",
+        Language.en: " The reply of the responsible unit: {reply}",
+    },
     "operator": {
         Language.zh: "正在为您转接人工服务，请稍候。",
         Language.en: "Connecting you to an operator, please wait.",

@@ -1,11 +1,11 @@
-"""The attacker's side: the SMS and Telegram channels served as in their own suites.
+"""The attacker's targets, all real: the API over HTTP with its SMS, voice and Telegram
+webhooks (signed as Twilio and Telegram sign them), the session's worker and Temporal."""
 
-The fixtures are the channels' own (a local Twilio and Bot API server, a worker per channel),
-so an attack here goes through exactly the webhooks a real attacker would reach.
-"""
+from __future__ import annotations
 
 from tests.chat.conftest import chat_api, chat_settings, chat_worker, telegram, webhook
 from tests.sms.conftest import sms_settings, sms_url, sms_worker, twilio
+from tests.voice.conftest import voice_api, voice_settings
 
 __all__ = [
     "chat_api",
@@ -16,5 +16,7 @@ __all__ = [
     "sms_worker",
     "telegram",
     "twilio",
+    "voice_api",
+    "voice_settings",
     "webhook",
 ]

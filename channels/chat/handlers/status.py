@@ -1,6 +1,7 @@
 """/status [number]: where a case stands; without a number, the chat's latest case.
 
-The answer carries an "Add details" button when the case is the chat's own and still open.
+Any chat learns a case's status by its number; the unit's reply, and the "Add details" button
+while the case is open, only the chat the case belongs to.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from channels.chat.cases import chat_case
+from channels.chat.cases import chat_contact
 from channels.chat.deps import ChatDeps
 from channels.chat.texts import add_details_keyboard, status_label
 from intake.followups import case_status, latest_case_of
@@ -38,7 +39,9 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
         await message.answer(_("A case number looks like 20261122-000123: /status 20261122-000123"))
         return
     try:
-        view = await asyncio.to_thread(case_status, hotline.engine, number)
+        view = await asyncio.to_thread(
+            lambda: case_status(hotline.engine, number, asker=chat_contact(message.chat.id))
+        )
     except CaseNotFound:
         await message.answer(_("There is no case numbered {number}.").format(number=number))
         return
@@ -47,10 +50,10 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
     )
     if view.reply:
         text += "\n" + _("Reply: {reply}").format(reply=view.reply)
-    own = view.status not in TERMINAL and (
-        await asyncio.to_thread(chat_case, hotline.engine, message.chat.id, number) is not None
+    open_and_own = view.own and view.status not in TERMINAL
+    await message.answer(
+        text, reply_markup=add_details_keyboard(_, number) if open_and_own else None
     )
-    await message.answer(text, reply_markup=add_details_keyboard(_, number) if own else None)
 
 
 def build() -> Router:
