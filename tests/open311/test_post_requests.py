@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from api.main import create_app
 from core.settings import Settings
-from models import Case, CitizenIdentity
+from models import Case, CaseContact
 from models.api_key import create_api_key, revoke_api_keys
 from models.enums import Channel
 from tests.open311.conftest import (
@@ -132,7 +132,7 @@ def test_address_string_alone_is_a_location(
     assert case_row(engine, number).address == "朝阳区建国门外大街1号"
 
 
-def test_contact_fields_make_the_citizen_and_client_fields_are_kept(
+def test_contact_fields_stay_on_the_case_unproved_and_client_fields_are_kept(
     client: httpx.Client, engine: Engine, api_key: str
 ) -> None:
     phone = unique_phone()
@@ -151,12 +151,15 @@ def test_contact_fields_make_the_citizen_and_client_fields_are_kept(
     assert item["account_id"] == "acct-9"
     case = case_row(engine, str(item["service_request_id"]))
     with Session(engine) as session:
-        identities = session.exec(
-            select(CitizenIdentity.kind, CitizenIdentity.value).where(
-                CitizenIdentity.citizen_id == case.citizen_id
+        contacts = session.exec(
+            select(CaseContact.kind, CaseContact.value, CaseContact.proved).where(
+                CaseContact.case_id == case.id
             )
         ).all()
-    assert set(identities) == {("phone", phone), ("email", email)}
+    # An integration proves nobody's identity: the contacts reach this case only.
+    assert case.citizen_id is None
+    assert case.contact_name == "Wei Zhang"
+    assert set(contacts) == {("phone", phone, False), ("email", email, False)}
     kept = case.extra["open311"]
     assert (kept["client"], kept["device_id"], kept["media_url"]) == (
         "conformance suite",
