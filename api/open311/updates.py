@@ -109,7 +109,9 @@ def recorded_update(engine: Engine, update: UpdateSubmission) -> int | None:
     closed one that does not hold this update yet."""
     with Session(engine) as session:
         case = get_case(session=session, number=update.number)
-        if case is None:
+        if case is None or case.channel != Channel.open311:
+            # A case that came by phone, SMS, chat or the web is its citizen's own: no client
+            # may write into it, nor learn that it exists.
             raise Open311Error(404, f"service_request_id '{update.number}' was not found")
         dedupe_key = f"{case.number}:details:{update.message_key}"
         found = session.exec(select(CaseEvent.id).where(CaseEvent.dedupe_key == dedupe_key)).first()

@@ -240,3 +240,29 @@ async def test_defect_11_the_one_time_code_reaches_the_cases_own_phone_and_no_on
     assert floods.count(200) == sms_settings.login_max_failures - 1  # one went on the first
     with Session(engine) as session:
         assert session.exec(select(Case).where(Case.number == number)).one().citizen_id is None
+
+
+async def test_an_open311_client_cannot_write_into_a_case_of_another_channel(
+    api_url: str, engine: Engine
+) -> None:
+    """Noticed with defect 4: any Open311 key could POST servicerequestupdates into an SMS or
+    web citizen's case (main added the text to the victim's timeline)."""
+    key = create_api_key(engine=engine, name=f"fms {uuid.uuid4().hex[:6]}").secret
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
+        number = (await http.post("/api/v1/requests", json=make_submission())).json()["number"]
+        answer = await http.post(
+            "/open311/v2/servicerequestupdates.json",
+            data={
+                "api_key": key,
+                "service_request_id": number,
+                "update_id": "u-1",
+                "status": "OPEN",
+                "updated_datetime": "2026-11-25T10:00:00+08:00",
+                "description": "不是我的案件，但我想写进去",
+            },
+        )
+    assert answer.status_code == 404
+    assert answer.json() == [
+        {"code": 404, "description": f"service_request_id '{number}' was not found"}
+    ]
+    assert [e for e in events(engine, number) if e.kind == "citizen_details"] == []
