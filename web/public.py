@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
-from auth.throttle import app_throttle
+from auth.throttle import DETAILS_CODE, DETAILS_SEND, app_throttle, code_limit
 from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
@@ -185,14 +185,14 @@ async def send_code(
         if case is None or phone is None:
             key = "no_phone" if case is not None else "not_found"
             return _track_page(request, session, settings, number, message=_text(request, key))
-        sends = app_throttle(request)
-        if sends.retry_after(f"send:{number}"):  # no flooding a citizen's phone with codes
+        sends, limit = app_throttle(request), code_limit(settings, DETAILS_SEND, number)
+        if sends.retry_after(limit):  # no flooding a citizen's phone with codes
             page = _track_page(
                 request, session, settings, number, message=_text(request, "code_wait")
             )
             page.status_code = 429
             return page
-        sends.failed(f"send:{number}")
+        sends.failed(limit)
         code = f"{secrets.randbelow(10**6):06d}"
         await (
             _notifier(request)
@@ -232,8 +232,8 @@ def check_code(
     code: Annotated[str, Form()] = "",
 ) -> Response:
     """A right code (within its minutes, used once) shows the details for half an hour."""
-    throttle = app_throttle(request)
-    if throttle.retry_after(f"code:{number}"):
+    throttle, limit = app_throttle(request), code_limit(settings, DETAILS_CODE, number)
+    if throttle.retry_after(limit):
         page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
         page.status_code = 429
         return page
@@ -250,7 +250,7 @@ def check_code(
         and hmac.compare_digest(issued.get("h", ""), _code_hash(settings, code.strip()))
     )
     if not right:
-        throttle.failed(f"code:{number}")
+        throttle.failed(limit)
         page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
         page.status_code = 403
         return page
