@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from api.deps import EngineDep, SettingsDep
 from auth.tokens import TokenOwner, read_api_token
-from auth.users import get_active_staff_user
+from auth.users import authenticate, get_active_staff_user
 from models.staff import StaffUser
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -46,7 +46,16 @@ def load_active_user(engine: Engine, owner: TokenOwner) -> StaffUser | None:
     return user if user is not None and user.token_version == owner.version else None
 
 
+def check_password(engine: Engine, username: str, password: str) -> StaffUser | None:
+    """`authenticate` in a session of its own, closed before the throttle counts the try (on
+    SQLite an open transaction holds the write lock the throttle's store needs)."""
+    with Session(engine, expire_on_commit=False) as session:
+        return authenticate(session=session, username=username, password=password)
+
+
 def client_address(request: Request) -> str:
+    """The client's address: the peer's, or what a trusted proxy (HOTLINE_TRUSTED_PROXIES)
+    put in X-Forwarded-For; uvicorn decides which (`forwarded_allow_ips`)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -24,13 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 import workflows
-from api.auth import client_address, load_active_user
+from api.auth import check_password, client_address, load_active_user
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import BODIES, perform, visible_case
 from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, require
 from auth.throttle import app_throttle, login_limits
 from auth.tokens import SessionData, new_session, read_session, same_secret
-from auth.users import authenticate, list_staff_users, log_out_everywhere
+from auth.users import list_staff_users, log_out_everywhere
 from core.clock import utcnow
 from core.settings import Settings
 from intake.errors import IntakeRejected
@@ -120,7 +120,7 @@ def login_form(request: Request) -> HTMLResponse:
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -136,7 +136,7 @@ def login(
     if wait:
         message = pick(TEXTS["login_throttled"], language).format(seconds=wait)
         return _login_error(request, message, 429)
-    user = authenticate(session=session, username=username, password=password)
+    user = check_password(engine, username, password)
     if user is None:
         throttle.failed(*limits)
         return _login_error(request, pick(TEXTS["login_failed"], language), 401)

@@ -185,6 +185,7 @@ async def send_code(
         if case is None or phone is None:
             key = "no_phone" if case is not None else "not_found"
             return _track_page(request, session, settings, number, message=_text(request, key))
+        session.commit()  # SQLite: end this read, whose lock the throttle's writes wait for
         sends, limit = app_throttle(request), code_limit(settings, DETAILS_SEND, number)
         if sends.retry_after(limit):  # no flooding a citizen's phone with codes
             page = _track_page(

@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 from temporalio.service import RPCError
 
-from api.auth import CurrentStaff, client_address
+from api.auth import CurrentStaff, check_password, client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import (
     CODE,
@@ -33,7 +33,7 @@ from api.staff_actions import (
 from auth.roles import NotPermitted, StaffAction, actions_for, own_unit
 from auth.throttle import app_throttle, login_limits
 from auth.tokens import issue_api_token
-from auth.users import authenticate, log_out_everywhere
+from auth.users import log_out_everywhere
 from core.clock import utcnow
 from models.case import CasePublic, CasesPublic
 from models.enums import CaseStatus
@@ -78,7 +78,7 @@ class ActionOut(BaseModel):
 @router.post("/auth/token", response_model=Token, responses={401: {}, 429: {}})
 def login(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
@@ -90,7 +90,7 @@ def login(
         raise HTTPException(
             429, f"too many failed logins: try again in {wait} s", {"Retry-After": str(wait)}
         )
-    user = authenticate(session=session, username=form.username, password=form.password)
+    user = check_password(engine, form.username, form.password)
     if user is None:
         throttle.failed(*limits)
         raise HTTPException(401, "wrong username or password", {"WWW-Authenticate": "Bearer"})
