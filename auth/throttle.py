@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from channels.rate_limit import RateStore, store_from_settings
 from core.clock import Clock, utcnow
@@ -67,13 +67,17 @@ class Throttle:
         return now, int(now) - int(now) % self.window_s
 
 
-def login_limits(settings: Settings, *, username: str, address: str) -> tuple[Limit, Limit]:
-    """The pair (username, address) first, then the address alone."""
+class LoginLimits(NamedTuple):
+    pair: Limit  # this username from this address
+    address: Limit  # any username from this address
+
+
+def login_limits(settings: Settings, *, username: str, address: str) -> LoginLimits:
     name = username[: USERNAME_CHARS * 4].strip().lower()[:USERNAME_CHARS]
     client = address_key(address)
-    return (
-        Limit(LOGIN, f"{client} {name}", settings.login_max_failures),
-        Limit(LOGIN_ADDRESS, client, settings.login_max_failures_per_address),
+    return LoginLimits(
+        pair=Limit(LOGIN, f"{client} {name}", settings.login_max_failures),
+        address=Limit(LOGIN_ADDRESS, client, settings.login_max_failures_per_address),
     )
 
 

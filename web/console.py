@@ -140,7 +140,7 @@ def login(
     if user is None:
         throttle.failed(*limits)
         return _login_error(request, pick(TEXTS["login_failed"], language), 401)
-    throttle.succeeded(limits[0])
+    throttle.succeeded(limits.pair)
     token, _ = new_session(settings.secret_key, user.username, user.token_version)
     response = RedirectResponse("/console", 303)
     response.set_cookie(

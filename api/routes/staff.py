@@ -94,7 +94,7 @@ def login(
     if user is None:
         throttle.failed(*limits)
         raise HTTPException(401, "wrong username or password", {"WWW-Authenticate": "Bearer"})
-    throttle.succeeded(limits[0])
+    throttle.succeeded(limits.pair)
     return Token(
         access_token=issue_api_token(settings.secret_key, user.username, user.token_version),
         expires_in=int(settings.api_token_hours * 3600),
