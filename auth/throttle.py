@@ -5,13 +5,15 @@ Each failure is one count in a fixed window of `HOTLINE_LOGIN_WINDOW_S` in the r
 the channels use (`rate_limit_windows`, or process memory with the memory backend), under a
 channel of its own. A login is refused for the rest of the window once its (username, client
 address) pair or its address alone reached its limit: an attacker locks out their own address,
-never a colleague logging in from elsewhere. Keys are short (a username is cut to 64
-characters, an IPv6 client counts by its /64) and the store keeps only the current window, so
-no flood of made-up names can grow it beyond what arrives within one window.
+never a colleague logging in from elsewhere. Keys are short (a username counts by its SHA-256,
+an IPv6 client by its /64) and the store keeps only the current window, so no flood of made-up
+names can grow it beyond what arrives within one window. The names tried are never stored:
+a failed "username" is often a password typed into the wrong field.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -25,7 +27,6 @@ LOGIN = "login"  # a (client address, username) pair
 LOGIN_ADDRESS = "login-address"  # a client address, whatever the names tried
 DETAILS_CODE = "details-code"  # wrong one-time codes for a case
 DETAILS_SEND = "details-send"  # one-time codes sent for a case
-USERNAME_CHARS = 64  # no valid username is longer
 CASE_NUMBER_CHARS = 32
 
 
@@ -73,10 +74,10 @@ class LoginLimits(NamedTuple):
 
 
 def login_limits(settings: Settings, *, username: str, address: str) -> LoginLimits:
-    name = username[: USERNAME_CHARS * 4].strip().lower()[:USERNAME_CHARS]
+    name = hashlib.sha256(username.strip().lower().encode("utf-8", "surrogatepass"))
     client = address_key(address)
     return LoginLimits(
-        pair=Limit(LOGIN, f"{client} {name}", settings.login_max_failures),
+        pair=Limit(LOGIN, f"{client} {name.hexdigest()}", settings.login_max_failures),
         address=Limit(LOGIN_ADDRESS, client, settings.login_max_failures_per_address),
     )
 
