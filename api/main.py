@@ -23,6 +23,7 @@ from web import router as web_router
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings.require_secret_key()  # no app signs sessions with a forgeable key
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

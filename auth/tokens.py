@@ -1,9 +1,11 @@
 """Signed, expiring tokens: the console's session cookie and the staff API's bearer tokens.
 
 Both are signed with `HOTLINE_SECRET_KEY` (itsdangerous, HMAC-SHA1 over a timestamped
-payload) and carry only the username and a CSRF secret; the user row is read on every
-request, so deactivating a user ends their sessions and tokens at once. A different salt per
-kind keeps a session cookie from being replayed as a bearer token and the other way round.
+payload) and carry only the username, the user's token version and (cookies) a CSRF secret.
+The user row is read on every request and a token counts only while its version is the
+user's `token_version`: logging out, a new password or deactivation bump it, which ends every
+session and token issued before at once. A different salt per kind keeps a session cookie
+from being replayed as a bearer token and the other way round.
 """
 
 from __future__ import annotations
@@ -23,8 +25,16 @@ class TokenKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class SessionData:
+class TokenOwner:
+    """Whom a token names, and the user's token version when it was issued."""
+
     username: str
+    version: int
+
+
+@dataclass(frozen=True)
+class SessionData:
+    owner: TokenOwner
     csrf: str
 
 
@@ -49,25 +59,33 @@ def unsign(
     return {str(k): str(v) for k, v in data.items()}
 
 
-def new_session(secret_key: str, username: str) -> tuple[str, SessionData]:
-    session = SessionData(username=username, csrf=secrets.token_urlsafe(24))
-    return sign(secret_key, TokenKind.session, {"u": username, "c": session.csrf}), session
+def new_session(secret_key: str, username: str, version: int) -> tuple[str, SessionData]:
+    session = SessionData(owner=TokenOwner(username, version), csrf=secrets.token_urlsafe(24))
+    payload = {"u": username, "v": str(version), "c": session.csrf}
+    return sign(secret_key, TokenKind.session, payload), session
 
 
 def read_session(secret_key: str, token: str, *, max_age_s: float) -> SessionData | None:
     data = unsign(secret_key, TokenKind.session, token, max_age_s=max_age_s)
-    if data is None or not data.get("u") or not data.get("c"):
+    owner = _owner(data)
+    if data is None or owner is None or not data.get("c"):
         return None
-    return SessionData(username=data["u"], csrf=data["c"])
+    return SessionData(owner=owner, csrf=data["c"])
 
 
-def issue_api_token(secret_key: str, username: str) -> str:
-    return sign(secret_key, TokenKind.api, {"u": username})
+def issue_api_token(secret_key: str, username: str, version: int) -> str:
+    return sign(secret_key, TokenKind.api, {"u": username, "v": str(version)})
 
 
-def read_api_token(secret_key: str, token: str, *, max_age_s: float) -> str | None:
-    data = unsign(secret_key, TokenKind.api, token, max_age_s=max_age_s)
-    return data.get("u") or None if data else None
+def read_api_token(secret_key: str, token: str, *, max_age_s: float) -> TokenOwner | None:
+    return _owner(unsign(secret_key, TokenKind.api, token, max_age_s=max_age_s))
+
+
+def _owner(data: dict[str, str] | None) -> TokenOwner | None:
+    """A token from before versions (no "v") names nobody: its holder logs in again."""
+    if not data or not data.get("u") or not data.get("v", "").isdigit():
+        return None
+    return TokenOwner(username=data["u"], version=int(data["v"]))
 
 
 def same_secret(expected: str, given: str | None) -> bool:

@@ -84,16 +84,29 @@ def authenticate(*, session: Session, username: str, password: str) -> StaffUser
 
 
 def set_password(*, session: Session, username: str, password: str) -> StaffUser:
+    """A new password ends every session and token issued with the old one."""
     user = _existing(session, username)
     _check_password(password)
     user.password_hash = hash_password(password)
+    user.token_version += 1
     session.add(user)
     return user
 
 
 def set_active(*, session: Session, username: str, active: bool) -> StaffUser:
+    """Deactivating ends every session and token; reactivating does not bring them back."""
     user = _existing(session, username)
+    if user.active and not active:
+        user.token_version += 1
     user.active = active
+    session.add(user)
+    return user
+
+
+def log_out_everywhere(*, session: Session, username: str) -> StaffUser:
+    """End every console session and API token of the user (they log in again)."""
+    user = _existing(session, username)
+    user.token_version += 1
     session.add(user)
     return user
 

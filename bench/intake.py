@@ -32,6 +32,7 @@ import logging
 import os
 import platform
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -174,6 +175,7 @@ def child_env(url: str, temporal: str, queue: str, tmp: Path, port: int) -> dict
             "HOTLINE_VAR_DIR": str(tmp),
             "HOTLINE_SMART_DISPATCH": "false",
             "HOTLINE_API_PORT": str(port),
+            "HOTLINE_SECRET_KEY": secrets.token_urlsafe(48),  # the API refuses to run without
         }
     )
     return env

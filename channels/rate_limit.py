@@ -5,6 +5,11 @@ ones are refused until the window ends. A refused sender is told once per window
 asks `first_refusal`, which is true exactly once), then the channel stays silent, so the limiter
 never answers a flood with a flood. Counts live in the database (`rate_limit_windows`), so every
 API replica sees the same numbers; the memory store is for a single process and for tests.
+
+The staff login and one-time-code throttles (`auth/throttle.py`) count their failures in the same
+stores under channels of their own. Either store keeps one window per channel: the first count of
+a new window deletes every sender's older windows of that channel, so a flood of senders cannot
+make the store grow beyond what arrives within one window.
 """
 
 from __future__ import annotations
@@ -28,9 +33,26 @@ class RateStore(Protocol):
         """Count one message in this window; return the window's count including it."""
         ...
 
+    def count(self, channel: str, sender: str, window_start: int) -> int:
+        """The window's count so far, without counting."""
+        ...
+
+    def clear(self, channel: str, sender: str) -> None:
+        """Forget the sender's counts on this channel."""
+        ...
+
     def mark_told(self, channel: str, sender: str, window_start: int) -> bool:
         """Remember the sender was told in this window; True only for the first call."""
         ...
+
+
+def store_from_settings(settings: Settings, engine: Engine | None) -> RateStore:
+    """The store `HOTLINE_CHANNEL_RATE_LIMIT_BACKEND` names."""
+    if settings.channel_rate_limit_backend == "database":
+        if engine is None:
+            raise ValueError("the database rate limit store needs an engine")
+        return DatabaseStore(engine)
+    return MemoryStore()
 
 
 class MemoryStore:
@@ -39,14 +61,32 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], tuple[int, int, bool]] = {}
+        self._current: dict[str, int] = {}  # the newest window seen per channel
 
     def hit(self, channel: str, sender: str, window_start: int) -> int:
         with self._lock:
+            self._drop_older(channel, window_start)
             start, count, told = self._windows.get((channel, sender), (window_start, 0, False))
             if start != window_start:
                 count, told = 0, False
             self._windows[(channel, sender)] = (window_start, count + 1, told)
             return count + 1
+
+    def count(self, channel: str, sender: str, window_start: int) -> int:
+        with self._lock:
+            start, count, _ = self._windows.get((channel, sender), (window_start, 0, False))
+            return count if start == window_start else 0
+
+    def clear(self, channel: str, sender: str) -> None:
+        with self._lock:
+            self._windows.pop((channel, sender), None)
+
+    def _drop_older(self, channel: str, window_start: int) -> None:
+        if self._current.get(channel, window_start) < window_start:
+            old = [k for k, v in self._windows.items() if k[0] == channel and v[0] < window_start]
+            for key in old:
+                del self._windows[key]
+        self._current[channel] = max(self._current.get(channel, window_start), window_start)
 
     def mark_told(self, channel: str, sender: str, window_start: int) -> bool:
         with self._lock:
@@ -62,8 +102,10 @@ class DatabaseStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._purged: dict[str, int] = {}  # per channel, the window older ones were deleted for
 
     def hit(self, channel: str, sender: str, window_start: int) -> int:
+        self._drop_older(channel, window_start)
         for _ in range(3):  # a concurrent first hit may win the insert; then we update its row
             try:
                 with session_scope(self.engine) as session:
@@ -71,6 +113,19 @@ class DatabaseStore:
             except IntegrityError:
                 continue
         raise RuntimeError(f"could not count a message from {sender} on {channel}")
+
+    def _drop_older(self, channel: str, window_start: int) -> None:
+        """Once per window and channel: windows that are over, nobody asks about them again."""
+        if self._purged.get(channel, window_start - 1) >= window_start:
+            return
+        table = RateLimitWindow
+        with session_scope(self.engine) as session:
+            session.exec(  # type: ignore[call-overload]
+                delete(table).where(
+                    col(table.channel) == channel, col(table.window_start) < window_start
+                )
+            )
+        self._purged[channel] = window_start
 
     def _hit_in(self, session: Session, channel: str, sender: str, window_start: int) -> int:
         table = RateLimitWindow
@@ -83,18 +138,30 @@ class DatabaseStore:
             update(table).where(*matches).values(count=col(table.count) + 1)
         )
         if bumped.rowcount == 0:
-            session.exec(  # windows of this sender that are over: nobody asks about them again
-                delete(table).where(  # type: ignore[call-overload]
-                    col(table.channel) == channel,
-                    col(table.sender) == sender,
-                    col(table.window_start) < window_start,
-                )
-            )
             session.add(table(channel=channel, sender=sender, window_start=window_start, count=1))
             session.flush()
             return 1
         row = session.exec(select(table).where(*matches)).one()
         return row.count
+
+    def count(self, channel: str, sender: str, window_start: int) -> int:
+        table = RateLimitWindow
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(table).where(
+                    col(table.channel) == channel,
+                    col(table.sender) == sender,
+                    col(table.window_start) == window_start,
+                )
+            ).first()
+            return row.count if row is not None else 0
+
+    def clear(self, channel: str, sender: str) -> None:
+        table = RateLimitWindow
+        with session_scope(self.engine) as session:
+            session.exec(  # type: ignore[call-overload]
+                delete(table).where(col(table.channel) == channel, col(table.sender) == sender)
+            )
 
     def mark_told(self, channel: str, sender: str, window_start: int) -> bool:
         table = RateLimitWindow
@@ -128,17 +195,10 @@ class RateLimiter:
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine | None = None) -> RateLimiter:
-        store: RateStore
-        if settings.channel_rate_limit_backend == "database":
-            if engine is None:
-                raise ValueError("the database rate limit store needs an engine")
-            store = DatabaseStore(engine)
-        else:
-            store = MemoryStore()
         return cls(
             limit=settings.channel_rate_limit_messages,
             window_s=settings.channel_rate_limit_window_s,
-            store=store,
+            store=store_from_settings(settings, engine),
         )
 
     def allow(self, channel: str, sender: str) -> bool:

@@ -10,6 +10,7 @@ import sys
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 
 from cli.apikey import app as apikey_app
 from cli.case import app as case_app
@@ -17,6 +18,7 @@ from cli.catalog import app as catalog_app
 from cli.chat import app as chat_app
 from cli.dispatch import app as dispatch_app
 from cli.report import app as report_app
+from cli.secret_key import laptop_secret_key
 from cli.speech import app as speech_app
 from cli.staff import app as staff_app
 from cli.supervisor import (
@@ -32,7 +34,7 @@ from cli.supervisor import (
 )
 from cli.units import app as units_app
 from core.db import get_engine
-from core.settings import get_settings
+from core.settings import SecretKeyInvalid, Settings, get_settings
 from models import migrate
 from models.seed import seed
 
@@ -60,6 +62,7 @@ def up(
     """Start the whole service on embedded defaults: Temporal dev server, workers and the API."""
     settings = get_settings()
     stop_on_signals()
+    extra = {"database": _redact(settings.database_url)}
     host, port = _split_address(settings.temporal_address)
     try:
         ensure_port_free(host, port, "the Temporal dev server")
@@ -70,6 +73,7 @@ def up(
         raise typer.Exit(2) from exc
     children = [temporal]
     try:
+        secret = _secret_for_children(extra)
         temporal.start()
         wait_for_port(host, port, temporal, timeout_s=60)
         _upgrade_and_seed()
@@ -79,6 +83,7 @@ def up(
                 f"case worker {index + 1}",
                 [*me, "worker"],
                 f"task queue {settings.temporal_task_queue}",
+                env=secret,
             )
             children.append(worker)
             worker.start()
@@ -86,6 +91,7 @@ def up(
             "API",
             [*me, "api", "--workers", str(api_workers)],
             f"http://{settings.api_host}:{settings.api_port} (docs: /docs, health: /healthz)",
+            env=secret,
         )
         children.append(api)
         api.start()
@@ -94,8 +100,29 @@ def up(
         console.print(f"[red]start-up failed:[/] {exc}" if isinstance(exc, StartupError) else "")
         stop_all(children, console)
         raise typer.Exit(1) from exc
-    print_listening(children, {"database": _redact(settings.database_url)}, console)
+    print_listening(children, extra, console)
     raise typer.Exit(supervise(children, console))
+
+
+def _secret_for_children(extra: dict[str, str]) -> dict[str, str]:
+    """HOTLINE_SECRET_KEY for the API and workers: the one set, else the laptop's own."""
+    settings = get_settings()
+    if settings.secret_key:
+        return {}  # already in their environment (or .env), and checked by Settings
+    secret, path = laptop_secret_key(settings.var_dir)
+    extra["secret key"] = str(path)
+    return {"HOTLINE_SECRET_KEY": secret}
+
+
+def _signing_settings() -> Settings:
+    """The settings of a process that signs or checks tokens: refused without a real secret."""
+    settings = get_settings()
+    try:
+        settings.require_secret_key()
+    except SecretKeyInvalid as exc:
+        console.print(f"[red]cannot start:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
+    return settings
 
 
 @app.command()
@@ -103,8 +130,9 @@ def worker() -> None:
     """Run a case worker against HOTLINE_TEMPORAL_ADDRESS and HOTLINE_DATABASE_URL."""
     from workflows.worker import run_worker
 
+    settings = _signing_settings()
     try:
-        asyncio.run(run_worker(get_settings()))
+        asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
 
@@ -114,7 +142,7 @@ def api(
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
 ) -> None:
     """Serve the API with uvicorn on HOTLINE_API_HOST:HOTLINE_API_PORT."""
-    settings = get_settings()
+    settings = _signing_settings()
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -122,6 +150,9 @@ def api(
         port=settings.api_port,
         workers=workers,
         log_level="info",
+        # X-Forwarded-For names the client only when a trusted proxy sent it; by default
+        # nobody is trusted (uvicorn's own default trusts any local process).
+        forwarded_allow_ips=settings.trusted_proxy_list,
         # uvicorn kills a worker process that does not answer its ping within this time, and
         # ours import for several seconds on a busy machine (the default 5 s made them loop
         # forever being killed and restarted); a really hung process is still replaced.

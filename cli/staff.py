@@ -85,7 +85,7 @@ def list_users() -> None:
 
 @app.command()
 def passwd(username: str, password: str = PASSWORD) -> None:
-    """Set a new password."""
+    """Set a new password; the user's sessions and tokens stop working at once."""
     _change(lambda session: set_password(session=session, username=username, password=password))
     console.print(f"password of {username} changed")
 

@@ -6,15 +6,39 @@ Nothing else in the code base reads `os.environ`; a part that needs configuratio
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"
+MIN_SECRET_BYTES = 32
+MAKE_A_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class SecretKeyInvalid(ValueError):
+    """HOTLINE_SECRET_KEY is missing or weak; the message says how to make a real one."""
+
+
+def secret_key_problem(secret: str) -> str | None:
+    """Why `secret` cannot sign sessions and tokens, or None when it can."""
+    if not secret:
+        problem = "HOTLINE_SECRET_KEY is not set"
+    elif secret == PLACEHOLDER_SECRET:
+        problem = f"HOTLINE_SECRET_KEY is the placeholder '{PLACEHOLDER_SECRET}'"
+    elif len(secret.encode()) < MIN_SECRET_BYTES:
+        problem = f"HOTLINE_SECRET_KEY is shorter than {MIN_SECRET_BYTES} bytes"
+    else:
+        return None
+    return (
+        f"{problem}: anyone who knows or guesses it can forge staff logins. Make one with "
+        f"`{MAKE_A_SECRET}` and set it in the environment or .env (`hotline up` makes one for "
+        "a laptop and keeps it in var/secret_key)"
+    )
 
 
 class Environment(StrEnum):
@@ -26,10 +50,16 @@ class Environment(StrEnum):
 class Settings(BaseSettings):
     """Defaults run on a laptop with no services: SQLite under `var/`, a local Temporal."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting must not print the secrets next to it.
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Environment = Environment.development
-    secret_key: str = PLACEHOLDER_SECRET
+    # Signs console sessions, staff API tokens and the public forms' cookies: at least 32
+    # random bytes outside tests (`require_secret_key`). Empty: only commands that sign
+    # nothing (db, staff, case ...) run; `hotline up` makes one in var/secret_key.
+    secret_key: str = ""
 
     var_dir: Path = Path("var")
     database_url: str = ""
@@ -72,8 +102,14 @@ class Settings(BaseSettings):
     # ---- web: public pages, staff console and staff API (issue 6) ----
     session_hours: float = Field(default=8, gt=0)  # console login lifetime
     api_token_hours: float = Field(default=8, gt=0)  # staff API bearer token lifetime
-    login_max_failures: int = Field(default=5, ge=1)  # per username and per address ...
-    login_window_s: float = Field(default=300, gt=0)  # ... within this window, then locked
+    # Failed logins (and wrong one-time codes) are counted in fixed windows in the shared
+    # rate-limit store (channel_rate_limit_backend): per (username, client address) ...
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)  # ... and per address
+    login_window_s: int = Field(default=300, ge=1)  # ... within this window, then locked
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated,
+    # e.g. "127.0.0.1" for nginx on the same host); empty: the peer's own address, always.
+    trusted_proxies: str = ""
     details_code_minutes: float = Field(default=10, gt=0)  # one-time code for case details
     public_feed_size: int = Field(default=50, ge=1, le=500)
 
@@ -144,8 +180,20 @@ class Settings(BaseSettings):
     voice_silence_dbfs: float = -45.0  # frames quieter than this count as silence
     voice_max_recording_s: int = Field(default=120, ge=5)
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"HOTLINE_TRUSTED_PROXIES: '{item}' is not an IP address or network"
+                ) from exc
+        return value
+
     @model_validator(mode="after")
-    def _fill_paths_and_refuse_placeholders(self) -> Self:
+    def _fill_paths_and_refuse_weak_secrets(self) -> Self:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.var_dir / 'hotline.db').resolve()}"
         if self.attachments_dir is None:
@@ -154,9 +202,24 @@ class Settings(BaseSettings):
             self.dispatch_model_path = self.var_dir / "dispatch" / "model.joblib"
         if self.speech_models_dir is None:
             self.speech_models_dir = self.var_dir / "models"
-        if self.environment is Environment.production and self.secret_key == PLACEHOLDER_SECRET:
-            raise ValueError("HOTLINE_SECRET_KEY must be set to a real secret in production")
+        if self.secret_key and self.environment is not Environment.test:
+            problem = secret_key_problem(self.secret_key)  # a weak one is refused at once
+            if problem:
+                raise ValueError(problem)
         return self
+
+    def require_secret_key(self) -> str:
+        """The secret key of a process that signs or checks tokens (the API, the workers);
+        outside tests a missing or weak one raises `SecretKeyInvalid` saying how to fix it."""
+        problem = secret_key_problem(self.secret_key)
+        if problem and self.environment is not Environment.test:
+            raise SecretKeyInvalid(problem)
+        return self.secret_key
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """`trusted_proxies` as uvicorn's `forwarded_allow_ips` takes it."""
+        return _split(self.trusted_proxies)
 
     @property
     def is_sqlite(self) -> bool:
@@ -176,6 +239,10 @@ class Settings(BaseSettings):
     def attachments_path(self) -> Path:
         assert self.attachments_dir is not None  # filled by the validator
         return self.attachments_dir
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache

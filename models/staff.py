@@ -24,6 +24,9 @@ class StaffUser(SQLModel, table=True):
     role: StaffRole = Field(sa_type=String(16))
     unit_code: str | None = Field(default=None, foreign_key="units.code", max_length=32)
     active: bool = True
+    # Part of every session cookie and API token; bumped to end them all (logout, new
+    # password, deactivation): a token of another version is refused.
+    token_version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

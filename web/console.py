@@ -24,13 +24,13 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
 import workflows
-from api.auth import client_address, load_active_user
+from api.auth import check_password, client_address, load_active_user
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import BODIES, perform, visible_case
 from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, require
-from auth.throttle import app_throttle
+from auth.throttle import app_throttle, login_limits
 from auth.tokens import SessionData, new_session, read_session, same_secret
-from auth.users import authenticate, list_staff_users
+from auth.users import list_staff_users, log_out_everywhere
 from core.clock import utcnow
 from core.settings import Settings
 from intake.errors import IntakeRejected
@@ -89,7 +89,7 @@ def console_staff(request: Request, engine: EngineDep, settings: SettingsDep) ->
     """The logged-in staff member; anyone else is sent to the login page."""
     token = request.cookies.get(SESSION_COOKIE, "")
     data = read_session(settings.secret_key, token, max_age_s=settings.session_hours * 3600)
-    user = load_active_user(engine, data.username) if data else None
+    user = load_active_user(engine, data.owner) if data else None
     if data is None or user is None:
         raise HTTPException(303, "log in first", headers={"Location": "/console/login"})
     return Staff(user=user, session=data)
@@ -121,7 +121,7 @@ def login_form(request: Request) -> HTMLResponse:
 @router.post("/login", response_model=None)
 def login(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -132,17 +132,17 @@ def login(
     if not anonymous_form_ok(request, csrf_token):
         return _login_error(request, pick(TEXTS["form_expired"], language), 403)
     throttle = app_throttle(request)
-    keys = (f"user:{username.strip().lower()}", f"addr:{client_address(request)}")
-    wait = throttle.retry_after(*keys)
+    limits = login_limits(settings, username=username, address=client_address(request))
+    wait = throttle.retry_after(*limits)
     if wait:
         message = pick(TEXTS["login_throttled"], language).format(seconds=wait)
         return _login_error(request, message, 429)
-    user = authenticate(session=session, username=username, password=password)
+    user = check_password(engine, username, password)
     if user is None:
-        throttle.failed(*keys)
+        throttle.failed(*limits)
         return _login_error(request, pick(TEXTS["login_failed"], language), 401)
-    throttle.succeeded(*keys)
-    token, _ = new_session(settings.secret_key, user.username)
+    throttle.succeeded(limits.pair)
+    token, _ = new_session(settings.secret_key, user.username, user.token_version)
     response = RedirectResponse("/console", 303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -157,8 +157,13 @@ def login(
 
 
 @router.post("/logout")
-def logout(staff: StaffDep, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+def logout(
+    staff: StaffDep, session: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    """Log out everywhere: this cookie and every other session and API token of the user."""
     _check_csrf(staff, csrf_token)
+    log_out_everywhere(session=session, username=staff.user.username)
+    session.commit()
     response = RedirectResponse("/console/login", 303)
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response

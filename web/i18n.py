@@ -101,7 +101,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     # console
     "console": ("工作台", "Console"),
     "login": ("登录", "Log in"),
-    "logout": ("退出", "Log out"),
+    "logout": ("在所有设备上退出", "Log out everywhere"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误。", "Wrong username or password."),

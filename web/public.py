@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
-from auth.throttle import app_throttle
+from auth.throttle import DETAILS_CODE, DETAILS_SEND, app_throttle, code_limit, sender_limit
 from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
@@ -211,10 +211,13 @@ async def send_code(
         return refused
     # No flooding a citizen with codes: a few per case, and a few per sender for all cases.
     sends = app_throttle(request)
-    keys = (f"send:{number}", f"send-from:{client_address(request)}")
-    if sends.retry_after(*keys):
+    limits = (
+        code_limit(settings, DETAILS_SEND, number),
+        sender_limit(settings, client_address(request)),
+    )
+    if await run_in_threadpool(sends.retry_after, *limits):
         return await run_in_threadpool(page, "code_wait", 429)
-    sends.failed(*keys)
+    await run_in_threadpool(sends.failed, *limits)
     code = f"{secrets.randbelow(10**6):06d}"
     channel, address = recipient
     message = OutboundMessage(
@@ -254,8 +257,8 @@ def check_code(
     code: Annotated[str, Form()] = "",
 ) -> Response:
     """A right code (within its minutes, used once) shows the details for half an hour."""
-    throttle = app_throttle(request)
-    if throttle.retry_after(f"code:{number}"):
+    throttle, limit = app_throttle(request), code_limit(settings, DETAILS_CODE, number)
+    if throttle.retry_after(limit):
         page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
         page.status_code = 429
         return page
@@ -272,7 +275,7 @@ def check_code(
         and hmac.compare_digest(issued.get("h", ""), _code_hash(settings, code.strip()))
     )
     if not right:
-        throttle.failed(f"code:{number}")
+        throttle.failed(limit)
         page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
         page.status_code = 403
         return page

@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 from temporalio.service import RPCError
 
-from api.auth import CurrentStaff, client_address
+from api.auth import CurrentStaff, check_password, client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import (
     CODE,
@@ -31,9 +31,9 @@ from api.staff_actions import (
     visible_case,
 )
 from auth.roles import NotPermitted, StaffAction, actions_for, own_unit
-from auth.throttle import app_throttle
+from auth.throttle import app_throttle, login_limits
 from auth.tokens import issue_api_token
-from auth.users import authenticate
+from auth.users import log_out_everywhere
 from core.clock import utcnow
 from models.case import CasePublic, CasesPublic
 from models.enums import CaseStatus
@@ -78,27 +78,34 @@ class ActionOut(BaseModel):
 @router.post("/auth/token", response_model=Token, responses={401: {}, 429: {}})
 def login(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> Token:
     """Exchange a staff username and password for a bearer token (OAuth2 password flow)."""
     throttle = app_throttle(request)
-    keys = (f"user:{form.username.strip().lower()}", f"addr:{client_address(request)}")
-    wait = throttle.retry_after(*keys)
+    limits = login_limits(settings, username=form.username, address=client_address(request))
+    wait = throttle.retry_after(*limits)
     if wait:
         raise HTTPException(
             429, f"too many failed logins: try again in {wait} s", {"Retry-After": str(wait)}
         )
-    user = authenticate(session=session, username=form.username, password=form.password)
+    user = check_password(engine, form.username, form.password)
     if user is None:
-        throttle.failed(*keys)
+        throttle.failed(*limits)
         raise HTTPException(401, "wrong username or password", {"WWW-Authenticate": "Bearer"})
-    throttle.succeeded(*keys)
+    throttle.succeeded(limits.pair)
     return Token(
-        access_token=issue_api_token(settings.secret_key, user.username),
+        access_token=issue_api_token(settings.secret_key, user.username, user.token_version),
         expires_in=int(settings.api_token_hours * 3600),
     )
+
+
+@router.post("/auth/logout", status_code=204, responses={401: ERRORS[401]})
+def logout(session: SessionDep, user: CurrentStaff) -> None:
+    """Log out everywhere: this token and every other token and console session of the user."""
+    log_out_everywhere(session=session, username=user.username)
+    session.commit()
 
 
 @router.get("/me", response_model=Me, responses={401: ERRORS[401]})

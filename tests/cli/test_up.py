@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import signal
 import socket
+import stat
 import time
 from pathlib import Path
 
 import httpx
 
-from core.settings import Environment, Settings
+from auth.tokens import issue_api_token
+from core.db import make_engine
+from core.settings import PLACEHOLDER_SECRET, Environment, Settings
+from models.enums import StaffRole
 from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port
+from tests.utils.staff import make_staff
 
 
 def _listening(port: int) -> bool:
@@ -66,6 +71,7 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
         assert health.json()["temporal"]["ok"] is True
         created = httpx.post(f"{url}/api/v1/requests", json=make_submission())
         assert created.status_code == 201
+        _assert_forged_admin_token_refused(url, settings)
         output = _wait_for_text(log, "Ctrl-C stops everything")  # printed once all are up
         assert f"http://127.0.0.1:{api_port}" in output
         assert f"127.0.0.1:{temporal_port}" in output
@@ -75,3 +81,18 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
     assert not any(_listening(port) for port in (temporal_port, ui_port, api_port))
     assert (tmp_path / "var" / "hotline.db").exists()
     assert (tmp_path / "var" / "temporal.db").exists()
+    secret = tmp_path / "var" / "secret_key"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600  # made by `up`, for its owner only
+    assert "│ secret key " in log.read_text()  # where it lives, in the table `up` prints
+
+
+def _assert_forged_admin_token_refused(url: str, settings: Settings) -> None:
+    """Defect 7 of issue 13: with no secret set, `up` used to sign with `change-me`."""
+    engine = make_engine(settings.database_url)
+    try:
+        admin = make_staff(engine, StaffRole.admin)
+    finally:
+        engine.dispose()
+    forged = issue_api_token(PLACEHOLDER_SECRET, admin.username, 0)
+    answer = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert answer.status_code == 401

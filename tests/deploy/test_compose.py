@@ -8,6 +8,7 @@ wherever the Compose CLI is installed.
 from __future__ import annotations
 
 import importlib.resources
+import ipaddress
 import json
 import shutil
 import subprocess
@@ -131,3 +132,17 @@ def test_dockerfile_installs_the_project_and_runs_the_hotline_cli() -> None:
     packages = (project / "pyproject.toml").read_text().split("packages = [", 1)[1]
     for package in packages.split("]", 1)[0].replace('"', "").split(","):
         assert f"COPY {package.strip()} ./{package.strip()}" in dockerfile
+
+
+def test_the_stack_needs_a_real_secret_and_trusts_only_the_proxys_forwarded_for(
+    compose: dict[str, Any],
+) -> None:
+    """Defects 6 and 7 of issue 13: no secret is shipped; X-Forwarded-For only from nginx."""
+    env = compose["x-hotline"]["environment"]
+    assert env["HOTLINE_SECRET_KEY"].startswith("${HOTLINE_SECRET_KEY:?")  # unset or empty: no
+    assert "HOTLINE_SECRET_KEY=\n" in (DEPLOY / ".env.example").read_text()
+    proxy = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert env["HOTLINE_TRUSTED_PROXIES"] == proxy
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
+    assert "X-Forwarded-For $proxy_add_x_forwarded_for" in (DEPLOY / "nginx.conf").read_text()

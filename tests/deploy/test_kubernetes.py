@@ -10,6 +10,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from core.settings import Settings
 from tests.deploy.settings_vars import assert_known_settings
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
@@ -101,3 +102,11 @@ def test_hotline_pods_read_config_only_from_the_configmap_and_secret() -> None:
             {"secretRef": {"name": "hotline-secrets"}},
         ]
         assert "env" not in container(kind, name)
+
+
+def test_the_secret_key_is_required_not_shipped() -> None:
+    """Defect 7 of issue 13: the Secret shipped `change-me`, which the service accepted."""
+    secret = by_name("Secret", "hotline-secrets")["stringData"]["HOTLINE_SECRET_KEY"]
+    assert secret == ""  # none shipped: the API and workers refuse to start until it is set
+    proxies = by_name("ConfigMap", "hotline-config")["data"]["HOTLINE_TRUSTED_PROXIES"]
+    Settings(trusted_proxies=proxies, _env_file=None)  # type: ignore[call-arg]  # a network

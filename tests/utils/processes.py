@@ -27,8 +27,12 @@ def hotline_env(settings: Settings) -> dict[str, str]:
             "HOTLINE_DISPATCH_MODEL_PATH": str(settings.model_path),
             "HOTLINE_API_PORT": str(settings.api_port),
             "HOTLINE_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
+            "HOTLINE_TRUSTED_PROXIES": settings.trusted_proxies,
+            "HOTLINE_LOGIN_WINDOW_S": str(settings.login_window_s),
         }
     )
+    if settings.secret_key:  # unset: `hotline up` makes one, other commands need none
+        env["HOTLINE_SECRET_KEY"] = settings.secret_key
     return env
 
 

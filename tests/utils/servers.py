@@ -6,7 +6,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import uvicorn
@@ -32,10 +32,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """Serve `app` over real HTTP on 127.0.0.1 and yield its base URL."""
+def serve(app: FastAPI, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str]:
+    """Serve `app` over real HTTP on 127.0.0.1 and yield its base URL.
+
+    As `hotline api` does, X-Forwarded-For counts only from `trusted_proxies` (settings'
+    `trusted_proxy_list`); by default from nobody.
+    """
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        forwarded_allow_ips=list(trusted_proxies),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
