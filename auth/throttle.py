@@ -90,7 +90,7 @@ def code_limit(settings: Settings, channel: str, number: str) -> Limit:
 
 def sender_limit(settings: Settings, address: str) -> Limit:
     """Codes one client address may have sent, whatever the cases: no texting every citizen."""
-    return Limit(DETAILS_SENDER, address_key(address), settings.login_max_failures)
+    return Limit(DETAILS_SENDER, address_key(address), settings.details_codes_per_address)
 
 
 def address_key(address: str) -> str:

@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     # rate-limit store (channel_rate_limit_backend): per (username, client address) ...
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)  # ... and per address
+    # One-time codes of /track one client address may have sent per window, whatever the cases.
+    details_codes_per_address: int = Field(default=20, ge=1)
     login_window_s: int = Field(default=300, ge=1)  # ... within this window, then locked
     # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated,
     # e.g. "127.0.0.1" for nginx on the same host); empty: the peer's own address, always.

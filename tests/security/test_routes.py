@@ -51,6 +51,7 @@ GUARDS: dict[str, Guard] = {
     "GET /open311/v2/servicerequestupdates.{fmt}": Guard.public,
     "POST /open311/v2/servicerequestupdates.{fmt}": Guard.open311_key,
     "POST /api/v1/auth/token": Guard.public,
+    "POST /api/v1/auth/logout": Guard.staff,
     "GET /api/v1/me": Guard.staff,
     "GET /api/v1/cases": Guard.staff,
     "GET /api/v1/cases/{number}": Guard.staff,
