@@ -170,10 +170,10 @@ async def test_a_recording_url_on_another_host_gets_no_credentials(
         "/twilio/voice/recording?lang=zh", _recording_callback(call["CallSid"], attacker.url + path)
     )
     assert answer.status_code == 204
-    case = await wait_for_case(engine, call["CallSid"])  # the caller's case is filed anyway
-    assert case.description == "（来电录音，待人工转写）" and attachments_of(engine, case) == []
     with attacker.lock:
         assert not any("authorization" in headers for headers in attacker.requests)
+    case = await wait_for_case(engine, call["CallSid"])  # the caller's case is filed anyway
+    assert case.description == "（来电录音，待人工转写）" and attachments_of(engine, case) == []
 
 
 async def test_an_oversized_recording_is_cut_off(
