@@ -9,6 +9,7 @@ import sys
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 
 from cli.apikey import app as apikey_app
@@ -32,6 +33,7 @@ from cli.supervisor import (
 )
 from cli.units import app as units_app
 from core.db import get_engine
+from core.logging import configure_logging, logging_config
 from core.settings import get_settings
 from models import migrate
 from models.seed import seed
@@ -50,6 +52,16 @@ app.add_typer(report_app, name="report")
 app.add_typer(speech_app, name="speech")
 console = Console()
 API_WORKER_HEALTHCHECK_S = 60
+
+
+@app.callback()
+def _logging() -> None:
+    # Every command logs the same way: HOTLINE_LOG_LEVEL, HOTLINE_LOG_FORMAT (core/logging.py).
+    try:
+        settings = get_settings()
+    except ValidationError:
+        return  # the command itself says what is wrong with the settings
+    configure_logging(settings)
 
 
 @app.command()
@@ -121,7 +133,8 @@ def api(
         host=settings.api_host,
         port=settings.api_port,
         workers=workers,
-        log_level="info",
+        log_config=logging_config(settings),  # applied again in each worker process
+        log_level=settings.log_level.lower(),
         # uvicorn kills a worker process that does not answer its ping within this time, and
         # ours import for several seconds on a busy machine (the default 5 s made them loop
         # forever being killed and restarted); a really hung process is still replaced.

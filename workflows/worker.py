@@ -74,7 +74,6 @@ def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
 
 async def run_worker(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C or SIGTERM), then finish in-flight tasks and stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client = await connect_temporal(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor=executor)
