@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # Client libraries that log every request at INFO (URLs, headers): only with DEBUG.
 CHATTY_LOGGERS = ("twilio.http_client", "httpx", "httpcore")
+# IPv4 addresses (with a port) in server lines are not phone numbers: kept as they are.
+_ADDRESS = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d.])")
 
 
 class RedactingFilter(logging.Filter):
@@ -33,12 +36,23 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # arguments that do not fit the format
             message = f"{record.msg} {record.args}"
-        record.msg, record.args = redact(message), None
+        record.msg, record.args = redact_line(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact_line(record.exc_text)
         return True
+
+
+def redact_line(text: str) -> str:
+    """`redact` around the IP addresses of a log line (which it would take for phones)."""
+    parts: list[str] = []
+    last = 0
+    for match in _ADDRESS.finditer(text):
+        parts += [redact(text[last : match.start()]), match.group()]
+        last = match.end()
+    parts.append(redact(text[last:]))
+    return "".join(parts)
 
 
 class JsonFormatter(logging.Formatter):

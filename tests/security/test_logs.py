@@ -136,9 +136,11 @@ def test_a_phone_that_slips_into_a_log_line_is_masked_by_the_filter() -> None:
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger(f"hotline.test.{uuid.uuid4().hex}")
     logger.propagate = False
+    logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
         logger.warning("caller %s wrote %s", "+8613912345678", "mail me: a.b@example.com")
+        logger.info('127.0.0.1:54321 - "POST /twilio/sms HTTP/1.1" 200')
         try:
             raise ValueError("bad number 13912345678")
         except ValueError:
@@ -150,3 +152,4 @@ def test_a_phone_that_slips_into_a_log_line_is_masked_by_the_filter() -> None:
     first = json.loads(written.splitlines()[0])
     assert first["message"] == "caller [phone] wrote mail me: [email]"
     assert first["level"] == "WARNING"
+    assert json.loads(written.splitlines()[1])["message"].startswith("127.0.0.1:54321 - ")
