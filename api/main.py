@@ -1,4 +1,4 @@
-"""Build the FastAPI app: state, error handlers and routers, nothing else."""
+"""Build the FastAPI app: state, error handlers, the body limit and routers, nothing else."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.limits import RequestBodyLimit
 from api.open311 import router as open311_router
 from api.routes import cases, health, metrics, reports, staff
 from channels.chat import webhook as telegram_webhook
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(sms.router)

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.redaction import mask_phone, redact
 from models.enums import Channel, Language
 
 log = logging.getLogger("hotline.notifier")
@@ -33,16 +34,22 @@ class Notifier(Protocol):
 
 
 class LoggingNotifier:
+    """The text itself only at DEBUG (a laptop's `HOTLINE_LOG_LEVEL=DEBUG`): it may carry a
+    reply, an address or a one-time code, which production logs must not."""
+
     async def send(self, message: OutboundMessage) -> str:
-        log.info(
-            "notify %s %s via %s to %s: %s",
-            message.case_number,
-            message.kind,
-            message.channel or "unit inbox",
-            message.address,
-            message.text,
-        )
+        channel = message.channel or "unit inbox"
+        to = masked_address(message)
+        log.info("notify %s %s via %s to %s", message.case_number, message.kind, channel, to)
+        log.debug("notice %s %s text: %s", message.case_number, message.kind, message.text)
         return f"log:{message.case_number}:{message.kind}"
+
+
+def masked_address(message: OutboundMessage) -> str:
+    """Where a notice went, fit for a log line: a phone as '+86*********78'."""
+    if message.channel in (Channel.sms, Channel.voice):
+        return mask_phone(message.address)
+    return redact(message.address)
 
 
 class NotifierRegistry:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 import typer
 from aiogram.exceptions import TelegramAPIError
@@ -28,7 +27,6 @@ def poll() -> None:
     if not settings.telegram_bot_token:
         console.print(f"[red]cannot start:[/] {ChatNotConfigured()}")
         raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client: Client | None = None
 
     async def temporal() -> Client:

@@ -9,6 +9,7 @@ import sys
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -34,6 +35,7 @@ from cli.supervisor import (
 )
 from cli.units import app as units_app
 from core.db import get_engine
+from core.logging import configure_logging, logging_config
 from core.settings import SecretKeyInvalid, Settings, get_settings
 from models import migrate
 from models.seed import seed
@@ -52,6 +54,16 @@ app.add_typer(report_app, name="report")
 app.add_typer(speech_app, name="speech")
 console = Console()
 API_WORKER_HEALTHCHECK_S = 60
+
+
+@app.callback()
+def _logging() -> None:
+    # Every command logs the same way: HOTLINE_LOG_LEVEL, HOTLINE_LOG_FORMAT (core/logging.py).
+    try:
+        settings = get_settings()
+    except ValidationError:
+        return  # the command itself says what is wrong with the settings
+    configure_logging(settings)
 
 
 @app.command()
@@ -149,7 +161,8 @@ def api(
         host=settings.api_host,
         port=settings.api_port,
         workers=workers,
-        log_level="info",
+        log_config=logging_config(settings),  # applied again in each worker process
+        log_level=settings.log_level.lower(),
         # X-Forwarded-For names the client only when a trusted proxy sent it; by default
         # nobody is trusted (uvicorn's own default trusts any local process).
         forwarded_allow_ips=settings.trusted_proxy_list,

@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     details_code_minutes: float = Field(default=10, gt=0)  # one-time code for case details
     public_feed_size: int = Field(default=50, ge=1, le=500)
 
+    # ---- bounded inputs and logs (docs/security.md) ----
+    # Any request body above this is answered 413 before it is read (streamed bodies too);
+    # it must leave room for a photo of max_attachment_bytes and the form around it.
+    max_request_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for log shippers
+
     # --- Twilio (SMS and voice channels) ---
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""  # also the key webhook signatures are checked with
@@ -181,6 +188,13 @@ class Settings(BaseSettings):
     voice_max_speech_s: float = Field(default=90, gt=0)  # one description at most this long
     voice_silence_dbfs: float = -45.0  # frames quieter than this count as silence
     voice_max_recording_s: int = Field(default=120, ge=5)
+    # A media stream must start within this many seconds of the TwiML that opened it.
+    voice_stream_token_s: int = Field(default=300, ge=10)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("trusted_proxies")
     @classmethod

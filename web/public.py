@@ -125,8 +125,10 @@ async def submit(
     if not anonymous_form_ok(request, csrf_token):
         return await _form_again(request, engine, settings, form, [("csrf", _expired(request))])
     language = Language.en if lang == Language.en.value else request_language(request)
-    data = await photo.read() if photo is not None and photo.filename else b""
-    errors = _photo_errors(request, photo, data, settings.max_attachment_bytes)
+    # The form parser has already spooled the photo to a temporary file (the request body is
+    # capped by HOTLINE_MAX_REQUEST_BYTES); it is checked by size and copied in chunks.
+    size = (photo.size or 0) if photo is not None and photo.filename else 0
+    errors = _photo_errors(request, photo, size, settings.max_attachment_bytes)
     if errors:
         return await _form_again(request, engine, settings, form, errors)
     try:
@@ -153,8 +155,8 @@ async def submit(
         return await _form_again(request, engine, settings, form, problems)
     except ValueError:
         return await _form_again(request, engine, settings, form, [("latitude", "not a number")])
-    if data and accepted.created and photo is not None:
-        await run_in_threadpool(_store_photo, engine, settings, accepted.case, data, photo)
+    if size and accepted.created and photo is not None:
+        await run_in_threadpool(_store_photo, engine, settings, accepted.case, photo)
     await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
     return RedirectResponse(f"/submitted/{accepted.case.number}?lang={language.value}", 303)
 
@@ -414,27 +416,26 @@ async def _form_again(
 
 
 def _photo_errors(
-    request: Request, photo: UploadFile | None, data: bytes, limit: int
+    request: Request, photo: UploadFile | None, size: int, limit: int
 ) -> list[tuple[str, str]]:
-    if photo is None or not photo.filename or not data:
+    if photo is None or not photo.filename or not size:
         return []
     if not (photo.content_type or "").startswith("image/"):
         return [("photo", _text(request, "photo_not_image"))]
-    if len(data) > limit:
-        return [("photo", f"{_text(request, 'photo_too_big')} ({len(data)} > {limit} bytes)")]
+    if size > limit:
+        return [("photo", f"{_text(request, 'photo_too_big')} ({size} > {limit} bytes)")]
     return []
 
 
-def _store_photo(
-    engine: Engine, settings: Settings, case: Case, data: bytes, photo: UploadFile
-) -> None:
+def _store_photo(engine: Engine, settings: Settings, case: Case, photo: UploadFile) -> None:
     assert case.id is not None
+    photo.file.seek(0)
     with session_scope(engine) as session:
         store_attachment(
             session=session,
             root=settings.attachments_path,
             case_id=case.id,
-            data=data,
+            data=photo.file,
             kind=AttachmentKind.photo,
             content_type=photo.content_type or "application/octet-stream",
             filename=photo.filename or "",

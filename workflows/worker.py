@@ -56,7 +56,6 @@ def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C or SIGTERM), then finish in-flight tasks and stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client = await connect_temporal(settings)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor=executor)

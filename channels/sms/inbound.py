@@ -279,6 +279,7 @@ class SmsConversation:
             or case.status != CaseStatus.accepted
             or case.created_at < self.clock() - window
             or not parsed.text
+            or len(parsed.text) > self.settings.max_description_chars  # refused as a new case
         ):
             return None
         try:

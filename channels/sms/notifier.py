@@ -22,6 +22,7 @@ from channels.notifier import OutboundMessage
 from channels.sms import store
 from channels.sms.segments import fit, segment_info
 from channels.twilio.rest import twilio_client
+from core.redaction import mask_phone
 from core.settings import Settings
 
 log = logging.getLogger("hotline.sms")
@@ -75,7 +76,8 @@ class SmsNotifier:
                 return OPTED_OUT
             if exc.status == 429 or exc.status >= 500:
                 raise
-            log.warning("SMS to %s refused by Twilio: %s", message.address, exc.msg)
+            to = mask_phone(message.address)
+            log.warning("SMS to %s refused by Twilio: error %s (HTTP %s)", to, exc.code, exc.status)
             return f"sms-refused:{exc.code or exc.status}"
         outbound = store.Outbound(
             sid=str(sent.sid),
@@ -91,5 +93,7 @@ class SmsNotifier:
             await asyncio.to_thread(store.record_outbound, self.engine, outbound)
         except SQLAlchemyError:
             # Twilio has the message: raising now would have the activity send it again.
-            log.exception("SMS %s to %s sent but not recorded", outbound.sid, outbound.phone)
+            log.exception(
+                "SMS %s to %s sent but not recorded", outbound.sid, mask_phone(outbound.phone)
+            )
         return outbound.sid

@@ -16,6 +16,7 @@ from temporalio.client import Client
 from channels.voice.store import update_call
 from channels.voice.texts import AWAITING_TRANSCRIPTION
 from core.db import session_scope
+from core.redaction import mask_phone
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.attachments import store_attachment
@@ -39,7 +40,8 @@ def _accept(
     transcript: str,
     audio: bytes | None,
 ) -> Case:
-    description = (transcript or AWAITING_TRANSCRIPTION[language])[: settings.max_description_chars]
+    transcript = transcript[: settings.max_description_chars]
+    description = transcript or AWAITING_TRANSCRIPTION[language]
     intake = Intake(
         channel=Channel.voice,
         description=description,
@@ -56,7 +58,10 @@ def _accept(
             raise
         # A withheld or foreign caller id ("anonymous", "+266696687") must not lose the call.
         log.warning(
-            "call %s: caller id %r refused (%s); filed anonymously", call_sid, from_number, exc
+            "call %s: caller id %s refused (%s); filed anonymously",
+            call_sid,
+            mask_phone(from_number),
+            exc.field,
         )
         intake = intake.model_copy(update={"contact": Contact()})
         case = accept_intake(engine=engine, intake=intake, settings=settings).case

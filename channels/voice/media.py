@@ -8,6 +8,11 @@ then the transcript and the audio are stored for the call and we close the socke
 Twilio go on to the `<Connect action>` webhook that reads the transcript back. A stream that
 ends any other way (`stop` on hang-up, a dropped connection) still files a case with what was
 heard and the audio, so no call is lost.
+
+The handshake's signature only proves Twilio opened *a* stream (it signs the fixed URL), so
+the `start` must also carry the stream token our signed webhook issued for that very call
+(`channels/voice/tokens.py`) and the call must be one a signed webhook announced; anything
+else is closed with 1008 (policy violation) before a byte is recorded.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from twilio.request_validator import RequestValidator
 
 from api.deps import get_temporal
+from channels.voice import tokens
 from channels.voice.cases import file_case
 from channels.voice.store import get_call, update_call
 from core.settings import Settings
@@ -42,6 +48,10 @@ log = logging.getLogger("hotline.voice.media")
 RATE = 8000
 CALL_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # it names a file, so nothing else
 BATCH = RATE // 10  # hand Vosk 100 ms at a time: fewer thread hops, same latency to a person
+
+
+class StreamRefused(Exception):
+    """A `start` that does not prove it belongs to a call we know: the socket is closed."""
 
 
 class StreamState(StrEnum):
@@ -107,6 +117,9 @@ class MediaSession:
             while not self.finished:
                 message = await self.websocket.receive_text()
                 await self.handle(message)
+        except StreamRefused as exc:
+            log.warning("media stream refused: %s", exc)
+            await self._close(1008)
         except WebSocketDisconnect:
             if self.call_sid and not self.finished:
                 log.warning("call %s: media stream dropped without 'stop'", self.call_sid)
@@ -138,13 +151,20 @@ class MediaSession:
         # connected, mark and unknown events carry nothing we need
 
     async def start(self, start: dict[str, Any]) -> None:
+        if self.call_sid:
+            raise ValueError("a media stream carries one call: a second 'start'")
         call_sid = str(start["callSid"])
         if not CALL_SID.fullmatch(call_sid):
-            raise ValueError(f"not a call sid: {call_sid[:80]!r}")
-        self.call_sid = call_sid
+            raise StreamRefused(f"not a call sid: {call_sid[:80]!r}")
         params = start.get("customParameters") or {}
+        purpose = str(params.get("purpose", "intake"))
+        if not tokens.verify(self.settings, params.get(tokens.PARAMETER), call_sid, purpose):
+            raise StreamRefused(f"call {call_sid}: the stream token is missing, forged or expired")
+        if await asyncio.to_thread(get_call, self.engine, call_sid) is None:
+            raise StreamRefused(f"call {call_sid}: no signed webhook announced this call")
         self.language = Language(params.get("language", "zh"))
-        self.purpose = str(params.get("purpose", "intake"))
+        self.call_sid = call_sid
+        self.purpose = purpose
         media_format = start.get("mediaFormat") or {}
         if media_format.get("encoding", "audio/x-mulaw") != "audio/x-mulaw":
             raise ValueError(f"unsupported media encoding {media_format.get('encoding')}")
@@ -220,7 +240,7 @@ class MediaSession:
             transcript=text,
             audio_path=audio_path,
         )
-        log.info("call %s: stream %s, heard %r", self.call_sid, state.value, text)
+        log.info("call %s: stream %s, heard %d characters", self.call_sid, state.value, len(text))
         heard = bool(text) or self.endpoint.heard_speech
         if state is StreamState.interrupted and self.purpose == "intake" and heard:
             await self._file_what_was_heard(text, audio_path, call.from_number)

@@ -1,8 +1,9 @@
 """The voice channel's `Notifier`: the callback survey as a phone call, other notices by SMS.
 
 A survey is a call (`calls.create` with TwiML) whose `<Gather>` posts the keyed answers, or a
-media stream carries the spoken ones, back to our signed webhooks; short notices (accepted,
-resolved...) would be a poor phone call, so they go as a text from the same number.
+media stream (opened by the signed `/survey/listen` webhook) carries the spoken ones, back to
+our signed webhooks; short notices (accepted, resolved...) would be a poor phone call, so they
+go as a text from the same number.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from channels.messages import render
 from channels.notifier import Notifier, OutboundMessage
 from channels.twilio.rest import twilio_client
 from channels.voice import twiml
-from channels.voice.media import stream_url
 from core.settings import Settings
 
 
@@ -36,11 +36,7 @@ class VoiceNotifier:
         if message.kind == "survey":
             question = render("survey", message.language, {"number": message.case_number})
             document = twiml.survey_call(
-                self.settings,
-                message.language,
-                message.case_number,
-                question,
-                stream_url(self.settings),
+                self.settings, message.language, message.case_number, question
             )
             call = self.client.calls.create(to=message.address, from_=sender, twiml=str(document))
             return str(call.sid)

@@ -20,11 +20,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from api.deps import EngineDep, SettingsDep, get_temporal
 from channels.messages import render
 from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
-from channels.twilio.rest import TWILIO_API
 from channels.twilio.signature import SignedForm
 from channels.voice import twiml
 from channels.voice.cases import file_case
 from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
+from channels.voice.recordings import RecordingRefused, download_recording
 from channels.voice.store import get_call, update_call
 from channels.voice.texts import STATUS_NAMES, prompt, spoken_digits
 from core.settings import Settings
@@ -227,10 +227,10 @@ async def recording_ready(
         return Response(status_code=204)
     call_sid = _call_sid(form)
     try:
-        audio = await _download_recording(settings, form["RecordingUrl"])
-    except httpx.HTTPError as exc:
+        audio = await download_recording(settings, form["RecordingUrl"])
+    except (httpx.HTTPError, RecordingRefused) as exc:
         # Twilio keeps the recording: the case is filed anyway, for a person to fetch it.
-        log.error("call %s: recording %s not downloaded: %s", call_sid, form["RecordingUrl"], exc)
+        log.error("call %s: recording not downloaded: %s", call_sid, exc)
         audio = b""
     transcript = ""
     try:
@@ -269,19 +269,6 @@ def _keep_recording(settings: Settings, call_sid: str, audio: bytes) -> Path | N
     return path
 
 
-async def _download_recording(settings: Settings, url: str) -> bytes:
-    """The WAV of a recording, fetched with the account's credentials."""
-    if url.startswith(TWILIO_API):
-        url = settings.twilio_api_base_url.rstrip("/") + url[len(TWILIO_API) :]
-    if not url.endswith((".wav", ".mp3")):
-        url += ".wav"
-    auth = (settings.twilio_account_sid, settings.twilio_auth_token)
-    async with httpx.AsyncClient(timeout=settings.twilio_timeout_s) as client:
-        response = await client.get(url, auth=auth, follow_redirects=True)
-        response.raise_for_status()
-        return response.content
-
-
 @router.post("/survey")
 async def survey_keys(
     request: Request,
@@ -294,6 +281,28 @@ async def survey_keys(
     return await _answer(
         request, settings, language, case, form, parse_survey_keys(form.get("Digits", ""))
     )
+
+
+@router.post("/survey/listen")
+async def survey_in_words(
+    form: SignedForm,
+    language: LangQuery,
+    settings: SettingsDep,
+    engine: EngineDep,
+    case: Annotated[str, Query(max_length=20)],
+) -> Response:
+    """No key pressed: hear the survey answer in words over a media stream for this call."""
+    call_sid = _call_sid(form)
+    await asyncio.to_thread(
+        update_call,
+        engine,
+        call_sid,
+        language=language.value,
+        purpose="survey",
+        survey_case_number=case,
+        transcript=None,
+    )
+    return _xml(twiml.survey_listen(settings, language, case, stream_url(settings), call_sid))
 
 
 @router.post("/survey/heard")
@@ -321,7 +330,7 @@ async def _answer(
 ) -> Response:
     if reply is None:
         question = render("survey", language, {"number": case, "reply": ""})
-        return _xml(twiml.survey_call(settings, language, case, question, stream_url(settings)))
+        return _xml(twiml.survey_call(settings, language, case, question))
     client = await get_temporal(request)
     try:
         await answer_survey(

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
+from channels.voice import tokens
 from channels.voice.texts import VOICES, prompt
 from core.settings import Settings
 from models.enums import Language
@@ -40,12 +41,24 @@ def listen(settings: Settings, language: Language, stream_url: str, call_sid: st
     response = VoiceResponse()
     say(response, prompt("describe", language), language)
     connect = Connect(action=webhook(settings, "/heard", lang=language))
-    stream = connect.stream(url=stream_url)
-    stream.parameter(name="language", value=language.value)
-    stream.parameter(name="purpose", value="intake")
-    stream.parameter(name="callSid", value=call_sid)
+    _stream(connect, settings, stream_url, call_sid, language, "intake")
     response.append(connect)
     return response
+
+
+def _stream(
+    connect: Connect,
+    settings: Settings,
+    stream_url: str,
+    call_sid: str,
+    language: Language,
+    purpose: str,
+) -> None:
+    """The `<Stream>` with what `/twilio/media` needs, the call's stream token included."""
+    stream = connect.stream(url=stream_url)
+    stream.parameter(name="language", value=language.value)
+    stream.parameter(name="purpose", value=purpose)
+    stream.parameter(name=tokens.PARAMETER, value=tokens.issue(settings, call_sid, purpose))
 
 
 def record(settings: Settings, language: Language) -> VoiceResponse:
@@ -110,9 +123,13 @@ def transfer(settings: Settings, language: Language) -> VoiceResponse:
 
 
 def survey_call(
-    settings: Settings, language: Language, case_number: str, question: str, stream_url: str
+    settings: Settings, language: Language, case_number: str, question: str
 ) -> VoiceResponse:
-    """The callback survey: keys first; silence lets the citizen answer in words (Vosk)."""
+    """The callback survey: keys first; silence lets the citizen answer in words (Vosk).
+
+    The survey is placed before Twilio names the call, so the stream (which needs a token for
+    the CallSid) is handed out by the signed `/survey/listen` webhook the silence redirects to.
+    """
     response = VoiceResponse()
     gather = Gather(
         input="dtmf",
@@ -123,9 +140,16 @@ def survey_call(
     say(gather, question, language)
     say(gather, prompt("survey_keys", language), language)
     response.append(gather)
+    response.redirect(webhook(settings, "/survey/listen", case=case_number, lang=language))
+    return response
+
+
+def survey_listen(
+    settings: Settings, language: Language, case_number: str, stream_url: str, call_sid: str
+) -> VoiceResponse:
+    """The survey answered in words: the call's audio to our websocket, then `/survey/heard`."""
+    response = VoiceResponse()
     connect = Connect(action=webhook(settings, "/survey/heard", case=case_number, lang=language))
-    stream = connect.stream(url=stream_url)
-    stream.parameter(name="language", value=language.value)
-    stream.parameter(name="purpose", value="survey")
+    _stream(connect, settings, stream_url, call_sid, language, "survey")
     response.append(connect)
     return response

@@ -93,15 +93,17 @@ async def test_a_spike_alerts_its_unit_once(
     history: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
     spikes = detect_spikes(engine=history, day=FRIDAY, rules=RULES, timezone=TZ)
-    with caplog.at_level(logging.INFO, logger="hotline.notifier"):
+    with caplog.at_level(logging.DEBUG, logger="hotline.notifier"):
         first = await alert_spikes(engine=history, spikes=spikes, notifier=LoggingNotifier())
         again = await alert_spikes(engine=history, spikes=spikes, notifier=LoggingNotifier())
     assert [s.category_code for s in first] == [HEATING]
     assert again == []
-    messages = [r.getMessage() for r in caplog.records if r.name == "hotline.notifier"]
-    assert len(messages) == 1
-    assert "unit inbox to U-RL" in messages[0]
-    assert "朝阳区「暖气不热」2026-11-20 已有诉求 9 件" in messages[0]
+    records = [r for r in caplog.records if r.name == "hotline.notifier"]
+    sent = [r.getMessage() for r in records if r.levelno == logging.INFO]
+    texts = [r.getMessage() for r in records if r.levelno == logging.DEBUG]  # texts: DEBUG only
+    assert len(sent) == 1 and len(texts) == 1
+    assert "unit inbox to U-RL" in sent[0]
+    assert "朝阳区「暖气不热」2026-11-20 已有诉求 9 件" in texts[0]
     alerts = recorded_alerts(engine=history, since=FRIDAY)
     assert [(a.category_code, a.area_code, a.count, a.unit_code) for a in alerts] == [
         (HEATING, CHAOYANG, 9, HEATING_UTILITY)

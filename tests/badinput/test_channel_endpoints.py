@@ -22,6 +22,9 @@ from sqlalchemy.engine import Engine
 from channels.chat.webhook import PATH as TELEGRAM_PATH
 from channels.chat.webhook import SECRET_HEADER
 from channels.twilio.signature import sign
+from channels.voice import tokens
+from channels.voice.store import update_call
+from core.settings import Settings
 from models.api_key import create_api_key
 from tests.badinput.conftest import PUBLIC, TELEGRAM_SECRET
 from tests.badinput.registry import NASTY_STRINGS, json_values, row_counts, telegram_updates
@@ -198,13 +201,28 @@ def test_an_oversized_photo_is_refused_and_writes_nothing(api_url: str, engine: 
 # ---- the media stream websocket ---------------------------------------------------------
 
 MEDIA_URL = PUBLIC.replace("https://", "wss://") + "/twilio/media"
+KNOWN_CALL = "CA" + "0" * 32
+TOKEN_HERE = "<the stream token of KNOWN_CALL>"
+# A clean close: 1000 normal, 1003 unsupported data, 1008 policy (a start that proves no call).
+CLEAN_CLOSES = ("closed 1000", "closed 1003", "closed 1005", "closed 1008")
+
+
+def with_token(messages: list[str], app_settings: Settings, engine: Engine) -> list[str]:
+    """The frames with KNOWN_CALL announced (as its signed webhook would) and its token in."""
+    update_call(engine, KNOWN_CALL)
+    token = tokens.issue(app_settings, KNOWN_CALL, "intake")
+    return [message.replace(TOKEN_HERE, token) for message in messages]
 
 
 def frames() -> st.SearchStrategy[str]:
     """Text frames Twilio never sends: not JSON, wrong shapes, bad base64, huge payloads."""
-    start = {
+    start = {  # a call Twilio announced, with its stream token: the frames after it are parsed
         "event": "start",
-        "start": {"callSid": "CA" + "0" * 32, "customParameters": {}, "mediaFormat": {}},
+        "start": {
+            "callSid": KNOWN_CALL,
+            "customParameters": {"token": TOKEN_HERE},
+            "mediaFormat": {},
+        },
     }
     media = {"event": "media", "media": {"payload": base64.b64encode(b"\xff" * 160).decode()}}
     broken_media = st.fixed_dictionaries(
@@ -251,12 +269,13 @@ async def stream(url: str, messages: list[str]) -> str:
 @FUZZ
 @given(messages=st.lists(frames(), min_size=1, max_size=4))
 def test_malformed_media_frames_close_cleanly_or_are_ignored(
-    messages: list[str], channels_url: str, engine: Engine
+    messages: list[str], channels_url: str, channel_settings: Settings, engine: Engine
 ) -> None:
+    messages = with_token(messages, channel_settings, engine)
     before = row_counts(engine)
     ended = asyncio.run(stream(channels_url, messages))
-    # a clean close (1000 normal, 1003 unsupported data), never 1011 (an internal error)
-    assert ended in ("open", "closed 1000", "closed 1003", "closed 1005"), ended
+    # a clean close, never 1011 (an internal error)
+    assert ended in ("open", *CLEAN_CLOSES), ended
     assert row_counts(engine) == before
     assert httpx.get(f"{channels_url}/healthz", timeout=30).status_code == 200
 
@@ -283,5 +302,5 @@ def test_each_malformed_media_frame_closes_the_stream_cleanly(
     escaping the session (the socket dropped with 1006, the error logged as unhandled)."""
     before = row_counts(engine)
     ended = asyncio.run(stream(channels_url, [frame]))
-    assert ended in ("closed 1003", "closed 1000"), ended
+    assert ended in ("closed 1003", "closed 1000", "closed 1008"), ended
     assert row_counts(engine) == before

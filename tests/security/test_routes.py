@@ -101,6 +101,7 @@ GUARDS: dict[str, Guard] = {
     "POST /twilio/voice/recording": Guard.twilio,
     "POST /twilio/voice/survey": Guard.twilio,
     "POST /twilio/voice/survey/heard": Guard.twilio,
+    "POST /twilio/voice/survey/listen": Guard.twilio,
     "WS /twilio/media": Guard.media,
 }
 

@@ -41,14 +41,19 @@ def _ignore_sigint() -> None:
 
 
 def start_hotline(
-    settings: Settings, *args: str, log: Path, sigint_ignored: bool = False
+    settings: Settings,
+    *args: str,
+    log: Path,
+    sigint_ignored: bool = False,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `hotline ARGS`; `sigint_ignored` starts it as a shell's background job would be."""
+    """Start `hotline ARGS`; `sigint_ignored` starts it as a shell's background job would be;
+    `env` adds variables (HOTLINE_LOG_FORMAT...) to those of `settings`."""
     with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "cli.main", *args],
             cwd=ROOT,
-            env=hotline_env(settings),
+            env={**hotline_env(settings), **(env or {})},
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,

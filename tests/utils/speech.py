@@ -57,9 +57,11 @@ def media_messages(
     *,
     language: str = "zh",
     purpose: str = "intake",
+    parameters: dict[str, str] | None = None,
     stop: bool = True,
 ) -> list[str]:
-    """The JSON text frames Twilio sends for a `<Connect><Stream>` carrying `samples`."""
+    """The JSON text frames Twilio sends for a `<Connect><Stream>` carrying `samples`;
+    `parameters` are the stream's `<Parameter>`s from our TwiML (its token among them)."""
     stream_sid = "MZ" + uuid.uuid4().hex
     account = "AC" + "0" * 30
     messages: list[dict[str, object]] = [
@@ -72,7 +74,11 @@ def media_messages(
                 "streamSid": stream_sid,
                 "callSid": call_sid,
                 "tracks": ["inbound"],
-                "customParameters": {"language": language, "purpose": purpose, "callSid": call_sid},
+                "customParameters": {
+                    "purpose": purpose,
+                    **(parameters or {}),
+                    "language": language,
+                },
                 "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
             },
             "streamSid": stream_sid,

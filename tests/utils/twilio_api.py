@@ -7,11 +7,12 @@ with `channels.twilio.signature.sign`, exactly as Twilio signs them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from channels.twilio.signature import sign
 from tests.utils.servers import serve
@@ -38,6 +39,10 @@ class FakeTwilio:
     messages: list[dict[str, str]] = field(default_factory=list)
     calls: list[dict[str, str]] = field(default_factory=list)
     recordings: dict[str, bytes] = field(default_factory=dict)  # RE... sid -> WAV bytes
+    # Recordings streamed without a Content-Length (sid -> bytes to send), and how many bytes
+    # of each were sent before the client stopped reading.
+    streamed_recordings: dict[str, int] = field(default_factory=dict)
+    served: dict[str, int] = field(default_factory=dict)
     failures: list[int] = field(default_factory=list)  # status codes for the next requests
     # Twilio error codes for the next requests, e.g. 21610: the recipient replied STOP.
     error_codes: list[int] = field(default_factory=list)
@@ -100,6 +105,17 @@ def _report_delivery(state: FakeTwilio, form: dict[str, str], sid: str) -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
+
+
+async def _stream(state: FakeTwilio, key: str, size: int) -> AsyncIterator[bytes]:
+    sent = 0
+    while sent < size:
+        chunk = bytes(min(64 * 1024, size - sent))
+        sent += len(chunk)
+        with state.lock:
+            state.served[key] = sent
+        yield chunk
+        await asyncio.sleep(0)  # let a client's hang-up stop the stream here, as it would Twilio
 
 
 def build_app(state: FakeTwilio) -> FastAPI:
@@ -174,6 +190,9 @@ def build_app(state: FakeTwilio) -> FastAPI:
         key = sid.removesuffix(".wav")
         with state.lock:
             data = state.recordings.get(key)
+            size = state.streamed_recordings.get(key)
+        if size is not None:
+            return StreamingResponse(_stream(state, key, size), media_type="audio/x-wav")
         if data is None:
             return _error(404, f"The requested resource {sid} was not found")
         return Response(data, media_type="audio/x-wav")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -66,6 +67,12 @@ class VoiceApi:
         headers = {"X-Twilio-Signature": signed} if signed else {}
         return httpx.post(self.url + path, data=form, headers=headers, timeout=60)
 
+    def listen(self, call: dict[str, str], lang: str = "zh") -> dict[str, str]:
+        """Ask to describe the problem; the `<Parameter>`s Twilio will send in the `start`."""
+        answer = self.post(f"/twilio/voice/describe?lang={lang}", call)
+        assert answer.status_code == 200 and "<Stream" in answer.text, answer.text
+        return stream_parameters(answer.text)
+
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://") + "/twilio/media"
 
@@ -93,6 +100,12 @@ class VoiceApi:
 def voice_api(voice_settings: Settings, worker_process: None) -> Iterator[VoiceApi]:
     with serve(create_app(voice_settings)) as url:
         yield VoiceApi(url, voice_settings)
+
+
+def stream_parameters(twiml: str) -> dict[str, str]:
+    """The `<Parameter>`s of the `<Stream>` in a TwiML answer, as Twilio hands them back."""
+    root = ElementTree.fromstring(twiml)
+    return {str(p.get("name")): str(p.get("value")) for p in root.iter("Parameter")}
 
 
 def case_of_call(engine: Engine, call_sid: str) -> Case | None:

@@ -20,7 +20,13 @@ from tests.utils.speech import (
     speak,
     squash,
 )
-from tests.voice.conftest import VoiceApi, attachments_of, case_of_call, wait_for_case
+from tests.voice.conftest import (
+    VoiceApi,
+    attachments_of,
+    case_of_call,
+    stream_parameters,
+    wait_for_case,
+)
 
 SENTENCE = "우리 동네 도로가 너무 위험합니다"
 CALLER = "+8613912345678"
@@ -41,7 +47,8 @@ async def test_spoken_description_becomes_a_case_with_its_transcript(
     # The caller speaks, then stays quiet: the server hears the end of speech and hangs up
     # the stream by itself (the trailing silence is longer than needed, as on a real line).
     audio = np.concatenate([silence(0.5), speak(SENTENCE), silence(3.0)])
-    await voice_api.stream(media_messages(call["CallSid"], audio))
+    parameters = stream_parameters(listen.text)
+    await voice_api.stream(media_messages(call["CallSid"], audio, parameters=parameters))
     state = get_call(engine, call["CallSid"])
     assert state is not None and state.stream_state == "heard"
 
@@ -69,9 +76,9 @@ async def test_a_stream_that_drops_still_yields_a_case_with_what_was_heard(
 ) -> None:
     call = {"CallSid": new_call_sid(), "From": CALLER}
     voice_api.post("/twilio/voice", call)
-    voice_api.post("/twilio/voice/describe?lang=zh", call)
+    parameters = voice_api.listen(call)
     audio = np.concatenate([silence(0.5), speak(SENTENCE), silence(0.3)])
-    await voice_api.drop(media_messages(call["CallSid"], audio, stop=False))
+    await voice_api.drop(media_messages(call["CallSid"], audio, parameters=parameters, stop=False))
 
     case = await wait_for_case(engine, call["CallSid"])
     assert "너무" in squash(case.transcript or "")
@@ -84,8 +91,9 @@ async def test_a_hang_up_mid_description_files_what_was_said(
 ) -> None:
     call = {"CallSid": new_call_sid(), "From": CALLER}
     voice_api.post("/twilio/voice", call)
+    parameters = voice_api.listen(call)
     audio = np.concatenate([silence(0.5), speak("사람이 너무 많습니다")])
-    await voice_api.stream(media_messages(call["CallSid"], audio, stop=True))
+    await voice_api.stream(media_messages(call["CallSid"], audio, parameters=parameters))
     case = await wait_for_case(engine, call["CallSid"])
     assert "너무" in squash(case.transcript or "")
 
@@ -93,7 +101,8 @@ async def test_a_hang_up_mid_description_files_what_was_said(
 async def test_hash_key_ends_the_description_at_once(voice_api: VoiceApi, engine: Engine) -> None:
     call = {"CallSid": new_call_sid(), "From": CALLER}
     voice_api.post("/twilio/voice", call)
-    messages = media_messages(call["CallSid"], speak(SENTENCE), stop=False)
+    parameters = voice_api.listen(call)
+    messages = media_messages(call["CallSid"], speak(SENTENCE), parameters=parameters, stop=False)
     stream_sid = json.loads(messages[1])["streamSid"]
     await voice_api.stream([*messages, dtmf_message(stream_sid, "#", len(messages))])
     state = get_call(engine, call["CallSid"])

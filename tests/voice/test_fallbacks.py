@@ -61,7 +61,10 @@ async def test_a_stream_without_a_model_hands_over_to_recording(
 ) -> None:
     call = {"CallSid": new_call_sid(), "From": CALLER}
     voice_api.post("/twilio/voice", call)
-    await voice_api.stream(media_messages(call["CallSid"], silence(1.0), language="en"))
+    parameters = voice_api.listen(call)  # the model goes missing after the stream was offered
+    await voice_api.stream(
+        media_messages(call["CallSid"], silence(1.0), language="en", parameters=parameters)
+    )
     state = get_call(engine, call["CallSid"])
     assert state is not None and state.stream_state == "failed"
     assert state.stream_error is not None

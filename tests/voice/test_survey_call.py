@@ -18,7 +18,7 @@ from models.enums import CaseStatus, Channel, Satisfaction
 from tests.utils.cases import case_row
 from tests.utils.factories import make_intake, unique_phone
 from tests.utils.twilio_api import HOTLINE_NUMBER, FakeTwilio
-from tests.voice.conftest import VoiceApi
+from tests.voice.conftest import VoiceApi, stream_parameters
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, UnitAction
 from workflows.worker import build_worker
@@ -63,7 +63,13 @@ async def test_survey_call_answered_by_keys_closes_the_case(
                 f"https://hotline.example.gov.cn/twilio/voice/survey?case={case.number}&amp;lang=zh"
             )
             assert f'action="{survey_url}"' in placed["Twiml"]
-            assert "<Stream" in placed["Twiml"]  # silence on the keypad: answers in words
+            # Silence on the keypad: answers in words, over a stream the signed webhook opens.
+            listen_url = f"/twilio/voice/survey/listen?case={case.number}&lang=zh"
+            redirect = "https://hotline.example.gov.cn" + listen_url.replace("&", "&amp;")
+            assert f"<Redirect>{redirect}</Redirect>" in placed["Twiml"]
+            listen = voice_api.post(listen_url, {"CallSid": placed["Sid"]})
+            assert stream_parameters(listen.text)["purpose"] == "survey"
+            assert "token" in stream_parameters(listen.text)
 
             unclear = voice_api.post(
                 f"/twilio/voice/survey?case={case.number}&lang=zh",
