@@ -27,14 +27,14 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.engine import Engine
 
 from api.main import create_app
-from core.settings import Settings
+from core.settings import Environment, Settings
 from models.api_key import create_api_key
 from models.enums import StaffRole
 from tests.utils.servers import serve
 from tests.utils.staff import staff_headers
 
 EXAMPLES_PER_OPERATION = 30  # the whole run stays around a minute on a busy machine
-OPENAPI = create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
+OPENAPI = create_app(Settings(environment=Environment.test, _env_file=None)).openapi()  # type: ignore[call-arg]
 schema = schemathesis.openapi.from_dict(OPENAPI)
 
 
