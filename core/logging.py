@@ -25,7 +25,12 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # Client libraries that log every request at INFO (URLs, headers): only with DEBUG.
 CHATTY_LOGGERS = ("twilio.http_client", "httpx", "httpcore")
 # IPv4 addresses (with a port) in server lines are not phone numbers: kept as they are.
-_ADDRESS = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d.])")
+# Kept as they are in a log line: IP addresses (and ports), and Twilio's ids (CallSid,
+# MessageSid, RecordingSid: two letters and 32 hex digits), which hold digit runs but no person.
+_ADDRESS = re.compile(
+    r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d.])"
+    r"|(?<![A-Za-z0-9])[A-Z]{2}[0-9a-f]{32}(?![A-Za-z0-9])"
+)
 
 
 class RedactingFilter(logging.Filter):

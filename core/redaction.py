@@ -109,7 +109,12 @@ def _mask_phones(text: str, *, region: str) -> str:
     matcher = phonenumbers.PhoneNumberMatcher(
         searched, region, leniency=phonenumbers.Leniency.POSSIBLE, max_tries=len(searched)
     )
-    spans = [(match.start, match.end) for match in matcher]
+    # Fewer digits than the shortest phone is a code (a unit's, a postcode), not a number.
+    spans = [
+        (match.start, match.end)
+        for match in matcher
+        if sum(char.isdigit() for char in match.raw_string) >= _MIN_PHONE_DIGITS
+    ]
     return _replace(text, spans, PHONE_MASK)
 
 
