@@ -13,6 +13,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,6 +78,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes: a command run inside another
+    program (a test runner, a notebook) may swap the stream and close the one it lent."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:  # noqa: ANN401
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # noqa: ANN401
+        """StreamHandler sets it; the current stderr is read at each record instead."""
+
+
 def logging_config(settings: Settings) -> dict[str, Any]:
     """The `logging.config.dictConfig` of a hotline process (uvicorn takes it as log_config)."""
     chatty = "DEBUG" if settings.log_level == "DEBUG" else "WARNING"
@@ -90,8 +107,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "formatters": {"hotline": formatter},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stderr",
+                "()": CurrentStderrHandler,
                 "formatter": "hotline",
                 "filters": ["redact"],
             }
