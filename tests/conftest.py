@@ -17,7 +17,7 @@ from api.main import create_app
 from core.db import get_engine
 from core.settings import Environment, Settings
 from models import migrate
-from models.api_key import create_api_key
+from models.api_key import IssuedKey, create_api_key
 from models.enums import Channel
 from models.seed import seed
 from tests.utils.databases import fresh_database
@@ -90,12 +90,16 @@ def settings(
 
 
 @pytest.fixture(scope="session")
-def integration_headers(engine: Engine) -> dict[str, str]:
-    """The header of an integration filing web requests on `POST /api/v1/requests`."""
-    key = create_api_key(
+def integration_key(engine: Engine) -> IssuedKey:
+    """An integration filing web requests on `POST /api/v1/requests` (`X-API-Key`)."""
+    return create_api_key(
         engine=engine, name=f"web integration {uuid.uuid4().hex[:8]}", channel=Channel.web
     )
-    return {"X-API-Key": key.secret}
+
+
+@pytest.fixture(scope="session")
+def integration_headers(integration_key: IssuedKey) -> dict[str, str]:
+    return {"X-API-Key": integration_key.secret}
 
 
 @pytest.fixture(scope="session")

@@ -76,6 +76,15 @@ router = APIRouter(
 )
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _check_day(day: date) -> None:
+    """Baselines reach weeks back: a day near year 1 would overflow; no case is that old."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise HTTPException(422, f"the date must be between {FIRST_DAY} and {LAST_DAY}")
+
+
 @router.get("/spikes", response_model=list[Spike])
 def read_spikes(
     engine: EngineDep,
@@ -84,6 +93,7 @@ def read_spikes(
     day: Annotated[date, Query(alias="date")],
 ) -> list[Spike]:
     """未诉先办: the day's spikes by category and district (detected now, not alerted)."""
+    _check_day(day)
     rules = SpikeRules.from_settings(settings)
     spikes = detect_spikes(engine=engine, day=day, rules=rules, timezone=settings.timezone)
     return [s for s in spikes if scope.holds(s.unit_code)]
@@ -94,6 +104,7 @@ def read_alerts(
     engine: EngineDep, scope: ReportScope, since: Annotated[date, Query()]
 ) -> list[AlertRecord]:
     """Spike alerts recorded for units since a day, newest first."""
+    _check_day(since)
     return [
         AlertRecord.model_validate(a, from_attributes=True)
         for a in recorded_alerts(engine=engine, since=since)

@@ -28,7 +28,7 @@ from intake.contacts import normalise_identities, normalise_phone
 from intake.errors import IntakeRejected
 from intake.schemas import Contact
 from models import Attachment, Case, CaseEvent
-from models.citizen import Citizen, CitizenIdentity
+from models.citizen import CaseContact, Citizen, CitizenIdentity
 from speech.audio import AudioError, mulaw_decode, mulaw_wav_bytes, read_wav
 
 # ---- parsers ----------------------------------------------------------------------------
@@ -281,7 +281,7 @@ ENDPOINTS: list[Endpoint] = [
 
 # ---- what "the database is unchanged" means ---------------------------------------------
 
-WRITTEN_BY_INTAKE = [Case, CaseEvent, Citizen, CitizenIdentity, Attachment]
+WRITTEN_BY_INTAKE = [Case, CaseEvent, CaseContact, Citizen, CitizenIdentity, Attachment]
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

@@ -101,11 +101,17 @@ def test_malformed_bodies_are_refused_with_422_and_write_nothing(
     ],
 )
 def test_each_bad_field_is_named_in_the_refusal(
-    patch: dict[str, Any], field: str, api_url: str, engine: Engine
+    patch: dict[str, Any],
+    field: str,
+    api_url: str,
+    engine: Engine,
+    integration_headers: dict[str, str],
 ) -> None:
     before = row_counts(engine)
     body = {**valid_intake(f"bad-{field}-{len(str(patch))}"), **patch}
-    answer = httpx.post(f"{api_url}/api/v1/requests", json=body, timeout=60)
+    answer = httpx.post(
+        f"{api_url}/api/v1/requests", json=body, headers=integration_headers, timeout=60
+    )
     assert answer.status_code == 422, answer.text
     assert_refused_cleanly(answer, before, engine)
     assert field.split(".")[-1] in answer.text

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from models.enums import Channel
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 
 
 class Delivery(Protocol):
@@ -35,20 +35,21 @@ class Delivery(Protocol):
 
 @dataclass
 class WebIntake:
-    """`POST /api/v1/requests`: the web form and any integrator; intake_key is theirs."""
+    """`POST /api/v1/requests` from an integration: its intake_key lives in its key's namespace."""
 
     name: str = "web intake"
     channel: Channel = Channel.web
+    key_id: int = 0  # the integration's API key, set by the test
+    secret: str = ""
 
     def payload(self, index: int) -> dict[str, Any]:
-        body = make_intake(intake_key=f"dup-{uuid.uuid4().hex}-{index}")
-        return body.model_dump(mode="json")
+        return make_submission(intake_key=f"dup-{uuid.uuid4().hex}-{index}")
 
     def key(self, payload: dict[str, Any]) -> str:
-        return str(payload["intake_key"])
+        return f"k{self.key_id}:{payload['intake_key']}"
 
     async def deliver(self, http: httpx.AsyncClient, payload: dict[str, Any]) -> httpx.Response:
-        return await http.post("/api/v1/requests", json=payload)
+        return await http.post("/api/v1/requests", json=payload, headers={"X-API-Key": self.secret})
 
 
 DELIVERIES: list[Delivery] = [WebIntake()]

@@ -24,13 +24,15 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from api.main import create_app
-from core.db import get_engine
+from core.db import get_engine, make_engine
 from core.settings import Environment, Settings
 from models import migrate
+from models.api_key import create_api_key
+from models.enums import Channel
 from models.seed import seed
 from tests.faults.invariants import check_after_fault
 from tests.faults.stack import DevServer, dispatch, gather_limited, private_postgres, submit
-from tests.utils.factories import make_intake
+from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import serve
 
@@ -49,6 +51,11 @@ class Stack:
     http: httpx.AsyncClient
     workers: list[Any]
     logs: Path
+    key_id: int  # the integration the fault tests post as
+
+    def stored_key(self, body: dict[str, Any]) -> str:
+        """The intake_key as the case keeps it: in the integration's namespace."""
+        return f"k{self.key_id}:{body['intake_key']}"
 
 
 @asynccontextmanager
@@ -71,11 +78,19 @@ async def stack(tmp_path: Path, database_url: str, workers: int) -> AsyncIterato
         start_hotline(settings, "worker", log=logs / f"worker-{index}.log")
         for index in range(workers)
     ]
+    engine = make_engine(database_url)
+    try:
+        key = create_api_key(
+            engine=engine, name=f"faults {uuid.uuid4().hex[:8]}", channel=Channel.web
+        )
+    finally:
+        engine.dispose()
     try:
         client = await Client.connect(server.address)
         with serve(create_app(settings)) as url:
-            async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-                yield Stack(settings, server, client, http, running, logs)
+            headers = {"X-API-Key": key.secret}
+            async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as http:
+                yield Stack(settings, server, client, http, running, logs, key.key.id)
     finally:
         for process in running:
             stop(process)
@@ -84,10 +99,7 @@ async def stack(tmp_path: Path, database_url: str, workers: int) -> AsyncIterato
 
 def bodies(count: int) -> list[dict[str, Any]]:
     run = uuid.uuid4().hex[:8]
-    return [
-        make_intake(intake_key=f"fault-{run}-{index}").model_dump(mode="json")
-        for index in range(count)
-    ]
+    return [make_submission(intake_key=f"fault-{run}-{index}") for index in range(count)]
 
 
 async def intake_and_dispatch(target: Stack, body: dict[str, Any]) -> str:
@@ -127,7 +139,7 @@ async def test_kill_9_a_worker_in_the_middle_of_500_live_cases_and_restart_it(
         report = await check_after_fault(
             engine=engine,
             client=target.client,
-            keys=[body["intake_key"] for body in cases],
+            keys=[target.stored_key(body) for body in cases],
             logs=sorted(target.logs.glob("worker-*.log")),
             may_resend=ACTIVITY_SLOTS,
         )
@@ -158,7 +170,7 @@ async def test_restart_the_temporal_server_on_its_database_file_during_intake_an
         report = await check_after_fault(
             engine=engine,
             client=target.client,
-            keys=[body["intake_key"] for body in cases],
+            keys=[target.stored_key(body) for body in cases],
             logs=sorted(target.logs.glob("worker-*.log")),
             may_resend=0,  # sending and marking sent need only the database
         )
@@ -192,7 +204,7 @@ async def test_postgresql_down_for_30_seconds_during_intake(tmp_path: Path) -> N
             report = await check_after_fault(
                 engine=engine,
                 client=target.client,
-                keys=[body["intake_key"] for body in cases],
+                keys=[target.stored_key(body) for body in cases],
                 logs=sorted(target.logs.glob("worker-*.log")),
                 may_resend=ACTIVITY_SLOTS,
             )

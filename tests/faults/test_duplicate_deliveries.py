@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from tests.faults.deliveries import DELIVERIES, Delivery
+from models.api_key import IssuedKey
+from tests.faults.deliveries import DELIVERIES, Delivery, WebIntake
 from tests.faults.invariants import check_after_fault
 from tests.faults.stack import dispatch, gather_limited
 
@@ -28,7 +30,10 @@ async def test_every_delivery_twice_and_out_of_order_makes_one_case_each(
     engine: Engine,
     temporal_client: Client,
     var_dir: Path,
+    integration_key: IssuedKey,
 ) -> None:
+    if isinstance(delivery, WebIntake):
+        delivery = replace(delivery, key_id=integration_key.key.id, secret=integration_key.secret)
     payloads = [delivery.payload(index) for index in range(MESSAGES)]
     twice = payloads * 2
     random.Random(8).shuffle(twice)
