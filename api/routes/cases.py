@@ -21,7 +21,7 @@ from intake.flows import start_case_workflow
 from intake.schemas import Intake, RequestSubmission
 from intake.service import accept_intake
 from models.api_key import ApiKeyPublic, authenticate
-from models.case import RequestReceipt
+from models.case import Case, RequestReceipt
 from models.enums import Channel, Urgency
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
@@ -47,18 +47,21 @@ async def submit_request(
         client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=x_api_key))
         if client is None:
             raise HTTPException(401, "X-API-Key is not valid (unknown or revoked)")
-    intake = _intake(submission, client)
+    intake = request_intake(submission, client)
     accepted = await run_in_threadpool(
         lambda: accept_intake(engine=engine, intake=intake, settings=settings)
     )
     await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
     if not accepted.created:
         response.status_code = 200
-    case = accepted.case
+    return receipt(accepted.case)
+
+
+def receipt(case: Case) -> RequestReceipt:
     return RequestReceipt(number=case.number, status=case.status, created_at=case.created_at)
 
 
-def _intake(submission: RequestSubmission, client: ApiKeyPublic | None) -> Intake:
+def request_intake(submission: RequestSubmission, client: ApiKeyPublic | None) -> Intake:
     """The channel, actor and key namespace the caller is entitled to, never what it claims."""
     channel = client.channel if client is not None else Channel.web
     if submission.channel is not None and submission.channel is not channel:
