@@ -46,6 +46,9 @@ def serve(app: FastAPI, *, trusted_proxies: Sequence[str] = ()) -> Iterator[str]
         log_level="warning",
         lifespan="on",
         forwarded_allow_ips=list(trusted_proxies),
+        # Longer than any pause in a test: uvicorn's 5 s default closes an idle keep-alive
+        # connection just as a slow, loaded test reuses it (an httpx ReadError, seen once).
+        timeout_keep_alive=120,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
