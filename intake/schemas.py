@@ -27,21 +27,14 @@ class Contact(BaseModel):
     _no_nul_characters = field_validator("*")(_no_nul)
 
 
-class Intake(BaseModel):
-    """Channel-neutral request; `intake_key` is the channel's own id (MessageSid, update id...).
-
-    The same `(channel, intake_key)` always yields the same case, so a webhook delivered twice
-    never makes two cases.
-    """
+class RequestFields(BaseModel):
+    """What a request says, whichever door it came through: the problem, the place, a contact."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    channel: Channel
     description: str = Field(max_length=100_000)
     language: Language = Language.zh
     type: RequestType = RequestType.complaint
-    urgency: Urgency = Urgency.normal
-    transcript: str | None = Field(default=None, max_length=100_000)
     address: str | None = Field(default=None, max_length=500)
     district_code: str | None = Field(default=None, max_length=32)
     street_code: str | None = Field(default=None, max_length=32)
@@ -49,13 +42,25 @@ class Intake(BaseModel):
     longitude: float | None = Field(default=None, ge=-180, le=180)
     category_code: str | None = Field(default=None, max_length=32)
     contact: Contact = Field(default_factory=Contact)
-    intake_key: str | None = Field(default=None, min_length=1, max_length=128)
-    actor: str = Field(default="citizen", max_length=120)
 
     _no_nul_characters = field_validator("*")(_no_nul)
 
 
-class RequestSubmission(BaseModel):
+class Intake(RequestFields):
+    """Channel-neutral request; `intake_key` is the channel's own id (MessageSid, update id...).
+
+    The same `(channel, intake_key)` always yields the same case, so a webhook delivered twice
+    never makes two cases.
+    """
+
+    channel: Channel
+    urgency: Urgency = Urgency.normal
+    transcript: str | None = Field(default=None, max_length=100_000)
+    intake_key: str | None = Field(default=None, min_length=1, max_length=128)
+    actor: str = Field(default="citizen", max_length=120)
+
+
+class RequestSubmission(RequestFields):
     """What `POST /api/v1/requests` accepts: a citizen's request, never who or how it came.
 
     The channel, the actor and the idempotency namespace come from the caller's integration
@@ -63,18 +68,6 @@ class RequestSubmission(BaseModel):
     as staff, pose as another channel, or find someone else's case by guessing its key.
     """
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    description: str = Field(max_length=100_000)
-    language: Language = Language.zh
-    type: RequestType = RequestType.complaint
-    address: str | None = Field(default=None, max_length=500)
-    district_code: str | None = Field(default=None, max_length=32)
-    street_code: str | None = Field(default=None, max_length=32)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    category_code: str | None = Field(default=None, max_length=32)
-    contact: Contact = Field(default_factory=Contact)
     channel: Channel | None = Field(
         default=None, description="Optional; must be the integration key's channel (web without)."
     )
@@ -86,5 +79,3 @@ class RequestSubmission(BaseModel):
         description="Integrations only: your id for the request; repeating it answers the same "
         "case number, within your key's namespace.",
     )
-
-    _no_nul_characters = field_validator("*")(_no_nul)

@@ -20,11 +20,12 @@ import pytest
 from temporalio.client import Client
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry, OutboundMessage
+from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from tests.chat.conftest import Webhook
 from tests.chat.test_webhook import _open_case
 from tests.sms.phone import Phone
+from tests.utils.notifiers import RecordingNotifier
 from tests.utils.servers import serve
 from tests.utils.speech import new_call_sid
 from tests.utils.staff import csrf_of
@@ -117,17 +118,6 @@ async def test_a_stranger_cannot_read_the_reply_on_the_tracker(
     assert 'id="status"' in page.text and "已办结" in page.text
     assert secrets.found_in(page.text) == []
     assert 'id="reply"' not in page.text
-
-
-class RecordingNotifier:
-    """The notifier port, implemented to keep what it was asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[OutboundMessage] = []
-
-    async def send(self, message: OutboundMessage) -> str:
-        self.sent.append(message)
-        return f"test:{len(self.sent)}"
 
 
 async def test_the_owner_reads_description_address_and_reply_after_the_one_time_code(

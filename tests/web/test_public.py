@@ -13,12 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry, OutboundMessage
+from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from models import Attachment
 from models.enums import Channel
 from tests.utils.cases import case_row
 from tests.utils.factories import unique_phone
+from tests.utils.notifiers import RecordingNotifier
 from tests.utils.servers import serve
 from tests.utils.staff import csrf_of
 
@@ -126,17 +127,6 @@ def test_the_feed_shows_area_and_category_but_no_personal_data(
     assert "园林绿化环卫" in feed
     for private in ("张三", phone, phone[3:], "5号楼302", "漏水"):
         assert private not in feed
-
-
-class RecordingNotifier:
-    """A Notifier that keeps what it was asked to send (the port, implemented for the test)."""
-
-    def __init__(self) -> None:
-        self.sent: list[OutboundMessage] = []
-
-    async def send(self, message: OutboundMessage) -> str:
-        self.sent.append(message)
-        return f"test:{len(self.sent)}"
 
 
 def test_the_one_time_code_sent_to_the_citizens_phone_unlocks_the_details(
