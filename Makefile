@@ -45,8 +45,8 @@ lint: install-test
 test: install-test lint
 	HOTLINE_TEST_DATABASE_URL= $(PY) -m pytest
 	@if $(PY) -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== PostgreSQL answers: running the suite against it =="; \
-		HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest; \
+		echo "== PostgreSQL answers: running the tests that make a database against it =="; \
+		HOTLINE_TEST_DATABASE_URL=$(PG_TEST_URL) HOTLINE_TEST_DATABASE_ONLY=1 $(PY) -m pytest; \
 	else \
 		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: SQLite run only =="; \
 	fi

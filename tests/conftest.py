@@ -3,6 +3,7 @@ process and the API over HTTP. Servers start once per session; tests isolate by 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from models import migrate
 from models.api_key import IssuedKey, create_api_key
 from models.enums import Channel
 from models.seed import seed
-from tests.utils.databases import fresh_database
+from tests.utils.databases import fresh_database, server_url
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port, serve
 from tests.utils.temporal import dev_server_path, test_server_path
@@ -119,3 +120,45 @@ def worker_process(settings: Settings, var_dir: Path) -> Iterator[None]:
 def api_url(settings: Settings, worker_process: None) -> Iterator[str]:
     with serve(create_app(settings)) as url:
         yield url
+
+
+# The PostgreSQL pass of `make test` sets HOTLINE_TEST_DATABASE_ONLY: a test whose fixtures never
+# make a database gives the same answer on either server, and it already ran in the SQLite pass.
+DATABASE_ONLY = "HOTLINE_TEST_DATABASE_ONLY"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not (os.environ.get(DATABASE_ONLY) and server_url()):
+        return
+    kept = [item for item in items if _makes_a_database(item)]
+    dropped = [item for item in items if not _makes_a_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"{DATABASE_ONLY}: {len(dropped)} tests that make no database left out "
+                "(they ran in the SQLite pass)"
+            )
+
+
+def _makes_a_database(item: pytest.Item) -> bool:
+    """True when the test or any fixture it uses (transitively) opens a test database."""
+    module = getattr(item, "module", None)
+    if module is not None and any(
+        getattr(module, helper.__name__, None) is helper for helper in (fresh_database, server_url)
+    ):
+        return True  # the module makes its own or asks which server: all of its tests
+    # pytest offers no public view of the fixture definitions behind item.fixturenames.
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return True
+    for name, definitions in info.name2fixturedefs.items():
+        if name == "database_url":
+            return True
+        for definition in definitions:
+            code = getattr(definition.func, "__code__", None)
+            if code is not None and {"fresh_database", "server_url"} & set(code.co_names):
+                return True
+    return False
