@@ -52,6 +52,7 @@ def show(
     days = schedule.days_in(year)
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
+        typer.echo(f"# {schedule.describe(year)}")  # a comment the holiday file accepts
         writer.writerow(["date", "kind", "name"])
         writer.writerows([d.day.isoformat(), d.kind, d.name] for d in days)
         return

@@ -9,7 +9,8 @@ and a Wednesday can be a day off. That pattern is data, not code, and lives in
 Edit me: each November the State Council General Office publishes the next
 year's 《国务院办公厅关于××年部分节假日安排的通知》. Append its days to
 ``holidays_cn.csv`` (``date,kind,name``; kind is ``holiday`` for a day off or
-``workday`` for a weekend day that is worked). The file is the source of truth
+``workday`` for a weekend day that is worked; a line starting with ``#`` is a
+comment: name the notice there). The file is the source of truth
 for every year it has a row in; ``hotline calendar show YEAR --csv`` prints a
 year in the file's format to start from.
 
@@ -400,6 +401,10 @@ def _package_days(years: list[int]) -> tuple[list[SpecialDay], set[int]]:
     return days, estimated
 
 
+def _skipped(row: list[str]) -> bool:
+    return not row or row[0].lstrip().startswith("#") or all(not cell.strip() for cell in row)
+
+
 def _read_csv(source: Path) -> list[SpecialDay]:
     """Read and validate the holiday CSV.
 
@@ -416,16 +421,17 @@ def _read_csv(source: Path) -> list[SpecialDay]:
         # utf-8-sig: the file is meant to be edited by hand, often in Excel,
         # which prepends a BOM that would otherwise corrupt the first header.
         with source.open(encoding="utf-8-sig", newline="") as handle:
+            # Blank lines and lines starting with '#' (where each year's notice came from)
+            # are skipped, before the header too.
             reader = csv.reader(handle)
-            header = next(reader, None)
+            rows = (row for row in reader if not _skipped(row))
+            header = next(rows, None)
             if header is None:
                 raise fail(1, "file is empty; expected header 'date,kind,name'")
             if [cell.strip() for cell in header] != _HEADER:
                 raise fail(reader.line_num, f"expected header 'date,kind,name', got {header!r}")
-            for row in reader:
+            for row in rows:
                 line = reader.line_num
-                if not row or all(not cell.strip() for cell in row):
-                    continue
                 if len(row) != len(_HEADER):
                     raise fail(line, f"expected 3 columns (date,kind,name), got {len(row)}")
                 raw_date, kind, name = (cell.strip() for cell in row)

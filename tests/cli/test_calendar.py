@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
-from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from cli.calendar import app
-from core.settings import Environment, Settings, get_settings
+from core.settings import get_settings
 from tests.utils.processes import ROOT
 from workflows.calendar import load_schedule
-from workflows.worker import build_worker
 
 runner = CliRunner()
 
@@ -108,22 +104,3 @@ def test_broken_holiday_file_is_named_with_its_line(holidays_file: Path) -> None
     result = runner.invoke(app, ["show", "2027"])
     assert result.exit_code == 2
     assert f"{holidays_file}:2: bad date '2027-13-01'" in result.output
-
-
-async def test_worker_logs_where_each_year_comes_from(
-    time_skipping: WorkflowEnvironment, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    settings = Settings(
-        environment=Environment.test,
-        database_url=f"sqlite:///{tmp_path / 'hotline.db'}",
-        var_dir=tmp_path,
-        _env_file=None,  # type: ignore[call-arg]
-    )
-    with (
-        ThreadPoolExecutor(max_workers=1) as executor,
-        caplog.at_level(logging.INFO, logger="hotline.worker"),
-    ):
-        build_worker(time_skipping.client, settings, executor=executor)
-    [line] = [r.getMessage() for r in caplog.records if "working-day calendar" in r.getMessage()]
-    assert "2025–2026 from " in line
-    assert "2027–2099 estimated by the holidays package" in line

@@ -270,3 +270,16 @@ def test_coverage_names_every_source_once() -> None:
 def test_package_calendar_is_the_same_on_every_load() -> None:
     # Workers started at different times must plan the same deadlines.
     assert load_calendar() == load_calendar()
+
+
+def test_loader_skips_comment_lines_and_keeps_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.csv"
+    path.write_text(
+        "# 2031: the State Council's notice, 2030-11-01\ndate,kind,name\n"
+        "# a comment, with a comma\n2031-01-01,holiday,元旦\n2031-13-01,holiday,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CalendarError, match=r"holidays\.csv:5: bad date '2031-13-01'"):
+        load_calendar(path)
+    path.write_text(path.read_text(encoding="utf-8").rsplit("2031-13", 1)[0], encoding="utf-8")
+    assert load_schedule(path).csv_years == {2031}
