@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-slow install install-test lint system-deps messages
+.PHONY: run test test-slow install install-test lint runtime-deps system-deps messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,24 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-## system-deps: Debian packages the tests use (system-packages.txt), installed when missing
-system-deps:
-	@missing=$$(for p in $$(grep -v '^#' system-packages.txt); do \
+# apt-get install the packages listed in $(1) (files, `#` comments) that are not installed.
+define apt_install
+	@missing=$$(for p in $$(grep -hv '^#' $(1)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "== installing Debian packages: $$missing =="; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
+endef
+
+## runtime-deps: Debian packages the service needs (runtime-packages.txt: the reports' CJK font)
+runtime-deps:
+	$(call apt_install,runtime-packages.txt)
+
+## system-deps: those and the Debian packages the tests use (system-packages.txt)
+system-deps:
+	$(call apt_install,runtime-packages.txt system-packages.txt)
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed | system-deps
 	$(PY) -m pip install -q -e '.[test]'
@@ -32,8 +41,8 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-## run: install and start the whole service (Temporal dev server, worker, API on :8000)
-run: install
+## run: install (the CJK font too) and start the whole service (Temporal, worker, API on :8000)
+run: install runtime-deps
 	$(VENV)/bin/hotline up
 
 lint: install-test

@@ -1,10 +1,11 @@
 """A report on paper and screen: charts (matplotlib), one self-contained HTML page, a PDF.
 
 Charts are drawn with matplotlib's object API (no pyplot global state, safe in the API's
-threads) in a CJK font found on the machine (Debian: fonts-wqy-zenhei or fonts-noto-cjk;
-without one, Chinese shows as boxes and a warning says why). The HTML embeds the charts as
-PNG data URIs so the file can be mailed on its own; the PDF is drawn by matplotlib too, so
-no browser is needed to make it.
+threads) in a CJK font registered by file (`analytics.fonts`: HOTLINE_CJK_FONT, else Debian's
+fonts-wqy-zenhei or fonts-noto-cjk), whatever matplotlib's font cache holds; without one,
+Chinese shows as boxes and a warning, once per process, says what to install. The HTML embeds
+the charts as PNG data URIs so the file can be mailed on its own; the PDF is drawn by
+matplotlib too, so no browser is needed to make it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import html
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,19 +24,13 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from analytics.fonts import INSTALL_HINT, cjk_font_file, missing_cjk_font
 from analytics.reports import Report
 from analytics.tables import Table, display, report_tables, write_csv, write_xlsx
+from core.settings import get_settings
 
 log = logging.getLogger("hotline.analytics")
 
-CJK_FONTS = (
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Source Han Sans SC",
-    "AR PL UMing CN",
-)
 A4 = (8.27, 11.69)
 PDF_ROWS_PER_PAGE = 32
 PDF_MAX_PAGES = 2  # per table: the PDF is for reading; the XLSX and CSV files have every row
@@ -67,19 +63,36 @@ def write_report(report: Report, directory: Path) -> ReportFiles:
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
+    """Register the CJK font file with matplotlib and draw text in it; its family name.
+
+    By file, because matplotlib's font cache (MPLCONFIGDIR) may predate the font's package
+    and so not list it; once per process, so the warning for a missing font is said once.
+    """
     from matplotlib import font_manager
 
     # Fonts with only one weight make it log a fallback for every bold title.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
-            matplotlib.rcParams["font.family"] = "sans-serif"
-            matplotlib.rcParams["axes.unicode_minus"] = False
-            return name
-    log.warning("no CJK font found (install fonts-wqy-zenhei): Chinese will show as boxes")
-    return None
+    settings = get_settings()
+    path = cjk_font_file(settings)
+    if path is None:
+        _without_cjk_font(missing_cjk_font(settings))
+        return None
+    try:
+        font_manager.fontManager.addfont(path)
+        name = font_manager.FontProperties(fname=path).get_name()
+    except (RuntimeError, OSError) as exc:  # FreeType cannot read it
+        _without_cjk_font(f"{path} is not a font matplotlib can read ({exc}); {INSTALL_HINT}")
+        return None
+    matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return name
+
+
+def _without_cjk_font(problem: str) -> None:
+    """Say once what is missing; matplotlib would repeat it for every Chinese character."""
+    log.warning(problem)
+    warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
 
 
 # ---- charts ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cli.apikey import app as apikey_app
+from cli.calendar import app as calendar_app
 from cli.case import app as case_app
 from cli.catalog import app as catalog_app
 from cli.chat import app as chat_app
@@ -52,6 +53,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(chat_app, name="chat")
 app.add_typer(report_app, name="report")
 app.add_typer(speech_app, name="speech")
+app.add_typer(calendar_app, name="calendar")
 console = Console()
 API_WORKER_HEALTHCHECK_S = 60
 

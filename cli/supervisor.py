@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 STOP_GRACE_S = 15.0
@@ -134,6 +135,11 @@ def stop_all(children: list[Child], console: Console) -> None:
 
 
 def print_listening(children: list[Child], extra: dict[str, str], console: Console) -> None:
+    """Where each part listens, and the reports' CJK font: a missing one is said here, once,
+    rather than found later as boxes in every chart."""
+    from analytics.fonts import cjk_font_file, missing_cjk_font
+    from core.settings import get_settings
+
     table = Table(title="hotline is running (Ctrl-C stops everything)")
     table.add_column("part")
     table.add_column("listens on")
@@ -141,4 +147,8 @@ def print_listening(children: list[Child], extra: dict[str, str], console: Conso
         table.add_row(child.name, child.listens)
     for name, where in extra.items():
         table.add_row(name, where)
+    font = cjk_font_file(get_settings())
+    table.add_row("report font", str(font) if font else "[red]none (see below)[/]")
     console.print(table)
+    if font is None:
+        console.print(f"[yellow]{escape(missing_cjk_font(get_settings()))}[/]")

@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     # The API's report cache (var/report-cache): a report of a period still running is built
     # again when older than this; one built after its period ended is kept.
     reports_cache_seconds: int = Field(default=300, ge=0)
+    # The font file charts and PDFs draw Chinese with (.ttf/.ttc/.otf), registered by path;
+    # None: the first of analytics/fonts.py's Debian paths (fonts-wqy-zenhei, fonts-noto-cjk).
+    cjk_font: Path | None = None
 
     # --- Voice channel (Twilio IVR + Media Streams) and offline speech (Vosk) ---
     # One Vosk model directory per language code, e.g. {"zh": "/models/vosk-model-small-cn"};

@@ -7,11 +7,9 @@ that fetches their rows every few seconds.
 
 from __future__ import annotations
 
-import csv
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +21,6 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
-import workflows
 from api.auth import check_password, client_address, load_active_user
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import BODIES, perform, visible_case
@@ -51,6 +48,7 @@ from web.i18n import TEXTS, pick, request_language
 from web.pages import anonymous_form_ok, render, secure_cookies
 from web.public import catalog_groups, clean
 from workflows.actions import ActionRefused
+from workflows.worker import load_worker_calendar
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -560,21 +558,22 @@ def admin(
         "units": units,
         "categories": categories,
         "users": list_staff_users(session=session),
-        "holidays": _holidays(settings),
-        "holidays_file": settings.holidays_file or DEFAULT_HOLIDAYS,
+        **_holidays(settings),
     }
     return _page(request, staff, "console/admin.html", context)
 
 
-DEFAULT_HOLIDAYS = Path(workflows.__file__).resolve().parent / "holidays_cn.csv"
-
-
-def _holidays(settings: Settings) -> list[dict[str, str]]:
-    """The holiday and 调休 rows of the working-day calendar, this year and later."""
-    path = settings.holidays_file or DEFAULT_HOLIDAYS
-    this_year = str(utcnow().year)
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [row for row in csv.DictReader(handle) if row.get("date", "") >= this_year]
+def _holidays(settings: Settings) -> dict[str, Any]:
+    """This year's and next year's holidays and 调休 workdays, on the calendar the workers
+    plan deadlines on (file, else the holidays package), and where each year comes from."""
+    schedule = load_worker_calendar(settings)
+    year = utcnow().astimezone(ZoneInfo(settings.timezone)).year
+    years = (year, year + 1)
+    rows = [d for y in years for d in schedule.days_in(y)]
+    return {
+        "holidays": [{"date": d.day.isoformat(), "kind": d.kind, "name": d.name} for d in rows],
+        "holidays_sources": [schedule.describe(y) for y in years],
+    }
 
 
 def _require(staff: Staff, action: StaffAction) -> None:

@@ -9,13 +9,25 @@ and a Wednesday can be a day off. That pattern is data, not code, and lives in
 Edit me: each November the State Council General Office publishes the next
 year's 《国务院办公厅关于××年部分节假日安排的通知》. Append its days to
 ``holidays_cn.csv`` (``date,kind,name``; kind is ``holiday`` for a day off or
-``workday`` for a weekend day that is worked). Dates outside the file fall back
-to plain Monday-to-Friday, so a missing year degrades gracefully rather than
-failing. The shipped file covers 2025 and 2026.
+``workday`` for a weekend day that is worked; a line starting with ``#`` is a
+comment: name the notice there). The file is the source of truth
+for every year it has a row in; ``hotline calendar show YEAR --csv`` prints a
+year in the file's format to start from.
 
-Everything here except :func:`load_calendar` is pure and deterministic so it can
-run inside the Temporal workflow sandbox: no I/O at import, no wall clock, no
-third-party imports. Load the calendar in the worker or an activity, pass it to
+Years the file lacks come from the ``holidays`` package's China calendar, so
+the calendar never silently runs out: for years whose notice the package has,
+that includes the 调休 make-up workdays; for later years it is an estimate
+(statutory days and the in-lieu days the law grants when one falls on a
+weekend, no make-up workdays) until the notice is added to the file. Only
+years neither knows fall back to plain Monday-to-Friday. The worker logs which
+years come from where (:meth:`CalendarSchedule.coverage`).
+
+Everything here except :func:`load_schedule` (and :func:`load_calendar`) is pure
+and deterministic so it can run inside the Temporal workflow sandbox: no I/O at
+import, no wall clock, no third-party imports (``holidays`` is imported inside the
+loader). The package years are a fixed range, never "the next N years from
+today", so two workers with the same file and package version build the same
+calendar whenever they start. Load the calendar in the worker or an activity, pass it to
 workflows as :class:`CalendarData` (the JSON converter cannot encode frozensets)
 and rebuild it with :meth:`WorkingCalendar.from_data`.
 """
@@ -26,22 +38,33 @@ import csv
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DEFAULT_TIMEZONE",
+    "PACKAGE_YEARS",
     "CalendarData",
     "CalendarError",
+    "CalendarSchedule",
+    "SpecialDay",
     "WorkingCalendar",
+    "YearSource",
     "load_calendar",
+    "load_schedule",
 ]
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 _DEFAULT_CSV = "holidays_cn.csv"
 _KINDS = ("holiday", "workday")
 _HEADER = ["date", "kind", "name"]
+# Years the holidays package is asked for when the file lacks them: its China calendar is
+# checked against the State Council notices from 2001 and its lunar tables end in 2099. A
+# fixed range (not "from today") keeps every worker's calendar the same whenever it starts.
+PACKAGE_YEARS = range(2001, 2100)
 
 
 @cache
@@ -222,19 +245,173 @@ class WorkingCalendar:
         return count
 
 
+class YearSource(StrEnum):
+    """Where a year of the calendar comes from, in the order they are tried."""
+
+    csv = "csv"
+    package = "holidays package"
+    none = "none"
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """One day that breaks the Monday-to-Friday rule: a day off, or a weekend day worked."""
+
+    day: date
+    kind: str  # "holiday" or "workday", as in the file
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarSchedule:
+    """The calendar's days together with where each year came from, for logs and the CLI.
+
+    ``package_years`` are the years the holidays package supplied; those of them in
+    ``estimated_years`` have no 调休 make-up workdays (the package lacks that year's notice).
+    """
+
+    days: tuple[SpecialDay, ...]
+    csv_path: Path
+    csv_years: frozenset[int]
+    package_years: frozenset[int]
+    estimated_years: frozenset[int]
+    package_version: str
+    timezone: str = DEFAULT_TIMEZONE
+
+    def source(self, year: int) -> YearSource:
+        if year in self.csv_years:
+            return YearSource.csv
+        if year in self.package_years:
+            return YearSource.package
+        return YearSource.none
+
+    def describe(self, year: int) -> str:
+        """One line saying where ``year`` comes from and how far to trust it."""
+        source = self.source(year)
+        if source is YearSource.csv:
+            return f"{year}: from {self.csv_path}"
+        if source is YearSource.none:
+            return f"{year}: in neither {self.csv_path} nor the holidays package: Monday to Friday"
+        where = f"{year}: from the holidays package {self.package_version}"
+        if year in self.estimated_years:
+            return (
+                f"{where}, an estimate (statutory and in-lieu days, no 调休 make-up workdays: "
+                f"the State Council notice is not in it); add the notice to {self.csv_path}"
+            )
+        return f"{where} (State Council notice with 调休 make-up workdays)"
+
+    def days_in(self, year: int) -> list[SpecialDay]:
+        return [d for d in self.days if d.day.year == year]
+
+    def coverage(self) -> str:
+        """Which years come from where, in one line for the worker's start-up log."""
+        official = self.package_years - self.estimated_years
+        parts = [f"{_spans(self.csv_years) or 'no years'} from {self.csv_path}"]
+        if official:
+            parts.append(
+                f"{_spans(official)} from the holidays package {self.package_version} "
+                "(State Council notices)"
+            )
+        if self.estimated_years:
+            parts.append(
+                f"{_spans(self.estimated_years)} estimated by the holidays package "
+                "(no 调休 make-up workdays yet)"
+            )
+        parts.append("other years: Monday to Friday")
+        return "; ".join(parts)
+
+    def calendar(self) -> WorkingCalendar:
+        return WorkingCalendar(
+            holidays=frozenset(d.day for d in self.days if d.kind == "holiday"),
+            workdays=frozenset(d.day for d in self.days if d.kind == "workday"),
+            timezone=self.timezone,
+        )
+
+
+def _spans(years: frozenset[int] | set[int]) -> str:
+    """``{2001, ..., 2024, 2027}`` as ``2001–2024, 2027``: readable in one log line."""
+    spans: list[tuple[int, int]] = []
+    for year in sorted(years):
+        if spans and spans[-1][1] == year - 1:
+            spans[-1] = (spans[-1][0], year)
+        else:
+            spans.append((year, year))
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
 def _default_path() -> Path:
     return Path(__file__).with_name(_DEFAULT_CSV)
 
 
-def load_calendar(path: Path | None = None, timezone: str = DEFAULT_TIMEZONE) -> WorkingCalendar:
-    """Read and validate the holiday CSV; the only function here that does I/O.
+def load_calendar(
+    path: Path | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    package_years: range = PACKAGE_YEARS,
+) -> WorkingCalendar:
+    """The working-day calendar of :func:`load_schedule`, without the bookkeeping."""
+    return load_schedule(path, timezone=timezone, package_years=package_years).calendar()
 
-    Call it in the worker or an activity, never inside a workflow. Every problem
-    is reported as ``<file>:<line>: <what>`` so whoever edits the file can find it.
+
+def load_schedule(
+    path: Path | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    package_years: range = PACKAGE_YEARS,
+) -> CalendarSchedule:
+    """The holiday file, completed with the holidays package for the years it lacks.
+
+    Call it in the worker or an activity, never inside a workflow. A year with any row in
+    the file is taken from the file alone (the package may differ from the notice, and the
+    file is what an operator corrects); ``package_years=range(0)`` leaves the package out.
     """
+    _zone(timezone)  # an unknown zone fails here, at start-up
     source = path if path is not None else _default_path()
-    holidays: set[date] = set()
-    workdays: set[date] = set()
+    from_file = _read_csv(source)
+    csv_years = frozenset(d.day.year for d in from_file)
+    wanted = [year for year in package_years if year not in csv_years]
+    from_package, estimated = _package_days(wanted)
+    days = sorted([*from_file, *from_package], key=lambda d: d.day)
+    return CalendarSchedule(
+        days=tuple(days),
+        csv_path=source,
+        csv_years=csv_years,
+        package_years=frozenset(d.day.year for d in from_package),
+        estimated_years=frozenset(estimated),
+        package_version=version("holidays"),
+        timezone=timezone,
+    )
+
+
+def _package_days(years: list[int]) -> tuple[list[SpecialDay], set[int]]:
+    """China's holidays and 调休 workdays from the holidays package, named in zh and en.
+
+    Also returns the years it has no make-up workday in: it only knows those from the State
+    Council notices, so such a year is its estimate from the statutory rules.
+    """
+    if not years:
+        return [], set()
+    import holidays  # here, not at the top: this module must stay sandbox-safe
+
+    zh = holidays.country_holidays("CN", years=years, language="zh_CN")
+    en = holidays.country_holidays("CN", years=years, language="en_US")
+    days = [SpecialDay(day, "holiday", f"{name} {en[day]}") for day, name in zh.items()]
+    worked = {day for day in zh.weekend_workdays if day.year in years and day not in zh}
+    days += [SpecialDay(day, "workday", "调休上班 make-up workday") for day in worked]
+    with_workdays = {day.year for day in worked}
+    estimated = {day.year for day in zh} - with_workdays
+    return days, estimated
+
+
+def _skipped(row: list[str]) -> bool:
+    return not row or row[0].lstrip().startswith("#") or all(not cell.strip() for cell in row)
+
+
+def _read_csv(source: Path) -> list[SpecialDay]:
+    """Read and validate the holiday CSV.
+
+    Every problem is reported as ``<file>:<line>: <what>`` so whoever edits the file can
+    find it.
+    """
+    days: list[SpecialDay] = []
     seen: dict[date, int] = {}
 
     def fail(line: int, message: str) -> CalendarError:
@@ -244,16 +421,17 @@ def load_calendar(path: Path | None = None, timezone: str = DEFAULT_TIMEZONE) ->
         # utf-8-sig: the file is meant to be edited by hand, often in Excel,
         # which prepends a BOM that would otherwise corrupt the first header.
         with source.open(encoding="utf-8-sig", newline="") as handle:
+            # Blank lines and lines starting with '#' (where each year's notice came from)
+            # are skipped, before the header too.
             reader = csv.reader(handle)
-            header = next(reader, None)
+            rows = (row for row in reader if not _skipped(row))
+            header = next(rows, None)
             if header is None:
                 raise fail(1, "file is empty; expected header 'date,kind,name'")
             if [cell.strip() for cell in header] != _HEADER:
                 raise fail(reader.line_num, f"expected header 'date,kind,name', got {header!r}")
-            for row in reader:
+            for row in rows:
                 line = reader.line_num
-                if not row or all(not cell.strip() for cell in row):
-                    continue
                 if len(row) != len(_HEADER):
                     raise fail(line, f"expected 3 columns (date,kind,name), got {len(row)}")
                 raw_date, kind, name = (cell.strip() for cell in row)
@@ -269,18 +447,12 @@ def load_calendar(path: Path | None = None, timezone: str = DEFAULT_TIMEZONE) ->
                     first = seen[day]
                     raise fail(line, f"duplicate date {day.isoformat()} (first on line {first})")
                 seen[day] = line
-                if kind == "workday":
-                    if day.weekday() < 5:
-                        # Almost certainly a typo: a weekday is already worked.
-                        raise fail(line, f"workday {day.isoformat()} is not a weekend day")
-                    workdays.add(day)
-                else:
-                    holidays.add(day)
+                if kind == "workday" and day.weekday() < 5:
+                    # Almost certainly a typo: a weekday is already worked.
+                    raise fail(line, f"workday {day.isoformat()} is not a weekend day")
+                days.append(SpecialDay(day, kind, name))
     except UnicodeDecodeError as exc:
         raise CalendarError(f"{source}: not valid UTF-8 ({exc.reason})") from exc
     except csv.Error as exc:
         raise CalendarError(f"{source}: malformed CSV ({exc})") from exc
-
-    return WorkingCalendar(
-        holidays=frozenset(holidays), workdays=frozenset(workdays), timezone=timezone
-    )
+    return days

@@ -19,12 +19,22 @@ from core.settings import Settings
 from core.temporal import connect_temporal
 from intake.reconcile import sweep_forever
 from workflows.activities import CaseActivities
-from workflows.calendar import load_calendar
+from workflows.calendar import CalendarSchedule, load_schedule
 from workflows.callback import CallbackWorkflow
 from workflows.case import CaseWorkflow
 
 WORKFLOWS = [CaseWorkflow, CallbackWorkflow, SpikeWatchWorkflow]
 log = logging.getLogger("hotline.worker")
+
+
+def load_worker_calendar(settings: Settings) -> CalendarSchedule:
+    """The calendar every resolve deadline is planned on (`plan_deadlines`).
+
+    Loaded once per worker, before it polls, and frozen: a deadline already planned is in
+    the workflow's history, so replay never asks again. `hotline calendar` loads it here too,
+    so what it prints is what the worker computes.
+    """
+    return load_schedule(settings.holidays_file, timezone=settings.timezone)
 
 
 def build_worker(
@@ -36,10 +46,12 @@ def build_worker(
     executor: ThreadPoolExecutor,
 ) -> Worker:
     engine = get_engine(settings.database_url)
+    schedule = load_worker_calendar(settings)
+    log.info("working-day calendar: %s", schedule.coverage())
     activities = CaseActivities(
         engine=engine,
         settings=settings,
-        calendar=load_calendar(settings.holidays_file, timezone=settings.timezone),
+        calendar=schedule.calendar(),
         notifiers=notifiers or channel_notifiers(settings, engine),
     )
     spikes = SpikeActivities(

@@ -9,7 +9,10 @@ city administration (both satisfied, one still open and supervised).
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,12 +20,17 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from numpy.lib.stride_tricks import sliding_window_view
 from openpyxl import load_workbook
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 from playwright.async_api import async_playwright
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
+from analytics.fonts import cjk_font_file
 from analytics.periods import PeriodKind, period_for
 from analytics.prometheus import STT_LATENCY_SECONDS
 from analytics.render import ReportFiles
@@ -33,6 +41,7 @@ from cli.main import app as cli_app
 from core.settings import Environment, Settings, get_settings
 from models.enums import CaseStatus, Channel, StaffRole
 from tests.analytics.history import Step, add_case, answered, handled, local
+from tests.utils.processes import ROOT
 from tests.utils.servers import serve
 from tests.utils.staff import bearer, make_staff
 
@@ -149,6 +158,149 @@ def test_pdf_first_page_is_not_blank(made: tuple[Report, ReportFiles], tmp_path:
     assert pixels.shape[0] > 300  # an A4 page at 40 dpi
     assert pixels.std() > 10  # not a blank page
     assert (pixels < 128).mean() > 0.005  # some dark ink: text, table lines, the trend
+
+
+# ---- the CJK font, whatever state matplotlib's font cache is in ------------------------------
+
+STALE_FONT_CACHE = """
+import json, sys
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager  # builds the cache in MPLCONFIGDIR
+from matplotlib.ft2font import FT2Font
+
+def hanzi(fname):  # matplotlib's own Last Resort font maps every character to a box
+    if fname.startswith(matplotlib.get_data_path()):
+        return False
+    try:
+        return FT2Font(fname).get_char_index(ord("月")) != 0
+    except (RuntimeError, OSError):
+        return False
+
+[cache] = Path(sys.argv[1]).glob("fontlist-*.json")
+data = json.loads(cache.read_text())
+data["ttflist"] = [f for f in data["ttflist"] if not hanzi(f["fname"])]
+cache.write_text(json.dumps(data))
+"""
+FONTS_WITH_HANZI = """
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+fonts = [f for f in font_manager.fontManager.ttflist if "mpl-data" not in f.fname]
+print(sum(FT2Font(f.fname).get_char_index(ord("月")) != 0 for f in fonts))
+"""
+DPI = 100
+
+
+def _python(code: str, *args: str, config: Path) -> str:
+    env = {**os.environ, "MPLCONFIGDIR": str(config)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def stale_font_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A matplotlib config dir whose font cache lists no Chinese font: as on a machine where
+    matplotlib was first imported before fonts-wqy-zenhei was installed."""
+    config = tmp_path_factory.mktemp("mplconfig")
+    _python(STALE_FONT_CACHE, str(config), config=config)
+    assert _python(FONTS_WITH_HANZI, config=config).strip() == "0"
+    return config
+
+
+def _report_process(settings: Settings, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`hotline report monthly` in a process of its own (matplotlib's fonts are per process)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", "report", "monthly", "--date", "2026-10-15",
+         "--out", str(out)],
+        cwd=ROOT,
+        env={**inherited, "HOTLINE_DATABASE_URL": settings.database_url,
+             "HOTLINE_VAR_DIR": str(settings.var_dir), **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+
+
+def _first_page(pdf: Path, into: Path) -> np.ndarray:
+    subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-png", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+         str(into / "page")],
+        check=True,
+    )  # fmt: skip
+    return np.asarray(Image.open(into / "page.png").convert("L"), dtype=float)
+
+
+def _glyphs(text: str, font: Path, points: float) -> np.ndarray:
+    """`text` drawn by FreeType (Pillow) in `font` at the size `points` has on the page."""
+    face = ImageFont.truetype(str(font), size=round(points * DPI / 72))
+    image = Image.new("L", (40 * len(text) + 40, 80), 255)
+    ImageDraw.Draw(image).text((10, 10), text, font=face, fill=0)
+    pixels = np.asarray(image, dtype=float)
+    ys, xs = np.nonzero(pixels < 200)
+    return pixels[ys.min() - 1 : ys.max() + 2, xs.min() - 1 : xs.max() + 2]
+
+
+def _best_match(page: np.ndarray, glyphs: np.ndarray) -> float:
+    """Highest normalised cross-correlation of `glyphs` anywhere in the page's top eighth:
+    about 1 where those glyphs are printed, far lower over boxes or other characters."""
+    windows = sliding_window_view(page[: page.shape[0] // 8], glyphs.shape)
+    mean = windows.mean(axis=(2, 3), keepdims=True)
+    spread = windows.std(axis=(2, 3), keepdims=True) + 1e-6
+    template = (glyphs - glyphs.mean()) / glyphs.std()
+    return float((((windows - mean) / spread) * template).mean(axis=(2, 3)).max())
+
+
+def test_pdf_shows_chinese_with_a_font_cache_built_before_the_font(
+    settings: Settings, stale_font_cache: Path, tmp_path: Path
+) -> None:
+    font = cjk_font_file(settings)
+    assert font is not None, "no CJK font: install runtime-packages.txt (make runtime-deps)"
+    done = _report_process(settings, tmp_path, MPLCONFIGDIR=str(stale_font_cache))
+    assert done.returncode == 0, done.stderr
+    assert "missing from font" not in done.stderr + done.stdout
+    assert "no CJK font" not in done.stderr + done.stdout
+    pdf = tmp_path / "monthly-2026-10" / "report.pdf"
+    # The font the renderer registered by file is embedded (matplotlib embeds Type 3 glyphs).
+    family = str(ImageFont.truetype(str(font)).getname()[0]).replace(" ", "")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+    assert any(family in line and " yes " in line for line in fonts.stdout.splitlines())
+    # The heading's Chinese (from the PDF's title) is printed as the font draws it.
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    [heading] = re.findall(r"[\u4e00-\u9fff]+", info.stdout)
+    page = _first_page(pdf, tmp_path)
+    assert _best_match(page, _glyphs(heading, font, 18)) > 0.8
+
+
+def test_the_glyph_check_fails_on_boxes(settings: Settings, tmp_path: Path) -> None:
+    # The same heading drawn by a font without Chinese: what every report looked like.
+    font = cjk_font_file(settings)
+    assert font is not None
+    page = Figure(figsize=(8.27, 11.69))
+    dejavu = FontProperties(family="DejaVu Sans", size=18)
+    page.text(0.5, 0.95, "12345 月报 monthly report", ha="center", fontproperties=dejavu)
+    with (
+        pytest.warns(UserWarning, match="missing from font"),
+        PdfPages(tmp_path / "boxes.pdf") as pdf,
+    ):
+        pdf.savefig(page)
+    boxes = _first_page(tmp_path / "boxes.pdf", tmp_path)
+    assert _best_match(boxes, _glyphs("月报", font, 18)) < 0.6
+
+
+def test_without_a_cjk_font_the_report_says_so_once_and_still_renders(
+    settings: Settings, tmp_path: Path
+) -> None:
+    done = _report_process(settings, tmp_path, HOTLINE_CJK_FONT=str(tmp_path / "none.ttc"))
+    assert done.returncode == 0, done.stderr
+    said = done.stderr + done.stdout
+    assert said.count("no CJK font for reports") == 1, said
+    assert "install fonts-wqy-zenhei" in said
+    assert "missing from font" not in said
+    assert (tmp_path / "monthly-2026-10" / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 async def test_html_report_renders_in_chromium(made: tuple[Report, ReportFiles]) -> None:

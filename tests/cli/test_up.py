@@ -9,10 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+from rich.console import Console
 
 from auth.tokens import issue_api_token
+from cli.supervisor import print_listening
 from core.db import make_engine
-from core.settings import PLACEHOLDER_SECRET, Environment, Settings
+from core.settings import PLACEHOLDER_SECRET, Environment, Settings, get_settings
 from models.enums import StaffRole
 from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
@@ -84,6 +87,7 @@ def test_up_starts_everything_on_embedded_defaults_and_ctrl_c_stops_it(tmp_path:
     secret = tmp_path / "var" / "secret_key"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600  # made by `up`, for its owner only
     assert "│ secret key " in log.read_text()  # where it lives, in the table `up` prints
+    assert "│ report font " in log.read_text()  # the CJK font file, or what to install
 
 
 def _assert_forged_admin_token_refused(url: str, settings: Settings) -> None:
@@ -96,3 +100,27 @@ def _assert_forged_admin_token_refused(url: str, settings: Settings) -> None:
     forged = issue_api_token(PLACEHOLDER_SECRET, admin.username, 0)
     answer = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert answer.status_code == 401
+
+
+def test_up_names_the_report_font_or_says_once_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def table(**env: str) -> str:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        console = Console(record=True, width=300)
+        try:
+            print_listening([], {"database": "sqlite"}, console)
+        finally:
+            get_settings.cache_clear()
+        return console.export_text()
+
+    font = tmp_path / "font.ttc"
+    font.write_bytes(b"a font file")
+    found = table(HOTLINE_CJK_FONT=str(font))
+    assert f"│ report font │ {font}" in found and "no CJK font" not in found
+    missing = table(HOTLINE_CJK_FONT=str(tmp_path / "none.ttc"))
+    assert "│ report font │ none (see below)" in missing
+    assert missing.count("no CJK font for reports") == 1
+    assert "install fonts-wqy-zenhei" in missing and "fonts-noto-cjk" in missing

@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
+from analytics.fonts import DEBIAN_CJK_FONTS
 from tests.deploy.settings_vars import assert_known_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -75,8 +76,9 @@ def test_docker_compose_config_accepts_the_file_where_the_cli_exists(tmp_path: P
 
 def test_stack_has_every_part_the_production_layout_needs(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert services["temporal"]["image"].startswith("temporalio/auto-setup:")
+    assert services["temporal"]["image"].startswith("temporalio/server:")
     assert services["temporal"]["environment"]["DB"] == "postgres12"
+    assert services["temporal-schema"]["image"].startswith("temporalio/admin-tools:")
     assert services["temporal-setup"]["image"].startswith("temporalio/admin-tools:")
     assert services["db"]["image"].startswith("postgres:")
     assert services["temporal-db"]["image"].startswith("postgres:")
@@ -85,6 +87,28 @@ def test_stack_has_every_part_the_production_layout_needs(compose: dict[str, Any
     assert services["worker"]["command"] == ["worker"]
     assert services["api"]["command"][0] == "api"
     assert services["proxy"]["image"].startswith("nginx:")
+
+
+def test_temporal_runs_the_current_images_with_its_schema_set_up_first(
+    compose: dict[str, Any],
+) -> None:
+    """auto-setup is deprecated: admin-tools sets the schema up, then the server starts."""
+    services = compose["services"]
+    assert not [n for n, svc in services.items() if "auto-setup" in svc.get("image", "")]
+    versions = {
+        services[name]["image"].split(":", 1)[1]
+        for name in ("temporal", "temporal-schema", "temporal-setup")
+    }
+    assert len(versions) == 1  # the schema admin-tools applies is the server's own
+    after = services["temporal"]["depends_on"]["temporal-schema"]["condition"]
+    assert after == "service_completed_successfully"
+    schema = services["temporal-schema"]["command"][0]
+    for database, directory in (("temporal", "temporal"), ("temporal_visibility", "visibility")):
+        assert f"{database}:{directory}" in schema
+    assert "update-schema" in schema and "/etc/temporal/schema/postgresql/v12" in schema
+    setup = services["temporal-setup"]["command"][0]
+    assert "namespace create -n default" in setup  # auto-setup used to create it
+    assert services["temporal-setup"]["depends_on"]["temporal"]["condition"] == "service_healthy"
 
 
 def test_api_and_workers_start_only_after_migrations_and_search_attributes(
@@ -132,6 +156,26 @@ def test_dockerfile_installs_the_project_and_runs_the_hotline_cli() -> None:
     packages = (project / "pyproject.toml").read_text().split("packages = [", 1)[1]
     for package in packages.split("]", 1)[0].replace('"', "").split(","):
         assert f"COPY {package.strip()} ./{package.strip()}" in dockerfile
+
+
+def test_the_image_installs_the_runtime_packages_and_so_the_reports_cjk_font() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "COPY runtime-packages.txt" in dockerfile
+    assert "apt-get install" in dockerfile and "runtime-packages.txt)" in dockerfile
+    project = Path(__file__).resolve().parents[2]
+    packages = [
+        line.strip()
+        for line in (project / "runtime-packages.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert "fonts-wqy-zenhei" in packages
+    if shutil.which("dpkg") is None:
+        return
+    # The package installs a file the report renderer looks for (analytics/fonts.py).
+    files = subprocess.run(
+        ["dpkg", "-L", "fonts-wqy-zenhei"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert any(Path(f) in DEBIAN_CJK_FONTS for f in files)
 
 
 def test_the_stack_needs_a_real_secret_and_trusts_only_the_proxys_forwarded_for(

@@ -80,11 +80,17 @@ def test_migrations_run_as_a_job_upgrade_then_seed() -> None:
 
 def test_temporal_uses_the_official_images_on_postgresql() -> None:
     temporal = container("Deployment", "temporal")
-    assert temporal["image"].startswith("temporalio/auto-setup:")
+    assert temporal["image"].startswith("temporalio/server:")  # auto-setup is deprecated
     env = {item["name"]: item.get("value") for item in temporal["env"]}
     assert env["DB"] == "postgres12" and env["POSTGRES_SEEDS"] == "temporal-db"
+    [schema] = by_name("Deployment", "temporal")["spec"]["template"]["spec"]["initContainers"]
+    assert schema["image"] == temporal["image"].replace(
+        "temporalio/server:", "temporalio/admin-tools:"
+    )
+    assert "update-schema" in schema["args"][0] and "temporal_visibility" in schema["args"][0]
     setup = container("Job", "temporal-search-attributes")
-    assert setup["image"].startswith("temporalio/admin-tools:")
+    assert setup["image"] == schema["image"]
+    assert "namespace create -n default" in setup["args"][0]
     for name in ("CaseStatus", "CaseUnit", "CaseCategory"):
         assert name in setup["args"][0]
 

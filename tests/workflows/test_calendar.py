@@ -1,10 +1,12 @@
-"""Behaviour of the working-day calendar on China's real 2025/2026 holiday schedule."""
+"""Behaviour of the working-day calendar on China's real holiday schedule: the shipped file
+for 2025/2026, the holidays package for the years the file lacks."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,10 +17,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from workflows.calendar import (
+    PACKAGE_YEARS,
     CalendarData,
     CalendarError,
     WorkingCalendar,
+    YearSource,
     load_calendar,
+    load_schedule,
 )
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -194,3 +199,87 @@ def test_loader_rejects_workday_on_a_weekday(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "2025-01-27,workday,typo\n")  # a Monday
     with pytest.raises(CalendarError, match=r"holidays\.csv:2: .*not a weekend day"):
         load_calendar(path)
+
+
+# -- years the file lacks -----------------------------------------------------------------
+
+
+def test_year_only_the_holidays_package_knows_has_its_spring_festival(
+    cal: WorkingCalendar,
+) -> None:
+    schedule = load_schedule()
+    assert schedule.source(2030) is YearSource.package
+    # 2030's Spring Festival: eve Sat 2 Feb, days 3-5 Feb, in lieu of the weekend Wed 6, Thu 7.
+    for day in range(4, 8):
+        assert not cal.is_working_day(date(2030, 2, day))
+    assert cal.add_working_days(bj(2030, 2, 1, 10), 1) == bj(2030, 2, 8, 10)
+
+
+def test_2027_spring_festival_is_not_worked_although_the_file_stops_at_2026(
+    cal: WorkingCalendar,
+) -> None:
+    # A case opened Thu 4 Feb 2027 with 7 working days fell due inside the holiday when
+    # the calendar fell back to Monday-Friday; the last day off is Wed 10 Feb (in lieu).
+    due = cal.add_working_days(bj(2027, 2, 4, 10), 7)
+    assert due == bj(2027, 2, 19, 10)
+
+
+def test_shipped_file_agrees_with_the_holidays_package_on_every_day(tmp_path: Path) -> None:
+    # Two independent transcriptions of the 2025 and 2026 notices: a typo in either shows.
+    shipped = load_schedule(package_years=range(0))
+    empty = write_csv(tmp_path, "")
+    package = load_calendar(empty, package_years=range(2025, 2027))
+    ours = shipped.calendar()
+    day = date(2025, 1, 1)
+    while day.year < 2027:
+        assert ours.is_working_day(day) == package.is_working_day(day), day
+        day += timedelta(days=1)
+
+
+def test_a_year_in_the_file_is_taken_from_the_file_alone(tmp_path: Path) -> None:
+    path = write_csv(tmp_path, "2030-02-02,workday,test: a worked Saturday\n")
+    schedule = load_schedule(path)
+    assert schedule.source(2030) is YearSource.csv
+    assert [d.name for d in schedule.days_in(2030)] == ["test: a worked Saturday"]
+    assert schedule.calendar().is_working_day(date(2030, 2, 4))  # the package's day off
+
+
+def test_without_the_package_a_missing_year_is_monday_to_friday(tmp_path: Path) -> None:
+    schedule = load_schedule(write_csv(tmp_path, ""), package_years=range(0))
+    assert schedule.source(2030) is YearSource.none
+    assert schedule.calendar().is_working_day(date(2030, 2, 4))
+    assert "Monday to Friday" in schedule.describe(2030)
+
+
+def test_years_without_make_up_workdays_are_reported_as_estimates() -> None:
+    schedule = load_schedule()
+    assert 2024 in schedule.package_years and 2024 not in schedule.estimated_years
+    assert 2027 in schedule.estimated_years
+    assert "estimate" in schedule.describe(2027)
+    assert "estimate" not in schedule.describe(2024)
+
+
+def test_coverage_names_every_source_once() -> None:
+    coverage = load_schedule().coverage()
+    assert "2025–2026 from " in coverage and "holidays_cn.csv" in coverage
+    assert f"2001–2024 from the holidays package {version('holidays')}" in coverage
+    assert f"2027–{PACKAGE_YEARS[-1]} estimated by the holidays package" in coverage
+    assert coverage.endswith("other years: Monday to Friday")
+
+
+def test_package_calendar_is_the_same_on_every_load() -> None:
+    # Workers started at different times must plan the same deadlines.
+    assert load_calendar() == load_calendar()
+
+
+def test_loader_skips_comment_lines_and_keeps_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "holidays.csv"
+    path.write_text(
+        "# 2031: the State Council's notice, 2030-11-01\ndate,kind,name\n"
+        "# a comment, with a comma\n2031-01-01,holiday,元旦\n2031-13-01,holiday,x\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CalendarError, match=r"holidays\.csv:5: bad date '2031-13-01'"):
+        load_calendar(path)
+    path.write_text(path.read_text(encoding="utf-8").rsplit("2031-13", 1)[0], encoding="utf-8")
+    assert load_schedule(path).csv_years == {2031}
