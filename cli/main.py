@@ -155,6 +155,7 @@ def _signing_settings() -> Settings:
 @app.command()
 def worker() -> None:
     """Run a case worker against HOTLINE_TEMPORAL_ADDRESS and HOTLINE_DATABASE_URL."""
+    from core.temporal import TemporalMetricsUnavailable
     from workflows.worker import run_worker
 
     settings = _signing_settings()
@@ -162,6 +163,9 @@ def worker() -> None:
         asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
+    except TemporalMetricsUnavailable as exc:
+        console.print(f"[red]cannot start:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
