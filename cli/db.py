@@ -47,6 +47,10 @@ def revision(
 
     The models are compared with a scratch SQLite database upgraded to head, never with
     HOTLINE_DATABASE_URL; read the file before committing it (renames look like drop + add)."""
+    import logging
+
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # the scratch upgrade's chatter
     from models import migrate
 
     try:

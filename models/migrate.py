@@ -11,6 +11,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -41,6 +42,7 @@ def alembic_config(database_url: str, *, versions_dir: Path | None = None) -> Co
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     if versions_dir is not None:
+        config.set_main_option("path_separator", "os")  # a path with spaces stays one path
         config.set_main_option("version_locations", str(versions_dir))
     return config
 
@@ -86,7 +88,7 @@ def autogenerate_revision(*, message: str, versions_dir: Path = VERSIONS_DIR) ->
         try:
             with engine.connect() as connection:
                 context = MigrationContext.configure(connection, opts={"compare_type": True})
-                changes = [str(diff) for diff in compare_metadata(context, SQLModel.metadata)]
+                changes = [describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
         finally:
             engine.dispose()
         if not changes:
@@ -105,14 +107,25 @@ def autogenerate_revision(*, message: str, versions_dir: Path = VERSIONS_DIR) ->
     return NewRevision(changes=changes, path=Path(script.path))
 
 
+def describe(diff: Any) -> str:
+    """One line for an autogenerate difference: its kind and the names it touches
+    (`add_column cases priority`), not the repr of a whole table."""
+    if isinstance(diff, list):
+        return "; ".join(describe(item) for item in diff)
+    kind, *rest = diff
+    names = [getattr(item, "name", item) for item in rest]
+    return " ".join([kind, *(name for name in names if isinstance(name, str))])
+
+
 def _format_with_ruff(config: Config) -> None:
     """Where ruff is installed (a development checkout), leave the file as `make lint` wants it."""
     if importlib.util.find_spec("ruff") is None:
         return
-    config.set_main_option("hooks", "ruff")
-    config.set_main_option("ruff.type", "module")
-    config.set_main_option("ruff.module", "ruff")
-    config.set_main_option("ruff.options", "format REVISION_SCRIPT_FILENAME")
+    section = "post_write_hooks"
+    config.set_section_option(section, "hooks", "ruff_format")
+    config.set_section_option(section, "ruff_format.type", "module")
+    config.set_section_option(section, "ruff_format.module", "ruff")
+    config.set_section_option(section, "ruff_format.options", "format REVISION_SCRIPT_FILENAME")
 
 
 def current_revision(engine: Engine) -> str | None:
