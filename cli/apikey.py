@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from models.enums import Channel
+from core.enums import Channel
 
 app = typer.Typer(
     help="API keys for integrations (Open311, the request API).", no_args_is_help=True

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from workflows.types import (
-    ActionResult,
-    AnswerDirectly,
-    Dispatch,
-    ExtensionDecision,
-    ExtensionRequest,
-    Merge,
-    Overrule,
-    Resolve,
-    ReturnCase,
-    UnitAction,
-)
+if TYPE_CHECKING:
+    from workflows.types import ActionResult
 
 app = typer.Typer(help="Show cases and act on them as staff.", no_args_is_help=True)
 console = Console()
@@ -90,12 +80,16 @@ def dispatch(
     actor: str = ACTOR,
 ) -> None:
     """派单: send the case to its lead unit."""
+    from workflows.types import Dispatch
+
     _act(number, "dispatch", Dispatch(actor, unit, list(assist), category))
 
 
 @app.command()
 def acknowledge(number: str, unit: str = typer.Option(...), actor: str = ACTOR) -> None:
     """签收: the unit accepts the case."""
+    from workflows.types import UnitAction
+
     _act(number, "acknowledge", UnitAction(actor, unit))
 
 
@@ -104,18 +98,24 @@ def return_case(
     number: str, unit: str = typer.Option(...), reason: str = typer.Option(...), actor: str = ACTOR
 ) -> None:
     """退单: the unit hands the case back to the dispatch centre, with a reason."""
+    from workflows.types import ReturnCase
+
     _act(number, "return_case", ReturnCase(actor, unit, reason))
 
 
 @app.command()
 def overrule(number: str, reason: str = typer.Option(...), actor: str = ACTOR) -> None:
     """Reject a return: the case goes back to the same unit."""
+    from workflows.types import Overrule
+
     _act(number, "overrule_return", Overrule(actor, reason))
 
 
 @app.command()
 def respond(number: str, unit: str = typer.Option(...), note: str = "", actor: str = ACTOR) -> None:
     """响应: the unit has contacted the citizen."""
+    from workflows.types import UnitAction
+
     _act(number, "respond", UnitAction(actor, unit, note))
 
 
@@ -128,6 +128,8 @@ def extend(
     actor: str = ACTOR,
 ) -> None:
     """延期: ask for more working days."""
+    from workflows.types import ExtensionRequest
+
     _act(number, "request_extension", ExtensionRequest(actor, unit, days, reason))
 
 
@@ -139,6 +141,8 @@ def decide_extension(
     actor: str = ACTOR,
 ) -> None:
     """Approve or reject the pending extension request."""
+    from workflows.types import ExtensionDecision
+
     _act(number, "decide_extension", ExtensionDecision(actor, approve, note))
 
 
@@ -147,18 +151,24 @@ def resolve(
     number: str, unit: str = typer.Option(...), reply: str = typer.Option(...), actor: str = ACTOR
 ) -> None:
     """办结: the unit's reply to the citizen."""
+    from workflows.types import Resolve
+
     _act(number, "resolve", Resolve(actor, unit, reply))
 
 
 @app.command()
 def answer(number: str, reply: str = typer.Option(...), actor: str = ACTOR) -> None:
     """直接答复: answer a consultation directly."""
+    from workflows.types import AnswerDirectly
+
     _act(number, "answer_directly", AnswerDirectly(actor, reply))
 
 
 @app.command()
 def merge(number: str, into: str = typer.Option(...), actor: str = ACTOR) -> None:
     """Close this case as a duplicate of another, open case."""
+    from workflows.types import Merge
+
     _act(number, "merge", Merge(actor, into))
 
 

@@ -1,9 +1,10 @@
 """The `hotline` command line: `up` for everything, or each part on its own.
 
 Every command starts in a fraction of a second because the modules of `cli/` import only
-typer, rich and light vocabulary modules at their top; the service's parts (aiogram,
-scikit-learn, matplotlib, temporalio, uvicorn, the tables…) are imported inside the command
-that uses them. tests/cli/test_startup.py keeps it so; bench/cli_start.py measures it.
+typer, rich and light vocabulary modules (`core.enums`, `analytics.dimensions`) at their top;
+the service's parts (aiogram, scikit-learn, matplotlib, temporalio, uvicorn, sqlalchemy and
+the tables…) are imported inside the command that uses them. tests/cli/test_startup.py keeps
+it so; bench/cli_start.py measures it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from models.enums import StaffRole
+from core.enums import StaffRole
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from models.enums import UnitKind
+from core.enums import UnitKind
 
 app = typer.Typer(
     help="Responsible units: city, districts, streets, departments.", no_args_is_help=True

@@ -13,7 +13,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("aiogram", "sklearn", "matplotlib", "temporalio", "uvicorn", "fastapi", "alembic")
+# The service's parts; `models` and sqlalchemy too: importing the tables costs most of a second
+# on a busy machine, and the choices the CLI offers come from `core.enums`.
+HEAVY = (
+    "aiogram",
+    "sklearn",
+    "matplotlib",
+    "temporalio",
+    "uvicorn",
+    "fastapi",
+    "alembic",
+    "sqlalchemy",
+    "models",
+)
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
