@@ -19,6 +19,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from core.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
@@ -71,12 +74,8 @@ def autogenerate_revision(*, message: str, versions_dir: Path = VERSIONS_DIR) ->
     """Compare the tables the models describe with a scratch SQLite database upgraded to head,
     and write the difference as the next numbered migration in `versions_dir`; nothing is
     written when there is no difference. A scratch database, not the configured one, so the
-    migration describes the code's change and not whatever state a deployment drifted into."""
-    from sqlmodel import SQLModel
-
-    import models  # noqa: F401  (registers every table on SQLModel.metadata)
-    from core.db import make_engine
-
+    migration describes the code's change and not whatever state a deployment drifted into.
+    (Importing this module imported the `models` package: every table is on the metadata.)"""
     if not re.search(r"[A-Za-z0-9]", message):
         raise RevisionError("the message must say what changes, in letters or digits")
     if not versions_dir.is_dir():
