@@ -11,7 +11,6 @@ Both are single SQL aggregations over `cases` and `case_events`; Python only div
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,6 +18,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from analytics.dimensions import RANKED, Dimension
 from analytics.periods import Period
 from analytics.scope import CITY, Scope
 from analytics.sql import columns, hours_between, table
@@ -34,20 +34,6 @@ RESOLVING = ("resolved", "answered_directly")
 CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
 DEADLINES = ("acknowledge", "respond", "resolve")
 PROCESS_KINDS = ("dispatched", "returned", "reopened", "sla_breach", *RESOLVING)
-
-
-class Dimension(StrEnum):
-    """What a table is grouped by; `department` is the lead unit when it is not territorial."""
-
-    unit = "unit"
-    district = "district"
-    street = "street"
-    department = "department"
-    category = "category"
-    channel = "channel"
-
-
-RANKED = (Dimension.district, Dimension.street, Dimension.department)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Operations metrics for Prometheus: the metric objects other parts observe into, and the
 figures read from the database at scrape time.
 
-Import the objects from here (one definition per process):
+Import the objects from here (one definition per process); the ones light parts observe
+(HTTP requests, speech latency) live in `core.metrics`:
 
-    from analytics.prometheus import STT_LATENCY_SECONDS
-    with STT_LATENCY_SECONDS.labels(language="zh").time():
-        text = recognizer.transcribe(audio)
+    from analytics.prometheus import REPORT_BUILDS
+    REPORT_BUILDS.labels(kind="monthly").inc()
 
 Intake, queue depth and breaches are not counted in memory: every API replica would count
 only its own requests and forget them on restart. `DatabaseCollector` reads them from the
@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -28,13 +28,6 @@ from sqlalchemy.engine import Engine
 from analytics.sql import columns
 from models import Case, CaseEvent
 from workflows.types import TERMINAL
-
-STT_LATENCY_SECONDS = Histogram(
-    "hotline_stt_latency_seconds",
-    "Speech-to-text latency: audio in to final transcript, per language.",
-    ["language"],
-    buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
-)
 
 REPORT_BUILDS = Counter(
     "hotline_report_builds",

@@ -22,7 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from analytics.metrics import Dimension, group_names, volume
+from analytics.dimensions import Dimension
+from analytics.metrics import group_names, volume
 from analytics.periods import Period
 from analytics.scope import CITY, Scope
 from analytics.sql import columns

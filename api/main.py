@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.http_metrics import HttpMetrics
 from api.limits import RequestBodyLimit
 from api.open311 import router as open311_router
 from api.routes import cases, health, metrics, reports, staff
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RequestBodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(HttpMetrics)  # outermost: a 413 from the body limit is counted too
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(sms.router)

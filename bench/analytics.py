@@ -35,7 +35,8 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from analytics.metrics import Dimension, Weights, group_metrics, ranking
+from analytics.dimensions import Dimension
+from analytics.metrics import Weights, group_metrics, ranking
 from analytics.periods import PeriodKind, period_for
 from core.db import make_engine
 from core.settings import Settings

@@ -84,7 +84,9 @@ class Bench:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vosk")
 
     def recognizer(self) -> StreamingRecognizer:
-        return StreamingRecognizer(self.model, model_rate=self.model_rate, input_rate=RATE)
+        return StreamingRecognizer(
+            self.model, model_rate=self.model_rate, input_rate=RATE, language="ko"
+        )
 
     def decode(self, samples: Samples) -> str:
         recognizer = self.recognizer()

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlmodel import Session
 
-from core.db import get_engine
-from core.settings import get_settings
-from models.api_key import ApiKeyError, create_api_key, list_api_keys, revoke_api_keys
-from models.enums import Channel
+from core.enums import Channel
 
 app = typer.Typer(
     help="API keys for integrations (Open311, the request API).", no_args_is_help=True
@@ -28,6 +23,10 @@ def create(
     ),
 ) -> None:
     """Issue a key; the secret is printed once and only its hash is stored."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.api_key import ApiKeyError, create_api_key
+
     try:
         issued = create_api_key(
             engine=get_engine(get_settings().database_url), name=name, channel=channel
@@ -48,6 +47,13 @@ def list_(
     active: bool = typer.Option(False, "--active", help="Leave out revoked keys."),
 ) -> None:
     """Keys by client: prefix, when issued, last used and revoked."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.api_key import list_api_keys
+
     with Session(get_engine(get_settings().database_url)) as session:
         keys = list_api_keys(session=session, include_revoked=not active)
     table = Table(title=f"{len(keys)} API keys")
@@ -70,6 +76,10 @@ def revoke(
     name_or_prefix: str = typer.Argument(..., help="A client name (all its keys) or a prefix."),
 ) -> None:
     """Revoke a client's keys, or one key by its prefix; requests with them get 403."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.api_key import ApiKeyError, revoke_api_keys
+
     try:
         count = revoke_api_keys(
             engine=get_engine(get_settings().database_url), name_or_prefix=name_or_prefix

@@ -1,47 +1,38 @@
 """`hotline case`: read a case and drive its workflow from a terminal, without the console.
 
 Reads come from the database (the record); every action is a Temporal update, so the
-workflow's validators decide exactly as they do for the API.
+workflow's validators decide exactly as they do for the API. The database and Temporal
+clients are imported by the command that uses them, so `hotline case ...` starts at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlmodel import Session
-from temporalio.service import RPCError
 
-from core.db import get_engine
-from core.settings import get_settings
-from core.temporal import TemporalUnavailable, connect_temporal
-from models.service import CaseNotFound, case_public, get_case_or_raise, timeline
-from workflows.actions import ActionRefused, act
-from workflows.case import CaseWorkflow
-from workflows.types import (
-    ActionResult,
-    AnswerDirectly,
-    Dispatch,
-    ExtensionDecision,
-    ExtensionRequest,
-    Merge,
-    Overrule,
-    Resolve,
-    ReturnCase,
-    UnitAction,
-)
+if TYPE_CHECKING:
+    from workflows.types import ActionResult
 
 app = typer.Typer(help="Show cases and act on them as staff.", no_args_is_help=True)
 console = Console()
 ACTOR = typer.Option(..., "--as", help="Who acts (staff user name); recorded on the timeline.")
+T = TypeVar("T")
 
 
 @app.command()
 def show(number: str) -> None:
     """The case's current state."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.service import case_public, get_case_or_raise
+
     with Session(get_engine(get_settings().database_url)) as session:
         case = _or_exit(lambda: get_case_or_raise(session=session, number=number))
         public = case_public(session=session, case=case)
@@ -54,6 +45,13 @@ def show(number: str) -> None:
 @app.command("timeline")
 def show_timeline(number: str) -> None:
     """Every event of the case, oldest first."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.service import get_case_or_raise, timeline
+
     with Session(get_engine(get_settings().database_url)) as session:
         case = _or_exit(lambda: get_case_or_raise(session=session, number=number))
         entries = timeline(session=session, case=case)
@@ -82,13 +80,17 @@ def dispatch(
     actor: str = ACTOR,
 ) -> None:
     """派单: send the case to its lead unit."""
-    _act(number, CaseWorkflow.dispatch, Dispatch(actor, unit, list(assist), category))
+    from workflows.types import Dispatch
+
+    _act(number, "dispatch", Dispatch(actor, unit, list(assist), category))
 
 
 @app.command()
 def acknowledge(number: str, unit: str = typer.Option(...), actor: str = ACTOR) -> None:
     """签收: the unit accepts the case."""
-    _act(number, CaseWorkflow.acknowledge, UnitAction(actor, unit))
+    from workflows.types import UnitAction
+
+    _act(number, "acknowledge", UnitAction(actor, unit))
 
 
 @app.command("return")
@@ -96,19 +98,25 @@ def return_case(
     number: str, unit: str = typer.Option(...), reason: str = typer.Option(...), actor: str = ACTOR
 ) -> None:
     """退单: the unit hands the case back to the dispatch centre, with a reason."""
-    _act(number, CaseWorkflow.return_case, ReturnCase(actor, unit, reason))
+    from workflows.types import ReturnCase
+
+    _act(number, "return_case", ReturnCase(actor, unit, reason))
 
 
 @app.command()
 def overrule(number: str, reason: str = typer.Option(...), actor: str = ACTOR) -> None:
     """Reject a return: the case goes back to the same unit."""
-    _act(number, CaseWorkflow.overrule_return, Overrule(actor, reason))
+    from workflows.types import Overrule
+
+    _act(number, "overrule_return", Overrule(actor, reason))
 
 
 @app.command()
 def respond(number: str, unit: str = typer.Option(...), note: str = "", actor: str = ACTOR) -> None:
     """响应: the unit has contacted the citizen."""
-    _act(number, CaseWorkflow.respond, UnitAction(actor, unit, note))
+    from workflows.types import UnitAction
+
+    _act(number, "respond", UnitAction(actor, unit, note))
 
 
 @app.command()
@@ -120,7 +128,9 @@ def extend(
     actor: str = ACTOR,
 ) -> None:
     """延期: ask for more working days."""
-    _act(number, CaseWorkflow.request_extension, ExtensionRequest(actor, unit, days, reason))
+    from workflows.types import ExtensionRequest
+
+    _act(number, "request_extension", ExtensionRequest(actor, unit, days, reason))
 
 
 @app.command()
@@ -131,7 +141,9 @@ def decide_extension(
     actor: str = ACTOR,
 ) -> None:
     """Approve or reject the pending extension request."""
-    _act(number, CaseWorkflow.decide_extension, ExtensionDecision(actor, approve, note))
+    from workflows.types import ExtensionDecision
+
+    _act(number, "decide_extension", ExtensionDecision(actor, approve, note))
 
 
 @app.command()
@@ -139,22 +151,34 @@ def resolve(
     number: str, unit: str = typer.Option(...), reply: str = typer.Option(...), actor: str = ACTOR
 ) -> None:
     """办结: the unit's reply to the citizen."""
-    _act(number, CaseWorkflow.resolve, Resolve(actor, unit, reply))
+    from workflows.types import Resolve
+
+    _act(number, "resolve", Resolve(actor, unit, reply))
 
 
 @app.command()
 def answer(number: str, reply: str = typer.Option(...), actor: str = ACTOR) -> None:
     """直接答复: answer a consultation directly."""
-    _act(number, CaseWorkflow.answer_directly, AnswerDirectly(actor, reply))
+    from workflows.types import AnswerDirectly
+
+    _act(number, "answer_directly", AnswerDirectly(actor, reply))
 
 
 @app.command()
 def merge(number: str, into: str = typer.Option(...), actor: str = ACTOR) -> None:
     """Close this case as a duplicate of another, open case."""
-    _act(number, CaseWorkflow.merge, Merge(actor, into))
+    from workflows.types import Merge
+
+    _act(number, "merge", Merge(actor, into))
 
 
-def _act(number: str, update: Any, argument: Any) -> None:
+def _act(number: str, update: str, argument: Any) -> None:
+    """Run the `CaseWorkflow` update named `update` (a method name) and print the new state."""
+    from temporalio.service import RPCError
+
+    from core.temporal import TemporalUnavailable
+    from workflows.actions import ActionRefused
+
     try:
         result: ActionResult = asyncio.run(_execute(number, update, argument))
     except ActionRefused as exc:
@@ -166,12 +190,20 @@ def _act(number: str, update: Any, argument: Any) -> None:
     console.print(f"case {result.number} is now {result.status.value}")
 
 
-async def _execute(number: str, update: Any, argument: Any) -> ActionResult:
+async def _execute(number: str, update: str, argument: Any) -> ActionResult:
+    from core.settings import get_settings
+    from core.temporal import connect_temporal
+    from workflows.actions import act
+    from workflows.case import CaseWorkflow
+
     client = await connect_temporal(get_settings())
-    return await act(client=client, number=number, update=update, argument=argument)
+    method = getattr(CaseWorkflow, update)
+    return await act(client=client, number=number, update=method, argument=argument)
 
 
-def _or_exit(lookup: Any) -> Any:
+def _or_exit(lookup: Callable[[], T]) -> T:
+    from models.service import CaseNotFound
+
     try:
         return lookup()
     except CaseNotFound as exc:

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from rich.tree import Tree
-from sqlmodel import Session
 
-from core.db import get_engine
-from core.settings import get_settings
-from models.catalog import (
-    CatalogFileError,
-    CategoryNode,
-    catalog_tree,
-    load_catalog_file,
-    matching_examples,
-    search_categories,
-)
-from models.unit import Category
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from models.catalog import CategoryNode
+    from models.unit import Category
 
 app = typer.Typer(
     help="The 3-level category catalog: areas, groups and the leaves cases are filed under.",
@@ -38,6 +30,10 @@ def load(
     ),
 ) -> None:
     """Insert new categories and update existing ones; nothing is written if any row is wrong."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.catalog import CatalogFileError, load_catalog_file
+
     engine = get_engine(get_settings().database_url)
     try:
         report = load_catalog_file(engine=engine, path=file, replace=replace)
@@ -59,6 +55,13 @@ def show(
     inactive: bool = typer.Option(False, "--inactive", help="Include inactive categories."),
 ) -> None:
     """The catalog as a tree, with Chinese and English names, unit kinds and deadlines."""
+    from rich.tree import Tree
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.catalog import catalog_tree
+
     with Session(get_engine(get_settings().database_url)) as session:
         roots = catalog_tree(session=session, code=code, include_inactive=inactive)
     if not roots:
@@ -76,6 +79,13 @@ def search(
     limit: int = typer.Option(50, min=1, help="Show at most this many categories."),
 ) -> None:
     """Active categories whose names (zh or en) or example phrasings contain TEXT."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.catalog import matching_examples, search_categories
+
     with Session(get_engine(get_settings().database_url)) as session:
         found = search_categories(session=session, text=text, limit=limit)
     if not found:

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
-from aiogram.exceptions import TelegramAPIError
 from rich.console import Console
-from temporalio.client import Client
 
-from channels.chat.bot import ChatNotConfigured, build_bot, run_polling
-from channels.chat.deps import ChatDeps
-from channels.chat.webhook import PATH
-from core.db import get_engine
-from core.settings import get_settings
-from core.temporal import connect_temporal
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 app = typer.Typer(help="The Telegram bot (chat channel).", no_args_is_help=True)
 console = Console()
@@ -23,6 +18,12 @@ console = Console()
 @app.command()
 def poll() -> None:
     """Run the bot by long polling (no public URL needed); removes any webhook first."""
+    from channels.chat.bot import ChatNotConfigured, run_polling
+    from channels.chat.deps import ChatDeps
+    from core.db import get_engine
+    from core.settings import get_settings
+    from core.temporal import connect_temporal
+
     settings = get_settings()
     if not settings.telegram_bot_token:
         console.print(f"[red]cannot start:[/] {ChatNotConfigured()}")
@@ -45,11 +46,17 @@ def poll() -> None:
 @app.command("set-webhook")
 def set_webhook(
     url: str = typer.Option(
-        "", help="Public URL of the webhook; default: HOTLINE_PUBLIC_BASE_URL + " + PATH
+        "", help="Public URL of the webhook; default: HOTLINE_PUBLIC_BASE_URL + the webhook's path"
     ),
     drop_pending: bool = typer.Option(False, help="Discard updates waiting at Telegram."),
 ) -> None:
     """Tell Telegram to deliver updates to the API's webhook, with the secret token."""
+    from aiogram.exceptions import TelegramAPIError
+
+    from channels.chat.bot import build_bot
+    from channels.chat.webhook import PATH
+    from core.settings import get_settings
+
     settings = get_settings()
     if not settings.telegram_bot_token or not settings.telegram_webhook_secret:
         console.print(

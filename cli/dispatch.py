@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import get_engine
-from core.settings import Settings, get_settings
-from dispatch.evaluation import EvalFigures, catalog_holdout, run_eval
-from dispatch.model import DispatchModel, DispatchModelError, LabelledText
-from dispatch.service import DispatchSuggestion, suggest
-from dispatch.training import (
-    CategoryIndex,
-    Evaluation,
-    TrainingDataError,
-    case_examples,
-    catalog_examples,
-    read_labelled_csv,
-    train_and_evaluate,
-)
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from core.settings import Settings
+    from dispatch.evaluation import EvalFigures
+    from dispatch.model import LabelledText
+    from dispatch.service import DispatchSuggestion
+    from dispatch.training import CategoryIndex, Evaluation
 
 app = typer.Typer(
     help="Smart dispatch: train the category model, suggest categories and units.",
@@ -51,6 +43,20 @@ def train(
     cases: bool = typer.Option(True, help="Learn from past cases whose dispatch was final."),
 ) -> None:
     """Train on the catalog's phrasings, past cases and --data files; evaluate; save."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from dispatch.model import DispatchModelError
+    from dispatch.training import (
+        CategoryIndex,
+        TrainingDataError,
+        case_examples,
+        catalog_examples,
+        read_labelled_csv,
+        train_and_evaluate,
+    )
+
     settings = get_settings()
     engine = get_engine(settings.database_url)
     output = output or default_model_path(settings)
@@ -116,6 +122,19 @@ def eval_command(
 ) -> None:
     """Train a fresh model (nothing saved) and evaluate it on texts it has not seen:
     accuracy, macro-F1, top-3, calibration error and the latency of one suggestion."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from dispatch.evaluation import catalog_holdout, run_eval
+    from dispatch.model import DispatchModelError
+    from dispatch.training import (
+        CategoryIndex,
+        TrainingDataError,
+        catalog_examples,
+        read_labelled_csv,
+    )
+
     if catalog_holdout_ == (test is not None) or (catalog_holdout_ and train_files):
         console.print(
             "[red]not evaluated:[/] give either --test (and --train) or --catalog-holdout"
@@ -166,6 +185,11 @@ def suggest_command(
     ),
 ) -> None:
     """The likeliest categories for TEXT, with probabilities, reasons and units."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from dispatch.model import DispatchModel, DispatchModelError
+    from dispatch.service import suggest
+
     settings = get_settings()
     path = model_path or default_model_path(settings)
     try:
@@ -187,6 +211,8 @@ def suggest_command(
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -206,6 +232,8 @@ def _print_figures(figures: EvalFigures) -> None:
 
 
 def _print_evaluation(evaluation: Evaluation, index: CategoryIndex) -> None:
+    from rich.table import Table
+
     summary = Table(title=f"evaluated on the {evaluation.evaluated_on}", show_header=False)
     summary.add_row("macro-F1", f"{evaluation.macro_f1:.3f}")
     summary.add_row("accuracy", f"{evaluation.accuracy:.3f}")
@@ -234,6 +262,8 @@ def _print_evaluation(evaluation: Evaluation, index: CategoryIndex) -> None:
 
 
 def _print_suggestion(result: DispatchSuggestion) -> None:
+    from rich.table import Table
+
     table = Table(title=f"suggestions (model {result.model_id})")
     for column in ("code", "category", "probability", "reason", "unit"):
         table.add_column(column)

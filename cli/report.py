@@ -8,14 +8,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from analytics.metrics import RANKED, Dimension, Weights, ranking
+from analytics.dimensions import RANKED, Dimension
 from analytics.periods import Period, PeriodError, PeriodKind, local_today, resolve_period
 from core.clock import utcnow
-from core.db import get_engine
-from core.settings import get_settings
 
 app = typer.Typer(
     help="Governance analytics: reports, rankings, spike alerts.", no_args_is_help=True
@@ -60,6 +56,12 @@ def ranking_(
     day: str | None = typer.Option(None, "--date", help=DATE_HELP),
 ) -> None:
     """排名: units by composite score for a period, printed."""
+    from rich.table import Table
+
+    from analytics.metrics import Weights, ranking
+    from core.db import get_engine
+    from core.settings import get_settings
+
     if dimension not in RANKED:
         console.print(f"[red]rankings are by {', '.join(d.value for d in RANKED)}[/]")
         raise typer.Exit(2)
@@ -98,6 +100,8 @@ def spikes(
     from analytics.service import run_spike_alerts
     from analytics.spikes import SpikeRules, detect_spikes
     from channels.notifier import NotifierRegistry
+    from core.db import get_engine
+    from core.settings import get_settings
 
     settings = get_settings()
     engine = get_engine(settings.database_url)
@@ -131,6 +135,7 @@ def watch(
     from datetime import timedelta
 
     from analytics.watch import SCHEDULE_ID, schedule_spike_watch
+    from core.settings import get_settings
     from core.temporal import TemporalUnavailable, connect_temporal
 
     settings = get_settings()
@@ -151,8 +156,12 @@ def watch(
 
 def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
     # Charts, clustering and spreadsheets load only when a report is made.
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from analytics.reports import STEPS
     from analytics.service import make_report
+    from core.db import get_engine
+    from core.settings import get_settings
 
     settings = get_settings()
     period = _period(kind, day)
@@ -185,6 +194,8 @@ def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
 
 
 def _period(kind: PeriodKind, day: str | None) -> Period:
+    from core.settings import get_settings
+
     settings = get_settings()
     try:
         return resolve_period(kind, _parse_date(day) if day else None, settings.timezone)

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from auth.users import (
-    StaffUserInvalid,
-    create_staff_user,
-    list_staff_users,
-    set_active,
-    set_password,
-)
-from core.db import get_engine, session_scope
-from core.settings import get_settings
-from models.enums import StaffRole
+from core.enums import StaffRole
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 app = typer.Typer(
     help="Staff accounts: add, list, change password, deactivate.", no_args_is_help=True
@@ -46,6 +39,9 @@ def add(
     password: str = PASSWORD,
 ) -> None:
     """Create a staff user (the password is stored as an Argon2id hash)."""
+    from auth.users import StaffUserInvalid, create_staff_user
+    from core.db import session_scope
+
     try:
         with session_scope(_engine()) as session:
             user = create_staff_user(
@@ -67,6 +63,11 @@ def add(
 @app.command("list")
 def list_users() -> None:
     """Every staff user with role, unit and whether they can log in."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from auth.users import list_staff_users
+
     with Session(_engine()) as session:
         users = list_staff_users(session=session)
     table = Table(title="staff users")
@@ -86,6 +87,8 @@ def list_users() -> None:
 @app.command()
 def passwd(username: str, password: str = PASSWORD) -> None:
     """Set a new password; the user's sessions and tokens stop working at once."""
+    from auth.users import set_password
+
     _change(lambda session: set_password(session=session, username=username, password=password))
     console.print(f"password of {username} changed")
 
@@ -93,6 +96,8 @@ def passwd(username: str, password: str = PASSWORD) -> None:
 @app.command()
 def deactivate(username: str) -> None:
     """Stop a user from logging in; their sessions and tokens stop working at once."""
+    from auth.users import set_active
+
     _change(lambda session: set_active(session=session, username=username, active=False))
     console.print(f"{username} can no longer log in")
 
@@ -100,11 +105,16 @@ def deactivate(username: str) -> None:
 @app.command()
 def activate(username: str) -> None:
     """Let a deactivated user log in again."""
+    from auth.users import set_active
+
     _change(lambda session: set_active(session=session, username=username, active=True))
     console.print(f"{username} can log in again")
 
 
 def _change(change: Callable[[Session], object]) -> None:
+    from auth.users import StaffUserInvalid
+    from core.db import session_scope
+
     try:
         with session_scope(_engine()) as session:
             change(session)
@@ -114,4 +124,7 @@ def _change(change: Callable[[Session], object]) -> None:
 
 
 def _engine() -> Engine:
+    from core.db import get_engine
+    from core.settings import get_settings
+
     return get_engine(get_settings().database_url)

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlmodel import Session
 
-from core.db import get_engine
-from core.settings import get_settings
-from models.enums import UnitKind
-from models.units import UnitsFileError, list_units, load_units_file
+from core.enums import UnitKind
 
 app = typer.Typer(
     help="Responsible units: city, districts, streets, departments.", no_args_is_help=True
@@ -25,6 +20,10 @@ def load(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .yaml file."),
 ) -> None:
     """Insert new units and update existing ones; nothing is written if any row is wrong."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.units import UnitsFileError, load_units_file
+
     engine = get_engine(get_settings().database_url)
     try:
         report = load_units_file(engine=engine, path=file)
@@ -45,6 +44,13 @@ def list_(
     parent: str | None = typer.Option(None, help="Only the children of this unit code."),
 ) -> None:
     """Units ordered by code."""
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from models.units import list_units
+
     with Session(get_engine(get_settings().database_url)) as session:
         units = list_units(session=session, kind=kind, parent_code=parent)
     table = Table(title=f"{len(units)} units")

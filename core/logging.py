@@ -5,6 +5,8 @@ is set up from `logging_config`: `HOTLINE_LOG_LEVEL` for the level, `HOTLINE_LOG
 `text` (time, level name, logger, message) or `json` (one object a line with the same keys).
 Code logs case numbers, CallSids and masked phones, never what a citizen said or was told;
 `RedactingFilter` still masks any phone, e-mail or ID number that slips into a line.
+JSON lines carry `workflow_id` and `case_number` where the record knows them, so a case's
+lines can be found without parsing messages (see `JsonFormatter`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ _ADDRESS = re.compile(
     r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![\d.])"
     r"|(?<![A-Za-z0-9])[A-Z]{2}[0-9a-f]{32}(?![A-Za-z0-9])"
 )
+
+
+# The public case number (intake/numbers.py): the day it was accepted, then its sequence.
+CASE_NUMBER = re.compile(r"\d{8}-\d{6,}")
 
 
 class RedactingFilter(logging.Filter):
@@ -62,7 +68,12 @@ def redact_line(text: str) -> str:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time (UTC, ISO 8601), level, logger, message[, exception]."""
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message[, exception], and
+    the case's `case_number` and `workflow_id` (with `workflow_type`, `activity_type`) when the
+    record carries them: temporalio's workflow and activity loggers put their context in
+    `temporal_workflow` / `temporal_activity` extras, and our code may pass
+    `extra={"case_number": ...}`. A case workflow's id is its case number; its callback
+    child's is `<case number>/callback/<round>`."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, str] = {
@@ -70,12 +81,33 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            **case_context(record),
         }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
+
+
+def case_context(record: logging.LogRecord) -> dict[str, str]:
+    """`case_number`, `workflow_id`, `workflow_type`, `activity_type` known to the record."""
+    temporal: dict[str, Any] = {
+        **(getattr(record, "temporal_workflow", None) or {}),
+        **(getattr(record, "temporal_activity", None) or {}),
+    }
+    context = {
+        key: str(temporal[key])
+        for key in ("workflow_id", "workflow_type", "activity_type")
+        if temporal.get(key) is not None
+    }
+    case_number = getattr(record, "case_number", None)
+    if case_number is None and "workflow_id" in context:
+        first = context["workflow_id"].split("/", 1)[0]
+        case_number = first if CASE_NUMBER.fullmatch(first) else None
+    if case_number is not None:
+        context["case_number"] = str(case_number)
+    return context
 
 
 class CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

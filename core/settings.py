@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "hotline-cases"
     temporal_ui_port: int = 8233
     temporal_connect_timeout_s: float = Field(default=3.0, gt=0)
+    # host:port where a case worker serves the Temporal SDK's own metrics (temporal_* series:
+    # task latencies, slots, polls) for Prometheus, e.g. 127.0.0.1:9464. Empty: not served;
+    # the default, because `hotline up --workers N` runs N workers on one host and each
+    # needs its own port (a deployment sets it per worker container: deploy/).
+    temporal_metrics_address: str = ""
 
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,82 +1,28 @@
-"""The closed vocabularies of a case, named as in DESIGN.md; stored as their string values."""
+"""The closed vocabularies of a case (defined in `core.enums`, so the CLI can use them without
+loading the tables; the same classes, imported from here by the rest of the code)."""
 
-from __future__ import annotations
+from core.enums import (
+    AttachmentKind,
+    CaseStatus,
+    Channel,
+    IdentityKind,
+    Language,
+    RequestType,
+    Satisfaction,
+    StaffRole,
+    UnitKind,
+    Urgency,
+)
 
-from enum import StrEnum
-
-
-class Channel(StrEnum):
-    voice = "voice"
-    sms = "sms"
-    chat = "chat"
-    web = "web"
-    open311 = "open311"
-    staff = "staff"
-
-
-class Language(StrEnum):
-    zh = "zh"
-    en = "en"
-
-
-class RequestType(StrEnum):
-    consultation = "consultation"
-    help = "help"
-    complaint = "complaint"
-    report = "report"
-    suggestion = "suggestion"
-    praise = "praise"
-
-
-class Urgency(StrEnum):
-    normal = "normal"
-    urgent = "urgent"
-
-
-class CaseStatus(StrEnum):
-    accepted = "accepted"
-    dispatched = "dispatched"
-    returned = "returned"  # 退单: back with the dispatch centre, to re-dispatch or overrule
-    acknowledged = "acknowledged"
-    in_progress = "in_progress"
-    resolved = "resolved"
-    callback = "callback"
-    reopened = "reopened"
-    closed = "closed"
-    withdrawn = "withdrawn"
-    merged = "merged"
-
-
-class Satisfaction(StrEnum):
-    satisfied = "satisfied"  # 满意
-    basically_satisfied = "basically_satisfied"  # 基本满意
-    dissatisfied = "dissatisfied"  # 不满意
-    no_evaluation = "no_evaluation"  # 未评价: the citizen could not be reached
-
-
-class IdentityKind(StrEnum):
-    phone = "phone"
-    telegram = "telegram"
-    email = "email"
-
-
-class UnitKind(StrEnum):
-    city = "city"
-    district = "district"
-    street = "street"  # 街道 / 乡镇
-    department = "department"
-    utility = "utility"
-
-
-class StaffRole(StrEnum):
-    operator = "operator"
-    dispatcher = "dispatcher"
-    unit_handler = "unit_handler"
-    supervisor = "supervisor"
-    admin = "admin"
-
-
-class AttachmentKind(StrEnum):
-    audio = "audio"
-    photo = "photo"
-    document = "document"
+__all__ = [
+    "AttachmentKind",
+    "CaseStatus",
+    "Channel",
+    "IdentityKind",
+    "Language",
+    "RequestType",
+    "Satisfaction",
+    "StaffRole",
+    "UnitKind",
+    "Urgency",
+]

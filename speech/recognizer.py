@@ -12,11 +12,13 @@ import asyncio
 import json
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.metrics import STT_LATENCY_SECONDS
 from speech.audio import Samples, StreamResampler, pcm_bytes, rms_dbfs
 
 if TYPE_CHECKING:
@@ -67,11 +69,18 @@ class Transcript:
 
 
 class StreamingRecognizer:
-    """Audio in at the call's rate, text out; `accept` returns the transcript so far."""
+    """Audio in at the call's rate, text out; `accept` returns the transcript so far.
 
-    def __init__(self, model: Model, *, model_rate: int, input_rate: int = 8000) -> None:
+    Each final transcript is observed into `hotline_stt_latency_seconds{language}`: the time
+    from the end of the audio (`audio_ended`, a `time.perf_counter()` value; by default the
+    moment `finish` is called) to the final text, which is what a caller or a form waits."""
+
+    def __init__(
+        self, model: Model, *, model_rate: int, input_rate: int = 8000, language: str
+    ) -> None:
         from vosk import KaldiRecognizer
 
+        self.language = language
         self.model_rate = model_rate
         self.input_rate = input_rate
         self._recognizer = KaldiRecognizer(model, float(model_rate))
@@ -93,21 +102,28 @@ class StreamingRecognizer:
             )
         return self.transcript
 
-    def finish_sync(self) -> str:
+    def finish_sync(self, *, audio_ended: float | None = None) -> str:
+        started = time.perf_counter() if audio_ended is None else audio_ended
         self._decode(self._resampler.flush())
         text = json.loads(self._recognizer.FinalResult()).get("text", "")
         if text:
             self.transcript.finals.append(text)
         self.transcript.partial = ""
+        latency = time.perf_counter() - started
+        STT_LATENCY_SECONDS.labels(language=self.language).observe(latency)
         return self.transcript.text
 
     async def accept(self, samples: Samples, executor: ThreadPoolExecutor) -> Transcript:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, self.accept_sync, samples)
 
-    async def finish(self, executor: ThreadPoolExecutor) -> str:
+    async def finish(
+        self, executor: ThreadPoolExecutor, *, audio_ended: float | None = None
+    ) -> str:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, self.finish_sync)
+        return await loop.run_in_executor(
+            executor, lambda: self.finish_sync(audio_ended=audio_ended)
+        )
 
 
 class EndOfSpeech:

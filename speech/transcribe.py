@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from speech.audio import Samples, read_wav
@@ -18,11 +19,14 @@ def transcribe_samples(
     """The text of the audio; `ModelMissing` when the language has no model."""
     model = registry.get(language)
     path, _ = registry.locate(language)
-    recognizer = StreamingRecognizer(model, model_rate=model_sample_rate(path), input_rate=rate)
+    recognizer = StreamingRecognizer(
+        model, model_rate=model_sample_rate(path), input_rate=rate, language=language
+    )
+    audio_ended = time.perf_counter()  # a recording is all there: its latency is the decode
     step = max(1, int(rate * _CHUNK_S))
     for start in range(0, samples.size, step):
         recognizer.accept_sync(samples[start : start + step])
-    return recognizer.finish_sync()
+    return recognizer.finish_sync(audio_ended=audio_ended)
 
 
 def transcribe_wav(source: Path | bytes, *, registry: ModelRegistry, language: str) -> str:

@@ -16,7 +16,7 @@ from channels.notifier import NotifierRegistry
 from channels.registry import channel_notifiers
 from core.db import get_engine
 from core.settings import Settings
-from core.temporal import connect_temporal
+from core.temporal import connect_temporal, metrics_runtime
 from intake.reconcile import sweep_forever
 from workflows.activities import CaseActivities
 from workflows.calendar import CalendarSchedule, load_schedule
@@ -67,8 +67,14 @@ def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until cancelled (Ctrl-C or SIGTERM), then finish in-flight tasks and stop."""
-    client = await connect_temporal(settings)
+    """Run until cancelled (Ctrl-C or SIGTERM), then finish in-flight tasks and stop.
+
+    With HOTLINE_TEMPORAL_METRICS_ADDRESS set, the SDK's metrics are served there first;
+    `TemporalMetricsUnavailable` when the address cannot be bound."""
+    runtime = metrics_runtime(settings.temporal_metrics_address)
+    if runtime is not None:
+        log.info("Temporal metrics on http://%s/metrics", settings.temporal_metrics_address)
+    client = await connect_temporal(settings, runtime=runtime)
     with ThreadPoolExecutor(max_workers=16) as executor:
         worker = build_worker(client, settings, executor=executor)
         log.info("case worker on task queue %s", settings.temporal_task_queue)

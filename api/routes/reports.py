@@ -18,7 +18,8 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from analytics.cache import cached_files, cached_report
-from analytics.metrics import RANKED, Dimension, GroupMetrics, Weights, ranking
+from analytics.dimensions import RANKED, Dimension
+from analytics.metrics import GroupMetrics, Weights, ranking
 from analytics.periods import Period, PeriodError, PeriodKind, resolve_period
 from analytics.reports import Report
 from analytics.scope import CITY, Scope, UnknownUnit, unit_scope

@@ -23,6 +23,7 @@ import binascii
 import json
 import logging
 import re
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
@@ -198,7 +199,7 @@ class MediaSession:
             return
         path, _ = registry.locate(language)
         self.recognizer = StreamingRecognizer(
-            model, model_rate=model_sample_rate(path), input_rate=RATE
+            model, model_rate=model_sample_rate(path), input_rate=RATE, language=language
         )
 
     async def media(self, media: dict[str, Any]) -> None:
@@ -229,8 +230,10 @@ class MediaSession:
         if self.finished:
             return
         self.finished = True
+        audio_ended = time.perf_counter()  # the caller stopped speaking or hung up
         await self._feed()
-        text = await self.recognizer.finish(self.executor) if self.recognizer else ""
+        recognizer = self.recognizer
+        text = await recognizer.finish(self.executor, audio_ended=audio_ended) if recognizer else ""
         audio_path = await asyncio.to_thread(self._save_audio)
         call = await asyncio.to_thread(
             update_call,

@@ -13,7 +13,8 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import Engine
 
-from analytics.metrics import Dimension, GroupMetrics, Weights, group_metrics, ranking, volume
+from analytics.dimensions import Dimension
+from analytics.metrics import GroupMetrics, Weights, group_metrics, ranking, volume
 from analytics.periods import PeriodKind, period_for
 from models.enums import Channel
 from tests.analytics.history import Step, add_case, answered, handled, local

@@ -32,12 +32,12 @@ from typer.testing import CliRunner, Result
 
 from analytics.fonts import cjk_font_file
 from analytics.periods import PeriodKind, period_for
-from analytics.prometheus import STT_LATENCY_SECONDS
 from analytics.render import ReportFiles
 from analytics.reports import Report
 from analytics.service import make_report
 from api.main import create_app
 from cli.main import app as cli_app
+from core.metrics import STT_LATENCY_SECONDS
 from core.settings import Environment, Settings, get_settings
 from models.enums import CaseStatus, Channel, StaffRole
 from tests.analytics.history import Step, add_case, answered, handled, local

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy.engine import Engine
 
-from analytics.metrics import Dimension
+from analytics.dimensions import Dimension
 from analytics.periods import PeriodKind, period_for
 from analytics.topics import clusters, rising
 from models.enums import Language

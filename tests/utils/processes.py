@@ -29,6 +29,7 @@ def hotline_env(settings: Settings) -> dict[str, str]:
             "HOTLINE_TEMPORAL_UI_PORT": str(settings.temporal_ui_port),
             "HOTLINE_TRUSTED_PROXIES": settings.trusted_proxies,
             "HOTLINE_LOGIN_WINDOW_S": str(settings.login_window_s),
+            "HOTLINE_TEMPORAL_METRICS_ADDRESS": settings.temporal_metrics_address,
         }
     )
     if settings.secret_key:  # unset: `hotline up` makes one, other commands need none
