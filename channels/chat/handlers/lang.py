@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from channels.chat.callbacks import LangChoice
 from channels.chat.middlewares import ChatLanguageMiddleware
 from channels.chat.texts import language_keyboard
-from channels.i18n import language_of, locale_of
+from core.i18n import language_of, locale_of
 
 
 async def choose_language(
