@@ -7,7 +7,7 @@ from the `staff` one.
 
 from __future__ import annotations
 
-from core.i18n import N_, S_, Domain, gettext_for
+from core.i18n import N_, S_, Domain, translate
 from models.enums import Language
 
 NOTICES: dict[str, tuple[Domain, str]] = {
@@ -45,4 +45,4 @@ NOTICES: dict[str, tuple[Domain, str]] = {
 
 def render(kind: str, language: Language, params: dict[str, str]) -> str:
     domain, message = NOTICES[kind]
-    return gettext_for(language, domain)(message).format(**params)
+    return translate(language, domain, message).format(**params)

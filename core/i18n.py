@@ -9,8 +9,9 @@ domain per audience, so each catalogue is translated with its reader in mind:
 - `staff`: the console, notices to units and supervisors, report headings.
 
 Which domain a text belongs to is said where it is written: citizen texts through `_()`,
-`pgettext()` or the marker `N_()`, staff texts through the marker `S_()` (the console's
-templates use `_()`, bound to the staff catalogue). `make messages` extracts them by those names.
+`pgettext()` or the marker `N_()`, staff texts through the markers `S_()` and `SP_()` (with a
+context); the console's templates use `_()`, bound to the staff catalogue. `make messages`
+extracts each domain by those names (`core/locale/<domain>.cfg`).
 
 `LOCALES` is the one list of languages: adding one is adding its entry there and its catalogues.
 """
@@ -31,6 +32,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 # Our languages and the gettext locale directory that holds each: the one list of languages.
 LOCALES: dict[Language, str] = {Language.zh: "zh_CN", Language.en: "en"}
 DEFAULT_LANGUAGE = Language.zh
+CONTEXT_SEPARATOR = "\x04"  # how gettext keys a message with a context: msgctxt EOT msgid
 
 
 class Domain(StrEnum):
@@ -48,6 +50,30 @@ def N_(message: str) -> str:
 def S_(message: str) -> str:
     """Marks a staff text for extraction (domain `staff`); it is translated where shown."""
     return message
+
+
+def SP_(context: str, message: str) -> str:
+    """Marks a staff text that needs a context (the same English word, other Chinese words);
+    the mark is gettext's own key for it, "context EOT message", read by `translate`."""
+    return f"{context}{CONTEXT_SEPARATOR}{message}"
+
+
+def translate(language: Language, domain: Domain, message: str) -> str:
+    """A marked text (`N_`, `S_` or `SP_`) in `language`."""
+    context, separator, text = message.rpartition(CONTEXT_SEPARATOR)
+    if separator:
+        return translations(language, domain).pgettext(context, text)
+    return translations(language, domain).gettext(message)
+
+
+def every_language(message: str, domain: Domain = Domain.staff) -> str:
+    """A marked text in all our languages, default first ("名次 rank"): the headings of
+    reports, which staff of either language read from the same file."""
+    return " ".join(translate(language, domain, message) for language in _default_first())
+
+
+def _default_first() -> list[Language]:
+    return sorted(LOCALES, key=lambda language: language is not DEFAULT_LANGUAGE)
 
 
 def locale_of(language: Language) -> str:
