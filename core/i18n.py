@@ -84,7 +84,7 @@ def language_of(locale: str | None) -> Language:
     """The hotline language for a locale or a client's language code ("en-GB", "zh-hans")."""
     code = (locale or "").replace("-", "_").lower()
     for language, known in LOCALES.items():
-        if code.split("_")[0] == known.split("_")[0].lower():
+        if code.startswith(known.split("_")[0].lower()):  # "en", "en_gb", "english"
             return language
     return DEFAULT_LANGUAGE
 

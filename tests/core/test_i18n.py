@@ -91,7 +91,8 @@ def test_the_same_english_word_says_what_its_context_means() -> None:
 
 
 def test_languages_map_from_client_codes() -> None:
-    assert [language_of(c) for c in ("en", "en-GB", "zh-hans", "zh_CN", "ru", None)] == [
+    assert [language_of(c) for c in ("en", "en-GB", "english", "zh-hans", "zh_CN", "ru", None)] == [
+        Language.en,
         Language.en,
         Language.en,
         Language.zh,
