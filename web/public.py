@@ -31,7 +31,7 @@ from auth.throttle import DETAILS_CODE, DETAILS_SEND, app_throttle, code_limit, 
 from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
-from core.i18n import N_, Domain
+from core.i18n import LOCALES, N_, Domain
 from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected
@@ -125,7 +125,8 @@ async def submit(
     }
     if not anonymous_form_ok(request, csrf_token):
         return await _form_again(request, engine, settings, form, [("csrf", _expired(request))])
-    language = Language.en if lang == Language.en.value else request_language(request)
+    ours = {language.value for language in LOCALES}
+    language = Language(lang) if lang in ours else request_language(request)
     # The form parser has already spooled the photo to a temporary file (the request body is
     # capped by HOTLINE_MAX_REQUEST_BYTES); it is checked by size and copied in chunks.
     size = (photo.size or 0) if photo is not None and photo.filename else 0
