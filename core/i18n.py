@@ -5,7 +5,8 @@ Texts are written in English in the code and translated in
 the `.mo` files are committed, so a fresh clone and the wheel work without compiling). One
 domain per audience, so each catalogue is translated with its reader in mind:
 
-- `citizen`: web pages, SMS, voice prompts, Telegram, citizen notices and the survey;
+- `citizen`: web pages, SMS, voice prompts, Telegram, Open311 texts, citizen notices and the
+  survey;
 - `staff`: the console, notices to units and supervisors, report headings.
 
 Which domain a text belongs to is said where it is written: citizen texts through `_()`,
@@ -13,7 +14,9 @@ Which domain a text belongs to is said where it is written: citizen texts throug
 context); the console's templates use `_()`, bound to the staff catalogue. `make messages`
 extracts each domain by those names (`core/locale/<domain>.cfg`).
 
-`LOCALES` is the one list of languages: adding one is adding its entry there and its catalogues.
+`LOCALES` is the one list of languages (web links and negotiation, the bot's buttons, the
+catalogue tests read it): adding one is adding its `Language` member, its entry there and its
+two catalogues (README, "Translations").
 """
 
 from __future__ import annotations
