@@ -61,11 +61,20 @@ test: install-test lint
 		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: SQLite run only =="; \
 	fi
 
-## messages: re-extract the bot's texts and compile the gettext catalogues (channels/locale)
+## messages: re-extract every text shown to people and compile the gettext catalogues
+## (core/locale: one domain per audience, `citizen` and `staff`; see core/locale/<domain>.cfg)
+LOCALE_DIR := core/locale
+BABEL_SCAN := --ignore-dirs='.* ._ tests bench var build dist' --no-location --omit-header --sort-output
 messages: install
-	$(VENV)/bin/pybabel extract --no-location --omit-header -o channels/locale/hotline.pot channels
-	$(VENV)/bin/pybabel update -i channels/locale/hotline.pot -d channels/locale -D hotline --no-fuzzy-matching
-	$(VENV)/bin/pybabel compile -d channels/locale -D hotline --statistics
+	$(VENV)/bin/pybabel extract -F $(LOCALE_DIR)/citizen.cfg --no-default-keywords -k N_ \
+		$(BABEL_SCAN) -o $(LOCALE_DIR)/citizen.pot .
+	$(VENV)/bin/pybabel extract -F $(LOCALE_DIR)/staff.cfg --no-default-keywords -k S_ \
+		$(BABEL_SCAN) -o $(LOCALE_DIR)/staff.pot .
+	for domain in citizen staff; do \
+		$(VENV)/bin/pybabel update -i $(LOCALE_DIR)/$$domain.pot -d $(LOCALE_DIR) -D $$domain \
+			--no-fuzzy-matching --ignore-obsolete && \
+		$(VENV)/bin/pybabel compile -d $(LOCALE_DIR) -D $$domain --statistics || exit 1; \
+	done
 
 ## test-slow: the long fault tests (kill -9 a worker mid-flight, restart Temporal, PostgreSQL
 ## outage), once: on PostgreSQL when it answers (what production runs), else on SQLite

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from analytics.fonts import INSTALL_HINT, cjk_font_file, missing_cjk_font
 from analytics.reports import Report
 from analytics.tables import Table, display, report_tables, write_csv, write_xlsx
+from core.i18n import S_, SP_, every_language
 from core.settings import get_settings
 
 log = logging.getLogger("hotline.analytics")
@@ -35,8 +36,8 @@ A4 = (8.27, 11.69)
 PDF_ROWS_PER_PAGE = 32
 PDF_MAX_PAGES = 2  # per table: the PDF is for reading; the XLSX and CSV files have every row
 PDF_LEFT_OUT = {"units", "trend", "heat-map"}  # too wide to read on A4, or drawn as a chart
-KIND_TITLES = {"daily": "日报 daily report", "weekly": "周报 weekly report"}
-KIND_TITLES["monthly"] = "月报 monthly report"
+KIND_TITLES = {"daily": S_("daily report"), "weekly": S_("weekly report")}
+KIND_TITLES["monthly"] = S_("monthly report")
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,8 @@ def _trend(report: Report) -> Figure:
     last: Any = report.last
     ax.plot(days, [n for _d, n in report.trend], marker="o", markersize=3, color="#c0392b")
     ax.axvspan(first, last, color="#f5b7b1", alpha=0.3, label=report.label)
-    ax.set_title("每日受理趋势 cases per day")
-    ax.set_ylabel("件 cases")
+    ax.set_title(every_language(SP_("chart", "cases per day")))
+    ax.set_ylabel(every_language(SP_("measure word", "cases")))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
@@ -134,9 +135,11 @@ def _ranking(report: Report) -> Figure:
     bars = ax.barh(names, scores, color="#2e86c1")
     ax.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
     ax.set_xlim(0, 105)
-    ax.set_title("区综合得分排名 district ranking (composite score)")
+    ax.set_title(every_language(S_("district ranking (composite score)")))
     if not groups:
-        ax.text(0.5, 0.5, "无参评件 no evaluated cases", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, every_language(S_("no evaluated cases")), ha="center", transform=ax.transAxes
+        )
     return figure
 
 
@@ -149,7 +152,9 @@ def _heat_map(report: Report) -> Figure:
     ax = figure.subplots()
     if heat.columns:
         image = ax.imshow(heat.values, cmap="YlOrRd", aspect="auto")
-        figure.colorbar(image, ax=ax, shrink=0.8, label="件 cases")
+        figure.colorbar(
+            image, ax=ax, shrink=0.8, label=every_language(SP_("measure word", "cases"))
+        )
         ax.set_xticks(range(len(heat.columns)), heat.columns, rotation=45, ha="right", fontsize=8)
         peak = max((max(row) for row in heat.values), default=0)
         for i, row in enumerate(heat.values):
@@ -158,7 +163,7 @@ def _heat_map(report: Report) -> Figure:
                     colour = "white" if value > peak / 2 else "black"
                     ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=colour)
     ax.set_yticks(range(len(heat.rows)), heat.rows, fontsize=8)
-    ax.set_title("各区诉求热力图 cases by district and category")
+    ax.set_title(every_language(S_("cases by district and category")))
     return figure
 
 
@@ -168,7 +173,7 @@ def _channels(report: Report) -> Figure:
     labels = list(report.by_channel)
     bars = ax.bar(labels, list(report.by_channel.values()), color="#28b463")
     ax.bar_label(bars, fontsize=8)
-    ax.set_title("渠道 channels")
+    ax.set_title(every_language(S_("channels")))
     return figure
 
 
@@ -179,8 +184,8 @@ def png(figure: Figure) -> bytes:
 
 
 def _title(report: Report) -> str:
-    whose = f" 单位 unit {report.unit}" if report.unit else ""
-    return f"12345 {KIND_TITLES[report.kind.value]} {report.label}{whose}"
+    whose = f" {every_language(S_('unit'))} {report.unit}" if report.unit else ""
+    return f"12345 {every_language(KIND_TITLES[report.kind.value])} {report.label}{whose}"
 
 
 # ---- HTML --------------------------------------------------------------------------------
@@ -207,7 +212,7 @@ def render_html(report: Report, tables: list[Table], charts: dict[str, Figure]) 
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{report.first} – {report.last} ({html.escape(report.timezone)})；"
-        f"生成于 generated {report.generated_at:%Y-%m-%d %H:%M} UTC</p>",
+        f"{every_language(S_('generated'))} {report.generated_at:%Y-%m-%d %H:%M} UTC</p>",
         '<div class="charts">',
         *[
             f'<img id="chart-{name}" alt="{name}" src="data:image/png;base64,{data}">'
@@ -232,7 +237,9 @@ def _html_table(table: Table) -> str:
             cells.append(f"<td{css}>{html.escape(display(value, kind))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(table.columns)}">无 none</td></tr>')
+        body.append(
+            f'<tr><td colspan="{len(table.columns)}">{every_language(S_("none"))}</td></tr>'
+        )
     return (
         f'<h2 id="{table.name}">{html.escape(table.title)}</h2>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -290,8 +297,9 @@ def _table_page(table: Table, start: int, shown: int) -> Figure:
     ax = page.add_axes((0.03, 0.05, 0.94, 0.88))
     _draw_table(ax, table, start, min(PDF_ROWS_PER_PAGE, shown - start))
     if start + PDF_ROWS_PER_PAGE >= shown and len(table.rows) > shown:
-        more = f"另有 {len(table.rows) - shown} 行见 report.xlsx / {table.name}.csv"
-        page.text(0.5, 0.02, f"{more} ({len(table.rows) - shown} more rows there)", ha="center")
+        more = every_language(S_("({count} more rows there)"))  # zh names the files
+        left = more.format(count=len(table.rows) - shown, table=table.name)
+        page.text(0.5, 0.02, left, ha="center")
     return page
 
 

@@ -28,6 +28,7 @@ from analytics.periods import PeriodKind, period_for
 from analytics.sql import as_date, columns, local_day
 from channels.notifier import Notifier, OutboundMessage
 from core.clock import utcnow
+from core.i18n import S_, Domain, gettext_for
 from core.settings import Settings
 from models import Case, Category, SpikeAlert, Unit
 from models.enums import Language
@@ -178,16 +179,10 @@ def _fill_names_and_units(engine: Engine, spikes: list[Spike], timezone: str) ->
 
 # ---- alerts ------------------------------------------------------------------------------
 
-ALERT_TEXT = {
-    Language.zh: (
-        "未诉先办预警：{area}「{category}」{day} 已有诉求 {count} 件，"
-        "同期基线 {baseline:g} 件（{ratio:.1f} 倍）。请提前排查处置。"
-    ),
-    Language.en: (
-        "Early warning: {count} requests about '{category}' in {area} on {day}, against a "
-        "usual {baseline:g} ({ratio:.1f} times). Please act before more calls come in."
-    ),
-}
+ALERT_TEXT = S_(
+    "Early warning: {count} requests about '{category}' in {area} on {day}, against a "
+    "usual {baseline:g} ({ratio:.1f} times). Please act before more calls come in."
+)
 
 
 async def alert_spikes(
@@ -199,7 +194,7 @@ async def alert_spikes(
         alert_id = await asyncio.to_thread(_record, engine, spike)
         if alert_id is None:
             continue  # told before
-        text = ALERT_TEXT[language].format(
+        text = gettext_for(language, Domain.staff)(ALERT_TEXT).format(
             area=spike.area_name,
             category=spike.category_name,
             day=spike.day.isoformat(),

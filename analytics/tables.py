@@ -1,4 +1,8 @@
-"""A report as plain tables: the one shape the HTML, PDF, CSV and XLSX writers all read."""
+"""A report as plain tables: the one shape the HTML, PDF, CSV and XLSX writers all read.
+
+Headings come from the `staff` catalogue in every language, Chinese first ("名次 rank"): one
+file serves staff of either language.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from analytics.metrics import DEADLINES, GroupMetrics
 from analytics.reports import Report
+from core.i18n import S_, SP_, every_language
 
 TEXT, INT, RATE, NUMBER = "text", "int", "rate", "number"
 
@@ -33,29 +38,47 @@ class Table:
         return self.columns[column].kind
 
 
-RANK_COLUMNS = [
-    Column("名次 rank", INT),
-    Column("代码 code"),
-    Column("名称 name"),
-    Column("参评 evaluated", INT),
-    Column("响应率 response", RATE),
-    Column("解决率 resolution", RATE),
-    Column("满意率 satisfaction", RATE),
-    Column("综合得分 score", NUMBER),
-    Column("受理 accepted", INT),
-]
-DEADLINE_NAMES = {"acknowledge": "签收", "respond": "响应", "resolve": "办结"}
+def _rank_columns() -> list[Column]:
+    return [
+        Column(every_language(S_("rank")), INT),
+        Column(every_language(S_("code"))),
+        Column(every_language(S_("name"))),
+        Column(every_language(S_("evaluated")), INT),
+        Column(every_language(S_("response")), RATE),
+        Column(every_language(S_("resolution")), RATE),
+        Column(every_language(S_("satisfaction")), RATE),
+        Column(every_language(S_("score")), NUMBER),
+        Column(every_language(S_("accepted")), INT),
+    ]
+
+
+# Per deadline: the summary's rate of it met on time, and the units table's column.
+ON_TIME_RATE = {
+    "acknowledge": S_("on time: acknowledge"),
+    "respond": S_("on time: respond"),
+    "resolve": S_("on time: resolve"),
+}
+ON_TIME = {
+    "acknowledge": S_("on time acknowledge"),
+    "respond": S_("on time respond"),
+    "resolve": S_("on time resolve"),
+}
+RANKING_TITLES = {
+    "district": S_("district ranking"),
+    "street": S_("street ranking"),
+    "department": S_("department ranking"),
+}
 
 
 def report_tables(report: Report) -> list[Table]:
     tables = [_summary(report)]
-    titles = {"district": "区排名", "street": "街道（乡镇）排名", "department": "部门排名"}
     for dimension, groups in report.rankings.items():
+        title = RANKING_TITLES.get(dimension)
         tables.append(
             Table(
                 f"ranking-{dimension}",
-                f"{titles.get(dimension, dimension)} {dimension} ranking",
-                RANK_COLUMNS,
+                every_language(title) if title else f"{dimension} {dimension} ranking",
+                _rank_columns(),
                 [_rank_row(g) for g in groups],
             )
         )
@@ -63,50 +86,57 @@ def report_tables(report: Report) -> list[Table]:
     tables.append(
         Table(
             "volume-channel",
-            "渠道受理量 cases by channel",
-            [Column("渠道 channel"), Column("受理 cases", INT)],
+            every_language(S_("cases by channel")),
+            [Column(every_language(S_("channel"))), Column(every_language(S_("cases")), INT)],
             [[k, n] for k, n in report.by_channel.items()],
         )
     )
     for name, title, rows in (
-        ("volume-category", "类别受理量 cases by category", report.by_category),
-        ("volume-district", "区受理量 cases by district", report.by_district),
+        ("volume-category", every_language(S_("cases by category")), report.by_category),
+        ("volume-district", every_language(S_("cases by district")), report.by_district),
     ):
         tables.append(
             Table(
                 name,
                 title,
-                [Column("代码 code"), Column("名称 name"), Column("受理 cases", INT)],
+                [
+                    Column(every_language(S_("code"))),
+                    Column(every_language(S_("name"))),
+                    Column(every_language(S_("cases")), INT),
+                ],
                 [list(row) for row in rows],
             )
         )
     tables.append(
         Table(
             "trend",
-            "每日受理 cases per day",
-            [Column("日期 day"), Column("受理 cases", INT)],
+            every_language(S_("cases per day")),
+            [Column(every_language(S_("day"))), Column(every_language(S_("cases")), INT)],
             [[d.isoformat(), n] for d, n in report.trend],
         )
     )
     tables.append(
         Table(
             "heat-map",
-            "区 × 类别 district × category",
-            [Column("区 district"), *[Column(c, INT) for c in report.heat_map.columns]],
+            every_language(S_("district × category")),
+            [
+                Column(every_language(S_("district"))),
+                *[Column(c, INT) for c in report.heat_map.columns],
+            ],
             [[r, *v] for r, v in zip(report.heat_map.rows, report.heat_map.values, strict=True)],
         )
     )
     rise_columns = [
-        Column("代码 code"),
-        Column("名称 name"),
-        Column("本期 now", INT),
-        Column("上期 before", INT),
-        Column("增加 change", INT),
-        Column("倍数 ratio", NUMBER),
+        Column(every_language(S_("code"))),
+        Column(every_language(S_("name"))),
+        Column(every_language(S_("now")), INT),
+        Column(every_language(S_("before")), INT),
+        Column(every_language(S_("change")), INT),
+        Column(every_language(S_("ratio")), NUMBER),
     ]
     for name, title, rises in (
-        ("rising-categories", "上升最快的类别 rising categories", report.rising_categories),
-        ("rising-districts", "上升最快的区 rising districts", report.rising_districts),
+        ("rising-categories", every_language(S_("rising categories")), report.rising_categories),
+        ("rising-districts", every_language(S_("rising districts")), report.rising_districts),
     ):
         tables.append(
             Table(
@@ -119,12 +149,12 @@ def report_tables(report: Report) -> list[Table]:
     tables.append(
         Table(
             "topics",
-            "相似诉求聚类（每月一题候选） clusters of similar requests",
+            every_language(S_("clusters of similar requests")),
             [
-                Column("件数 cases", INT),
-                Column("关键词 terms"),
-                Column("类别 categories"),
-                Column("示例 examples"),
+                Column(every_language(SP_("number of", "cases")), INT),
+                Column(every_language(S_("terms"))),
+                Column(every_language(S_("categories"))),
+                Column(every_language(S_("examples"))),
             ],
             [
                 [
@@ -140,16 +170,16 @@ def report_tables(report: Report) -> list[Table]:
     tables.append(
         Table(
             "spikes",
-            "未诉先办预警 spikes",
+            every_language(S_("spikes")),
             [
-                Column("日期 day"),
-                Column("类别 category"),
-                Column("区 district"),
-                Column("件数 cases", INT),
-                Column("基线 baseline", NUMBER),
-                Column("倍数 ratio", NUMBER),
+                Column(every_language(S_("day"))),
+                Column(every_language(S_("category"))),
+                Column(every_language(S_("district"))),
+                Column(every_language(SP_("number of", "cases")), INT),
+                Column(every_language(S_("baseline")), NUMBER),
+                Column(every_language(S_("ratio")), NUMBER),
                 Column("p", NUMBER),
-                Column("通知单位 unit"),
+                Column(every_language(SP_("unit notified", "unit"))),
             ],
             [
                 [
@@ -172,27 +202,24 @@ def report_tables(report: Report) -> list[Table]:
 def _summary(report: Report) -> Table:
     o = report.overall
     rows: list[list[Any]] = [
-        ["受理量 cases accepted", report.accepted, INT],
-        ["上期受理量 previous period", report.accepted_previous, INT],
-        ["参评件数 evaluated in callbacks", o.evaluated, INT],
-        ["未回访到 not reached", o.unreached, INT],
-        ["响应率 response rate", o.response_rate, RATE],
-        ["解决率 resolution rate", o.resolution_rate, RATE],
-        ["满意率 satisfaction rate", o.satisfaction_rate, RATE],
-        ["综合得分 composite score", o.score, NUMBER],
-        *[
-            [f"按时{DEADLINE_NAMES[d]}率 on time: {d}", o.on_time_rate.get(d), RATE]
-            for d in DEADLINES
-        ],
-        ["退单 returns", o.returns, INT],
-        ["重派 re-dispatches", o.redispatches, INT],
-        ["重办率 reopen rate", o.reopen_rate, RATE],
-        ["平均办理时长（小时） average hours to resolve", o.avg_handling_hours, NUMBER],
+        [every_language(S_("cases accepted")), report.accepted, INT],
+        [every_language(S_("previous period")), report.accepted_previous, INT],
+        [every_language(S_("evaluated in callbacks")), o.evaluated, INT],
+        [every_language(S_("not reached")), o.unreached, INT],
+        [every_language(S_("response rate")), o.response_rate, RATE],
+        [every_language(S_("resolution rate")), o.resolution_rate, RATE],
+        [every_language(S_("satisfaction rate")), o.satisfaction_rate, RATE],
+        [every_language(S_("composite score")), o.score, NUMBER],
+        *[[every_language(ON_TIME_RATE[d]), o.on_time_rate.get(d), RATE] for d in DEADLINES],
+        [every_language(S_("returns")), o.returns, INT],
+        [every_language(S_("re-dispatches")), o.redispatches, INT],
+        [every_language(S_("reopen rate")), o.reopen_rate, RATE],
+        [every_language(S_("average hours to resolve")), o.avg_handling_hours, NUMBER],
     ]
     return Table(
         "summary",
-        "概况 summary",
-        [Column("指标 figure"), Column("值 value", NUMBER)],
+        every_language(S_("summary")),
+        [Column(every_language(S_("figure"))), Column(every_language(S_("value")), NUMBER)],
         [[label, value] for label, value, _kind in rows],
         row_kinds=[kind for _label, _value, kind in rows],
     )
@@ -214,22 +241,22 @@ def _rank_row(g: GroupMetrics) -> list[Any]:
 
 def _units(units: list[GroupMetrics]) -> Table:
     columns = [
-        Column("代码 code"),
-        Column("名称 name"),
-        Column("受理 accepted", INT),
-        Column("派单 dispatched", INT),
-        Column("退单 returns", INT),
-        Column("重派 re-dispatches", INT),
-        *[Column(f"按时{DEADLINE_NAMES[d]} on time {d}", RATE) for d in DEADLINES],
-        Column("办结 resolved", INT),
-        Column("重办率 reopen rate", RATE),
-        Column("平均时长 avg hours", NUMBER),
-        Column("参评 evaluated", INT),
-        Column("未回访到 unreached", INT),
-        Column("响应率 response", RATE),
-        Column("解决率 resolution", RATE),
-        Column("满意率 satisfaction", RATE),
-        Column("综合得分 score", NUMBER),
+        Column(every_language(S_("code"))),
+        Column(every_language(S_("name"))),
+        Column(every_language(S_("accepted")), INT),
+        Column(every_language(S_("dispatched")), INT),
+        Column(every_language(S_("returns")), INT),
+        Column(every_language(S_("re-dispatches")), INT),
+        *[Column(every_language(ON_TIME[d]), RATE) for d in DEADLINES],
+        Column(every_language(S_("resolved")), INT),
+        Column(every_language(S_("reopen rate")), RATE),
+        Column(every_language(S_("avg hours")), NUMBER),
+        Column(every_language(S_("evaluated")), INT),
+        Column(every_language(S_("unreached")), INT),
+        Column(every_language(S_("response")), RATE),
+        Column(every_language(S_("resolution")), RATE),
+        Column(every_language(S_("satisfaction")), RATE),
+        Column(every_language(S_("score")), NUMBER),
     ]
     rows = [
         [
@@ -252,7 +279,7 @@ def _units(units: list[GroupMetrics]) -> Table:
         ]
         for g in units
     ]
-    return Table("units", "承办单位 units", columns, rows)
+    return Table("units", every_language(S_("units")), columns, rows)
 
 
 def display(value: Any, kind: str) -> str:

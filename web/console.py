@@ -29,6 +29,7 @@ from auth.throttle import app_throttle, login_limits
 from auth.tokens import SessionData, new_session, read_session, same_secret
 from auth.users import list_staff_users, log_out_everywhere
 from core.clock import utcnow
+from core.i18n import S_, Domain
 from core.settings import Settings
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
@@ -44,7 +45,7 @@ from models.queues import DISPATCH_QUEUE, OPEN, find_cases, latest_event, pendin
 from models.service import CaseNotFound, case_public
 from models.staff import StaffUser
 from models.unit import Category, Unit
-from web.i18n import TEXTS, pick, request_language
+from web.i18n import request_language, text
 from web.pages import anonymous_form_ok, render, secure_cookies
 from web.public import catalog_groups, clean
 from workflows.actions import ActionRefused
@@ -128,17 +129,20 @@ def login(
     """Check the password (throttled per username and per address), then set the session."""
     language = request_language(request)
     if not anonymous_form_ok(request, csrf_token):
-        return _login_error(request, pick(TEXTS["form_expired"], language), 403)
+        expired = text(language, Domain.staff, S_("The form expired: please try again."))
+        return _login_error(request, expired, 403)
     throttle = app_throttle(request)
     limits = login_limits(settings, username=username, address=client_address(request))
     wait = throttle.retry_after(*limits)
     if wait:
-        message = pick(TEXTS["login_throttled"], language).format(seconds=wait)
+        throttled = S_("Too many failed logins: try again in {seconds} s.")
+        message = text(language, Domain.staff, throttled, seconds=wait)
         return _login_error(request, message, 429)
     user = check_password(engine, username, password)
     if user is None:
         throttle.failed(*limits)
-        return _login_error(request, pick(TEXTS["login_failed"], language), 401)
+        wrong = text(language, Domain.staff, S_("Wrong username or password."))
+        return _login_error(request, wrong, 401)
     throttle.succeeded(limits.pair)
     token, _ = new_session(settings.secret_key, user.username, user.token_version)
     response = RedirectResponse("/console", 303)

@@ -9,6 +9,7 @@ read our cookies cannot post a form in a visitor's name.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from auth.tokens import TokenKind, same_secret, sign, unsign
+from core.i18n import LOCALES, Domain, language_name, locale_of
 from core.settings import Settings
 from models.enums import Language
 from web.i18n import LANG_COOKIE, request_language, translator
@@ -25,6 +27,13 @@ HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 FORM_COOKIE = "hotline_form"
 FORM_MAX_AGE_S = 12 * 3600
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    code: str
+    name: str  # in the language itself: "中文", "English"
+    href: str
 
 
 def secure_cookies(settings: Settings) -> bool:
@@ -49,12 +58,15 @@ def render(
     anonymous = None
     if csrf is None:
         anonymous = _anonymous_secret(request, settings) or secrets.token_urlsafe(24)
+    # The console speaks to staff; every other page to citizens.
+    domain = Domain.staff if template.startswith("console/") else Domain.citizen
     values = {
         "request": request,
         "lang": language.value,
-        "other_lang": (Language.zh if language is Language.en else Language.en).value,
+        "html_lang": locale_of(language).replace("_", "-"),
+        "language_links": language_links(request, language),
         "csrf_token": csrf or anonymous,
-        **translator(language),
+        **translator(language, domain),
         **context,
     }
     response = templates.TemplateResponse(request, template, values, status_code=status_code)
@@ -74,6 +86,17 @@ def render(
             secure=secure_cookies(settings),
         )
     return response
+
+
+def language_links(request: Request, current: Language) -> list[LanguageLink]:
+    """This page in each other language: its query parameters kept (a `/track?number=...`
+    stays on its case, `/feed` keeps its filters), only `lang` changed."""
+    links = []
+    for language in LOCALES:
+        if language is not current:
+            url = request.url.include_query_params(lang=language.value)
+            links.append(LanguageLink(language.value, language_name(language), f"?{url.query}"))
+    return links
 
 
 def anonymous_form_ok(request: Request, given: str | None) -> bool:

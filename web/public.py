@@ -31,6 +31,7 @@ from auth.throttle import DETAILS_CODE, DETAILS_SEND, app_throttle, code_limit, 
 from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
+from core.i18n import LOCALES, N_, Domain
 from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected
@@ -44,7 +45,7 @@ from models.event import CaseEvent
 from models.queues import public_feed
 from models.service import get_case
 from models.unit import Category, Unit
-from web.i18n import PUBLIC_EVENTS, TEXTS, pick, request_language
+from web.i18n import PUBLIC_EVENTS, request_language, text
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
 
 log = logging.getLogger("hotline.web")
@@ -124,7 +125,8 @@ async def submit(
     }
     if not anonymous_form_ok(request, csrf_token):
         return await _form_again(request, engine, settings, form, [("csrf", _expired(request))])
-    language = Language.en if lang == Language.en.value else request_language(request)
+    ours = {language.value for language in LOCALES}
+    language = Language(lang) if lang in ours else request_language(request)
     # The form parser has already spooled the photo to a temporary file (the request body is
     # capped by HOTLINE_MAX_REQUEST_BYTES); it is checked by size and copied in chunks.
     size = (photo.size or 0) if photo is not None and photo.filename else 0
@@ -195,14 +197,22 @@ async def send_code(
             case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
             recipient = _code_recipient(session, case) if case is not None else None
             if case is None or recipient is None:
-                key = "no_phone" if case is not None else "not_found"
-                page = _track_page(request, session, settings, number, message=_text(request, key))
+                missing = (
+                    N_("This request has no phone number to send a code to.")
+                    if case is not None
+                    else N_("No request with this number.")
+                )
+                page = _track_page(
+                    request, session, settings, number, message=_text(request, missing)
+                )
                 return page, None, Language.zh
             return None, recipient, Language(case.language)
 
-    def page(key: str, status_code: int = 200) -> HTMLResponse:
+    def page(message: str, status_code: int = 200) -> HTMLResponse:
         with Session(engine) as session:
-            answer = _track_page(request, session, settings, number, message=_text(request, key))
+            answer = _track_page(
+                request, session, settings, number, message=_text(request, message)
+            )
         answer.status_code = status_code
         return answer
 
@@ -218,7 +228,7 @@ async def send_code(
         sender_limit(settings, client_address(request)),
     )
     if await run_in_threadpool(sends.retry_after, *limits):
-        return await run_in_threadpool(page, "code_wait", 429)
+        return await run_in_threadpool(page, N_("Too many codes sent: try again later."), 429)
     await run_in_threadpool(sends.failed, *limits)
     code = f"{secrets.randbelow(10**6):06d}"
     channel, address = recipient
@@ -234,8 +244,9 @@ async def send_code(
         await _notifier(request).for_channel(channel).send(message)
     except Exception as exc:  # the provider is down: say so, the citizen may ask again later
         log.warning("details code for %s not sent: %s", number, type(exc).__name__)
-        return await run_in_threadpool(page, "code_failed", 503)
-    answer = await run_in_threadpool(page, "code_sent")
+        failed = N_("The code could not be sent just now; please try again later.")
+        return await run_in_threadpool(page, failed, 503)
+    answer = await run_in_threadpool(page, N_("The code has been sent."))
     answer.set_cookie(
         CODE_COOKIE,
         sign(
@@ -261,7 +272,7 @@ def check_code(
     """A right code (within its minutes, used once) shows the details for half an hour."""
     throttle, limit = app_throttle(request), code_limit(settings, DETAILS_CODE, number)
     if throttle.retry_after(limit):
-        page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
+        page = _track_page(request, session, settings, number, message=_wrong_code(request))
         page.status_code = 429
         return page
     issued = unsign(
@@ -278,7 +289,7 @@ def check_code(
     )
     if not right:
         throttle.failed(limit)
-        page = _track_page(request, session, settings, number, message=_text(request, "code_wrong"))
+        page = _track_page(request, session, settings, number, message=_wrong_code(request))
         page.status_code = 403
         return page
     response = RedirectResponse(f"/track?number={number}", 303)
@@ -421,9 +432,10 @@ def _photo_errors(
     if photo is None or not photo.filename or not size:
         return []
     if not (photo.content_type or "").startswith("image/"):
-        return [("photo", _text(request, "photo_not_image"))]
+        return [("photo", _text(request, N_("Only images can be attached")))]
     if size > limit:
-        return [("photo", f"{_text(request, 'photo_too_big')} ({size} > {limit} bytes)")]
+        too_large = _text(request, N_("The photo is too large"))
+        return [("photo", f"{too_large} ({size} > {limit} bytes)")]
     return []
 
 
@@ -537,9 +549,8 @@ def _code_hash(settings: Settings, code: str) -> str:
 
 
 def _code_text(language: Language, number: str, code: str) -> str:
-    if language is Language.en:
-        return f"Your code to see case {number}: {code}. It expires in a few minutes."
-    return f"查看诉求 {number} 的验证码：{code}，几分钟内有效。"
+    message = N_("Your code to see case {number}: {code}. It expires in a few minutes.")
+    return text(language, Domain.citizen, message, number=number, code=code)
 
 
 def clean(value: str) -> str:
@@ -547,9 +558,14 @@ def clean(value: str) -> str:
     return value.replace("\x00", "")
 
 
-def _text(request: Request, key: str) -> str:
-    return pick(TEXTS[key], request_language(request))
+def _text(request: Request, message: str) -> str:
+    """A citizen text (marked `N_` where written) in the page's language."""
+    return text(request_language(request), Domain.citizen, message)
 
 
 def _expired(request: Request) -> str:
-    return _text(request, "form_expired")
+    return _text(request, N_("The form expired: please try again."))
+
+
+def _wrong_code(request: Request) -> str:
+    return _text(request, N_("The code is wrong or has expired."))

@@ -41,13 +41,14 @@ from api.open311.schemas import (
     answers,
 )
 from core.db import session_scope
+from core.i18n import N_, gettext_for
 from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.service import accept_intake
 from models.api_key import ApiKeyPublic, authenticate
 from models.case import Case
-from models.enums import Channel
+from models.enums import Channel, Language
 from models.service import get_case_or_raise
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -267,10 +268,9 @@ def _keep_extra(engine: Engine, number: str, extra: dict[str, Any]) -> None:
         session.add(case)
 
 
-def _notice(number: str, language: str) -> str:
-    if language == "en":
-        return f"Your request is case {number}; the responsible unit will be in touch."
-    return f"您的诉求已受理，编号 {number}，承办单位将与您联系。"
+def _notice(number: str, language: Language) -> str:
+    notice = N_("Your request is case {number}; the responsible unit will be in touch.")
+    return gettext_for(language)(notice).format(number=number)
 
 
 @router.get("/requests.{fmt}", responses=answers(list[ServiceRequest]))

@@ -22,6 +22,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from api.open311.render import Open311Error, w3c
+from core.i18n import N_, gettext_for
 from core.redaction import redact_optional
 from models.case import Case
 from models.catalog import LEAF_LEVEL
@@ -58,8 +59,8 @@ class Attribute:
 
     code: str
     order: int
-    description: dict[Language, str]
-    values: tuple[tuple[str, dict[Language, str]], ...]
+    description: str  # a citizen msgid, as the values' names
+    values: tuple[tuple[str, str], ...]
 
     def keys(self) -> list[str]:
         return [key for key, _ in self.values]
@@ -69,32 +70,32 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "request_type",
         1,
-        {Language.en: "What kind of request is this?", Language.zh: "诉求类型"},
+        N_("What kind of request is this?"),
         (
-            (RequestType.complaint.value, {Language.en: "Complaint", Language.zh: "投诉"}),
-            (RequestType.report.value, {Language.en: "Report", Language.zh: "举报"}),
-            (RequestType.help.value, {Language.en: "Request for help", Language.zh: "求助"}),
-            (RequestType.consultation.value, {Language.en: "Question", Language.zh: "咨询"}),
-            (RequestType.suggestion.value, {Language.en: "Suggestion", Language.zh: "建议"}),
-            (RequestType.praise.value, {Language.en: "Praise", Language.zh: "表扬"}),
+            (RequestType.complaint.value, N_("Complaint")),
+            (RequestType.report.value, N_("Report")),
+            (RequestType.help.value, N_("Request for help")),
+            (RequestType.consultation.value, N_("Question")),
+            (RequestType.suggestion.value, N_("Suggestion")),
+            (RequestType.praise.value, N_("Praise")),
         ),
     ),
     Attribute(
         "urgency",
         2,
-        {Language.en: "Is it urgent?", Language.zh: "是否紧急"},
+        N_("Is it urgent?"),
         (
-            (Urgency.normal.value, {Language.en: "Normal", Language.zh: "一般"}),
-            (Urgency.urgent.value, {Language.en: "Urgent", Language.zh: "紧急"}),
+            (Urgency.normal.value, N_("Normal")),
+            (Urgency.urgent.value, N_("Urgent")),
         ),
     ),
     Attribute(
         "language",
         3,
-        {Language.en: "Language for replies", Language.zh: "答复语言"},
+        N_("Language for replies"),
         (
-            (Language.zh.value, {Language.en: "Chinese", Language.zh: "中文"}),
-            (Language.en.value, {Language.en: "English", Language.zh: "英文"}),
+            (Language.zh.value, N_("Chinese")),
+            (Language.en.value, N_("English")),
         ),
     ),
 )
@@ -147,6 +148,7 @@ def get_service(*, session: Session, code: str) -> Category:
 
 def service_definition(*, session: Session, code: str, language: Language) -> dict[str, Any]:
     category = get_service(session=session, code=code)
+    translated = gettext_for(language)
     return {
         "service_code": category.code,
         "attributes": [
@@ -157,9 +159,9 @@ def service_definition(*, session: Session, code: str, language: Language) -> di
                 "required": False,
                 "datatype_description": None,
                 "order": attribute.order,
-                "description": attribute.description[language],
+                "description": translated(attribute.description),
                 "values": [
-                    {"key": key, "name": names[language]} for key, names in attribute.values
+                    {"key": key, "name": translated(name)} for key, name in attribute.values
                 ],
             }
             for attribute in ATTRIBUTES
@@ -381,35 +383,31 @@ def _units(session: Session, codes: Iterable[str | None]) -> dict[str, Unit]:
 
 # ---- the public timeline ----------------------------------------------------------------
 
-# kind -> (note type, English summary, Chinese summary); any other kind stays internal
+# kind -> (note type, summary: a citizen msgid); any other kind stays internal
 # (smart-dispatch advice, SLA breaches, extension requests, the citizen's own messages,
 # survey answers).
-PUBLIC_KINDS: dict[str, tuple[str, str, str]] = {
-    "accepted": ("opened", "Request received", "诉求已受理"),
-    "dispatched": ("activity", "Assigned to {unit}", "已派发至{unit}"),
-    "returned": ("activity", "Being reassigned", "正在重新派单"),
-    "return_overruled": ("activity", "Assigned to {unit}", "已派发至{unit}"),
-    "acknowledged": ("activity", "Accepted by the responsible unit", "承办单位已签收"),
-    "responded": ("activity", "The responsible unit is handling it", "承办单位正在办理"),
-    "extension_approved": (
-        "activity",
-        "Deadline extended by {working_days} working days",
-        "办理期限延长{working_days}个工作日",
-    ),
-    "resolved": ("activity", "Resolved", "已办结"),
-    "answered_directly": ("activity", "Answered", "已直接答复"),
-    "callback_started": ("activity", "Follow-up with the citizen", "回访中"),
-    "reopened": ("activity", "Reopened", "重新办理"),
-    "closed": ("closed", "Closed", "已结案"),
-    "withdrawn": ("closed", "Withdrawn", "已撤回"),
-    "merged": ("closed", "Merged into request {master}", "已并入诉求{master}"),
+PUBLIC_KINDS: dict[str, tuple[str, str]] = {
+    "accepted": ("opened", N_("Request received")),
+    "dispatched": ("activity", N_("Assigned to {unit}")),
+    "returned": ("activity", N_("Being reassigned")),
+    "return_overruled": ("activity", N_("Assigned to {unit}")),
+    "acknowledged": ("activity", N_("Accepted by the responsible unit")),
+    "responded": ("activity", N_("The responsible unit is handling it")),
+    "extension_approved": ("activity", N_("Deadline extended by {working_days} working days")),
+    "resolved": ("activity", N_("Resolved")),
+    "answered_directly": ("activity", N_("Answered")),
+    "callback_started": ("activity", N_("Follow-up with the citizen")),
+    "reopened": ("activity", N_("Reopened")),
+    "closed": ("closed", N_("Closed")),
+    "withdrawn": ("closed", N_("Withdrawn")),
+    "merged": ("closed", N_("Merged into request {master}")),
 }
 _REPLY_KINDS = {"resolved", "answered_directly"}
 # A citizen's own messages stay inside, except the updates an Open311 client posted: those
 # were public where the citizen wrote them (FixMyStreet shows them), so they show here as a
 # milestone, with their text only on a case whose texts are published (see `published`).
 CITIZEN_UPDATE = "citizen_details"
-CITIZEN_UPDATE_NOTE = ("activity", "Update from the citizen", "市民补充")
+CITIZEN_UPDATE_NOTE = ("activity", N_("Update from the citizen"))
 
 
 def _public_event() -> Any:
@@ -436,26 +434,26 @@ def public_note(
     case's texts are `published`: then `reply`, the case's (latest) reply, is shown with the
     resolve that gave it, and a citizen's update with its text."""
     if event.kind == CITIZEN_UPDATE and event.payload.get("channel") == Channel.open311.value:
-        kind, english, chinese = CITIZEN_UPDATE_NOTE
+        kind, summary = CITIZEN_UPDATE_NOTE
         text = str(event.payload.get("text", "")) if published else ""
         return {
             "type": kind,
             "datetime": w3c(event.created_at),
-            "summary": english if language is Language.en else chinese,
+            "summary": gettext_for(language)(summary),
             "description": redact_optional(text) or None,
         }
     known = PUBLIC_KINDS.get(event.kind)
     if known is None:
         return None
-    kind, english, chinese = known
+    kind, message = known
     payload = {key: str(value) for key, value in event.payload.items()}
     unit = units.get(payload.get("unit", ""))
     payload["unit"] = _name(unit, language) if unit else payload.get("unit", "")
-    template = english if language is Language.en else chinese
+    template = gettext_for(language)(message)
     try:
         summary = template.format(**payload)
     except (KeyError, IndexError, ValueError):
-        summary = (english if language is Language.en else chinese).split("{")[0].strip()
+        summary = template.split("{")[0].strip()
     description = None
     if published and event.kind in _REPLY_KINDS:
         description = redact_optional(reply) or None

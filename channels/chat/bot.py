@@ -27,8 +27,8 @@ from channels.chat.middlewares import (
     DeduplicateUpdates,
     RateLimitMiddleware,
 )
-from channels.i18n import DEFAULT_LANGUAGE, DOMAIN, LOCALE_DIR, locale_of
 from channels.rate_limit import RateLimiter
+from core.i18n import DEFAULT_LANGUAGE, LOCALE_DIR, Domain, locale_of
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.errors import IntakeRejected
@@ -78,7 +78,7 @@ def build_dispatcher(settings: Settings, engine: Engine) -> Dispatcher:
     storage, isolation = build_storage(settings)
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DeduplicateUpdates())
-    i18n = I18n(path=LOCALE_DIR, default_locale=locale_of(DEFAULT_LANGUAGE), domain=DOMAIN)
+    i18n = I18n(path=LOCALE_DIR, default_locale=locale_of(DEFAULT_LANGUAGE), domain=Domain.citizen)
     ChatLanguageMiddleware(i18n).setup(dp)
     limiter = RateLimiter.from_settings(settings, engine)
     dp.message.outer_middleware(RateLimitMiddleware(limiter))

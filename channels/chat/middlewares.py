@@ -13,8 +13,8 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import FSMI18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from channels.i18n import language_of, locale_of
 from channels.rate_limit import RateLimiter
+from core.i18n import language_of, locale_of
 from models.enums import Channel
 
 SEEN_DESTINY = "hotline_seen_updates"

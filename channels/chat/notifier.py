@@ -1,7 +1,7 @@
 """The `Notifier` of the chat channel: case notices and survey questions sent by Telegram.
 
 Runs in the case worker (no dispatcher, no aiogram context), so texts are translated with
-`channels.i18n` in the case's language. A chat that blocked the bot or no longer exists is
+`core.i18n` in the case's language. A chat that blocked the bot or no longer exists is
 recorded as undeliverable rather than retried for ever: the case must go on without it.
 """
 
@@ -14,8 +14,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from channels.chat.bot import build_bot
 from channels.chat.texts import survey_intro, survey_keyboard, survey_question
-from channels.i18n import gettext_for
 from channels.notifier import OutboundMessage
+from core.i18n import gettext_for
 from core.settings import Settings
 
 log = logging.getLogger("hotline.chat.notifier")

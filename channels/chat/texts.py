@@ -16,7 +16,8 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from channels.chat.callbacks import AddDetails, IntakeAction, IntakeStep, LangChoice, SurveyPick
-from models.enums import CaseStatus, Language
+from core.i18n import LOCALES, language_name
+from models.enums import CaseStatus
 
 Gettext = Callable[[str], str]
 SURVEY_QUESTIONS = 3
@@ -86,9 +87,12 @@ def add_details_keyboard(_: Gettext, number: str) -> InlineKeyboardMarkup:
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
+    """One button per language, named in itself ("中文", "English")."""
     builder = InlineKeyboardBuilder()
-    builder.button(text="中文", callback_data=LangChoice(language=Language.zh.value))
-    builder.button(text="English", callback_data=LangChoice(language=Language.en.value))
+    for language in LOCALES:
+        builder.button(
+            text=language_name(language), callback_data=LangChoice(language=language.value)
+        )
     return builder.as_markup()
 
 

@@ -35,6 +35,7 @@ from channels.sms.segments import fit
 from channels.sms.texts import reply, status_label
 from channels.survey_replies import parse_survey_reply
 from core.clock import Clock, utcnow
+from core.i18n import language_name
 from core.settings import Settings
 from intake.contacts import normalise_phone
 from intake.errors import IntakeRejected
@@ -192,7 +193,8 @@ class SmsConversation:
         if parsed.command is Command.language:
             assert parsed.language is not None
             await asyncio.to_thread(store.set_language, self.engine, phone, parsed.language)
-            return Outcome("language", reply("language", parsed.language))
+            name = language_name(parsed.language)
+            return Outcome("language", reply("language", parsed.language, language=name))
         language = await self._language(phone, parsed.language)
         if parsed.command is Command.help:
             return Outcome("help", reply("help", language))

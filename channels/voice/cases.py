@@ -16,6 +16,7 @@ from temporalio.client import Client
 from channels.voice.store import update_call
 from channels.voice.texts import AWAITING_TRANSCRIPTION
 from core.db import session_scope
+from core.i18n import gettext_for
 from core.redaction import mask_phone
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
@@ -41,7 +42,7 @@ def _accept(
     audio: bytes | None,
 ) -> Case:
     transcript = transcript[: settings.max_description_chars]
-    description = transcript or AWAITING_TRANSCRIPTION[language]
+    description = transcript or gettext_for(language)(AWAITING_TRANSCRIPTION)
     intake = Intake(
         channel=Channel.voice,
         description=description,

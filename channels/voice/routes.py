@@ -26,7 +26,7 @@ from channels.voice.cases import file_case
 from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
 from channels.voice.recordings import RecordingRefused, download_recording
 from channels.voice.store import get_call, update_call
-from channels.voice.texts import STATUS_NAMES, prompt, spoken_digits
+from channels.voice.texts import prompt, spoken_digits, status_name
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.contacts import normalise_phone
@@ -188,14 +188,19 @@ async def status(
         view = None
     if view is None:
         return _xml(twiml.ask_case_number(settings, language, prompt("unknown_case", language)))
-    said = prompt(
-        "case_status",
-        language,
-        digits=spoken_digits(view.number, language),
-        status=STATUS_NAMES[view.status][language],
+    digits = spoken_digits(view.number, language)
+    status = status_name(view.status, language)
+    said = (
+        prompt(
+            "case_status_reply",
+            language,
+            digits=digits,
+            status=status,
+            reply=view.reply[:MAX_SPOKEN_REPLY],
+        )
+        if view.reply
+        else prompt("case_status", language, digits=digits, status=status)
     )
-    if view.reply:
-        said += prompt("case_reply", language, reply=view.reply[:MAX_SPOKEN_REPLY])
     return _xml(twiml.speak_and_hang_up(said, language))
 
 

@@ -30,7 +30,7 @@ def greeting(settings: Settings, language: Language) -> VoiceResponse:
     )
     say(gather, prompt("greeting", language), language)
     if language is Language.zh:
-        say(gather, prompt("english", Language.zh), Language.en)
+        say(gather, prompt("english", Language.en), Language.en)
     response.append(gather)
     response.redirect(webhook(settings, "/describe", lang=language))
     return response

@@ -3,6 +3,7 @@ timeline, details need the one-time code, and the feed carries no personal data.
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from collections.abc import Iterator
@@ -89,6 +90,35 @@ def test_the_form_is_in_english_on_request(browser_like: httpx.Client) -> None:
     assert "Describe the problem" in page.text
     assert 'lang="en"' in page.text
     assert "Describe the problem" in browser_like.get("/submit").text  # remembered
+
+
+def test_the_browsers_language_is_negotiated_until_the_visitor_picks_one(
+    browser_like: httpx.Client,
+) -> None:
+    french_first = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+    assert 'lang="en"' in browser_like.get("/submit", headers=french_first).text
+    assert 'lang="zh-CN"' in browser_like.get("/submit", headers={"Accept-Language": "zh-TW"}).text
+    browser_like.get("/submit?lang=zh")
+    assert 'lang="zh-CN"' in browser_like.get("/submit", headers=french_first).text
+
+
+def _language_link(page: str, code: str) -> str:
+    found = re.search(rf'<a href="([^"]*)" hreflang="{code}">', page)
+    assert found is not None, f"no link to the {code} page"
+    return html.unescape(found.group(1))
+
+
+def test_switching_language_keeps_the_pages_other_query_parameters(
+    browser_like: httpx.Client,
+) -> None:
+    track = browser_like.get("/track", params={"number": "19990101-000001"})
+    assert _language_link(track.text, "en") == "?number=19990101-000001&lang=en"
+    english = browser_like.get("/track" + _language_link(track.text, "en"))
+    assert 'lang="en"' in english.text and "No request with this number." in english.text
+    assert _language_link(english.text, "zh") == "?number=19990101-000001&lang=zh"
+    feed = browser_like.get("/feed", params={"district": "110108", "category": "01"})
+    assert 'lang="en"' in feed.text  # the choice stuck
+    assert _language_link(feed.text, "zh") == "?district=110108&category=01&lang=zh"
 
 
 def test_category_search_works_without_javascript(browser_like: httpx.Client) -> None:

@@ -23,8 +23,8 @@ from aiogram.utils.i18n import gettext as _
 from channels.chat.callbacks import IntakeAction, IntakeStep
 from channels.chat.deps import ChatDeps
 from channels.chat.texts import add_details_keyboard, intake_keyboard, location_keyboard
-from channels.i18n import language_of
 from core.db import session_scope
+from core.i18n import language_of
 from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected

@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from channels.chat.callbacks import LangChoice
 from channels.chat.middlewares import ChatLanguageMiddleware
 from channels.chat.texts import language_keyboard
-from channels.i18n import language_of, locale_of
+from core.i18n import LOCALES, language_of, locale_of
 
 
 async def choose_language(
@@ -51,5 +51,6 @@ def build() -> Router:
     """The lang router, new for each dispatcher (a router joins only one)."""
     router = Router(name="lang")
     router.message.register(choose_language, Command("lang"))
-    router.callback_query.register(language_chosen, LangChoice.filter(F.language.in_({"zh", "en"})))
+    ours = {language.value for language in LOCALES}
+    router.callback_query.register(language_chosen, LangChoice.filter(F.language.in_(ours)))
     return router
