@@ -7,7 +7,7 @@ from the `staff` one.
 
 from __future__ import annotations
 
-from core.i18n import N_, S_, Domain, translate
+from core.i18n import N_, S_, SP_, Domain, translate
 from models.enums import Language
 
 NOTICES: dict[str, tuple[Domain, str]] = {
@@ -43,6 +43,27 @@ NOTICES: dict[str, tuple[Domain, str]] = {
 }
 
 
+# Words the workflow passes as parameters (a deadline's name, a decision): translated too, so no
+# English word lands inside a Chinese notice ("已超过acknowledge时限").
+PARAMETER_WORDS: dict[str, dict[str, str]] = {
+    "deadline": {
+        "acknowledge": SP_("deadline", "acknowledge"),
+        "respond": SP_("deadline", "respond"),
+        "resolve": SP_("deadline", "resolve"),
+    },
+    "decision": {
+        "approved": SP_("extension decision", "approved"),
+        "rejected": SP_("extension decision", "rejected"),
+    },
+}
+
+
 def render(kind: str, language: Language, params: dict[str, str]) -> str:
     domain, message = NOTICES[kind]
-    return translate(language, domain, message).format(**params)
+    words = {
+        name: translate(language, domain, PARAMETER_WORDS[name][value])
+        if value in PARAMETER_WORDS.get(name, {})
+        else value
+        for name, value in params.items()
+    }
+    return translate(language, domain, message).format(**words)

@@ -1,0 +1,26 @@
+"""Notices read whole in the reader's language: the words the workflow passes in are translated."""
+
+from __future__ import annotations
+
+from channels.messages import render
+from models.enums import Language
+
+
+def test_a_deadline_and_a_decision_are_said_in_chinese_inside_a_chinese_notice() -> None:
+    breach = {"number": "20270204-000001", "deadline": "acknowledge", "unit": "望京街道"}
+    assert render("sla_breach", Language.zh, breach) == (
+        "督办：案件 20270204-000001 已超过签收时限（望京街道）。"
+    )
+    assert render("sla_breach", Language.en, breach) == (
+        "Supervision: case 20270204-000001 missed its acknowledge deadline (望京街道)."
+    )
+    decided = {"number": "20270204-000001", "decision": "rejected"}
+    assert render("extension_decided", Language.zh, decided) == (
+        "案件 20270204-000001 的延期申请未获批准。"
+    )
+    assert "was rejected" in render("extension_decided", Language.en, decided)
+
+
+def test_a_value_that_is_no_known_word_is_passed_through_unchanged() -> None:
+    text = render("returned", Language.zh, {"number": "N1", "unit": "U", "reason": "not ours"})
+    assert text.endswith("not ours")
