@@ -329,14 +329,17 @@ class CalendarSchedule:
 
 
 def _spans(years: frozenset[int] | set[int]) -> str:
-    """``{2001, ..., 2024, 2027}`` as ``2001–2024, 2027``: readable in one log line."""
+    """``{2001, ..., 2024, 2027}`` as ``2001 to 2024, 2027``: readable in one log line.
+
+    Not "2001–2024": logs mask phone numbers, and two years joined by a dash are eight digits
+    libphonenumber takes for a Beijing landline."""
     spans: list[tuple[int, int]] = []
     for year in sorted(years):
         if spans and spans[-1][1] == year - 1:
             spans[-1] = (spans[-1][0], year)
         else:
             spans.append((year, year))
-    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+    return ", ".join(str(a) if a == b else f"{a} to {b}" for a, b in spans)
 
 
 def _default_path() -> Path:

@@ -261,9 +261,9 @@ def test_years_without_make_up_workdays_are_reported_as_estimates() -> None:
 
 def test_coverage_names_every_source_once() -> None:
     coverage = load_schedule().coverage()
-    assert "2025–2026 from " in coverage and "holidays_cn.csv" in coverage
-    assert f"2001–2024 from the holidays package {version('holidays')}" in coverage
-    assert f"2027–{PACKAGE_YEARS[-1]} estimated by the holidays package" in coverage
+    assert "2025 to 2026 from " in coverage and "holidays_cn.csv" in coverage
+    assert f"2001 to 2024 from the holidays package {version('holidays')}" in coverage
+    assert f"2027 to {PACKAGE_YEARS[-1]} estimated by the holidays package" in coverage
     assert coverage.endswith("other years: Monday to Friday")
 
 

@@ -33,5 +33,5 @@ async def test_worker_logs_where_each_year_comes_from(
         async with build_worker(time_skipping.client, settings, executor=executor):
             pass  # started (and so validated against the server), then shut down cleanly
     [line] = [r.getMessage() for r in caplog.records if "working-day calendar" in r.getMessage()]
-    assert "2025–2026 from " in line
-    assert "2027–2099 estimated by the holidays package" in line
+    assert "2025 to 2026 from " in line
+    assert "2027 to 2099 estimated by the holidays package" in line
