@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from core.db import session_scope
 from models.enums import UnitKind
-from models.unit import Category
+from models.unit import Category, Unit
 
 FIELDS = (
     "code",
@@ -29,13 +29,16 @@ FIELDS = (
     "name_zh",
     "name_en",
     "unit_kind",
+    "unit_code",
     "acknowledge_hours",
     "respond_hours",
     "resolve_working_days",
     "examples",
 )
 REQUIRED_FIELDS = ("code", "parent_code", "level", "name_zh", "name_en", "unit_kind")
-MAX_LENGTHS = {"code": 32, "parent_code": 32, "name_zh": 120, "name_en": 160}
+MAX_LENGTHS = {"code": 32, "parent_code": 32, "name_zh": 120, "name_en": 160, "unit_code": 32}
+# Kinds of unit a leaf names by code; the others are the place's street, district or city.
+NAMED_KINDS = (UnitKind.department, UnitKind.utility)
 EXAMPLE_SEPARATOR = "|"  # written as " | "; blanks around each phrasing are dropped
 LEAF_LEVEL = 3
 
@@ -72,6 +75,7 @@ class CatalogRow:
     name_zh: str
     name_en: str
     unit_kind: UnitKind | None
+    unit_code: str | None
     acknowledge_hours: float | None
     respond_hours: float | None
     resolve_working_days: int | None
@@ -114,6 +118,8 @@ def load_catalog_file(*, engine: Engine, path: Path, replace: bool = False) -> C
     with session_scope(engine) as session:
         stored = {category.code: category for category in session.exec(select(Category)).all()}
         problems += _tree_problems(rows, stored=stored, replace=replace, broken=broken)
+        units = {unit.code: UnitKind(unit.kind) for unit in session.exec(select(Unit)).all()}
+        problems += unit_problems(rows, units=units)
         if problems:
             raise CatalogFileError(path, sorted(problems, key=lambda problem: problem.line or 0))
         added = updated = 0
@@ -163,6 +169,22 @@ def check_tree(
     problems = _tree_problems(rows, stored=stored, replace=replace)
     if problems:
         raise CatalogFileError(path, problems)
+
+
+def unit_problems(rows: list[CatalogRow], *, units: Mapping[str, UnitKind]) -> list[CatalogProblem]:
+    """A leaf's `unit_code` must be a stored unit of the leaf's kind."""
+    problems: list[CatalogProblem] = []
+    for row in rows:
+        if row.unit_code is None:
+            continue
+        kind = units.get(row.unit_code)
+        if kind is None:
+            message = f"unit_code {row.unit_code!r} is not a stored unit (`hotline units load`)"
+            problems.append(CatalogProblem(row.line, message))
+        elif kind != row.unit_kind:
+            message = f"unit_code {row.unit_code!r} is a {kind.value}, not a {row.unit_kind}"
+            problems.append(CatalogProblem(row.line, message))
+    return problems
 
 
 def _parse(path: Path) -> tuple[list[CatalogRow], list[CatalogProblem], set[str]]:
@@ -318,6 +340,16 @@ def _validate(
     if code and parent_code == code:
         problems.append(f"{code!r} cannot be its own parent")
     unit_kind = _unit_kind(record.get("unit_kind"), level, problems)
+    unit_code = text["unit_code"] or None
+    if unit_code is not None and level != LEAF_LEVEL:
+        problems.append("only a leaf (level 3) names a unit_code")
+    if "unit_code" in given and level == LEAF_LEVEL and unit_kind in NAMED_KINDS:
+        if unit_code is None:
+            problems.append(f"unit_code is missing (a {unit_kind} leaf names its unit)")
+    elif unit_code is not None and unit_kind not in NAMED_KINDS:
+        problems.append(
+            f"a {unit_kind} leaf goes to the place's {unit_kind}: leave unit_code empty"
+        )
     acknowledge = _positive(record.get("acknowledge_hours"), "acknowledge_hours", problems)
     respond = _positive(record.get("respond_hours"), "respond_hours", problems)
     resolve = _positive(record.get("resolve_working_days"), "resolve_working_days", problems)
@@ -333,6 +365,7 @@ def _validate(
         name_zh=text["name_zh"],
         name_en=text["name_en"],
         unit_kind=unit_kind,
+        unit_code=unit_code,
         acknowledge_hours=acknowledge,
         respond_hours=respond,
         resolve_working_days=None if resolve is None else int(resolve),

@@ -21,10 +21,20 @@ from core.db import session_scope
 from models.enums import UnitKind
 from models.unit import Unit
 
-FIELDS = ("code", "parent_code", "kind", "name_zh", "name_en", "latitude", "longitude")
+FIELDS = (
+    "code",
+    "parent_code",
+    "kind",
+    "name_zh",
+    "name_en",
+    "latitude",
+    "longitude",
+    "service_areas",
+)
 REQUIRED_FIELDS = ("code", "kind", "name_zh")
 MAX_LENGTHS = {"code": 32, "parent_code": 32, "name_zh": 120, "name_en": 160}
 YAML_SUFFIXES = (".yaml", ".yml")
+AREA_SEPARATOR = "|"  # service areas in a CSV cell: "110101 | 110102"
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class UnitRow:
     name_en: str
     latitude: float | None
     longitude: float | None
+    service_areas: list[str]
 
     def to_unit(self) -> Unit:
         return Unit(
@@ -75,6 +86,7 @@ class UnitRow:
             name_en=self.name_en,
             latitude=self.latitude,
             longitude=self.longitude,
+            service_areas=list(self.service_areas),
         )
 
 
@@ -88,10 +100,10 @@ class UnitsReport:
 def load_units_file(*, engine: Engine, path: Path) -> UnitsReport:
     """Upsert the units of a CSV or YAML file: insert new codes, update the existing ones.
 
-    Kind, names and parent are always taken from the file; `name_en` and the coordinates only
-    when given, so a file without centroids never erases them. One transaction: on any
-    problem a `UnitsFileError` names every bad row (the rows' own problems first; parents are
-    checked once every row is sound) and the database is unchanged.
+    Kind, names and parent are always taken from the file; `name_en`, the coordinates and the
+    service areas only when given, so a file without centroids never erases them. One
+    transaction: on any problem a `UnitsFileError` names every bad row (the rows' own problems
+    first; parents are checked once every row is sound) and the database is unchanged.
     """
     rows = read_unit_rows(path)
     with session_scope(engine) as session:
@@ -152,11 +164,16 @@ def parents_first(
     rows: list[UnitRow], *, path: Path, existing: Mapping[str, str | None]
 ) -> list[UnitRow]:
     """Order rows so every parent is written before its children; refuse unknown parents and
-    cycles. `existing` maps the codes already stored to their parent codes."""
+    cycles, and service areas that are no unit. `existing` maps the codes already stored to
+    their parent codes."""
     parents: dict[str, str | None] = {**existing, **{row.code: row.parent_code for row in rows}}
     problems: list[RowProblem] = []
     depth: dict[str, int] = {}
     for row in rows:
+        unknown = [code for code in row.service_areas if code not in parents]
+        if unknown:
+            message = f"service areas {unknown} of {row.code!r} are neither in the file nor stored"
+            problems.append(RowProblem(row.row, message, row.line))
         if row.parent_code is not None and row.parent_code not in parents:
             message = (
                 f"parent {row.parent_code!r} of {row.code!r} is neither in the file nor stored"
@@ -194,6 +211,8 @@ def _update(unit: Unit, row: UnitRow) -> bool:
         "name_zh": row.name_zh,
         "parent_code": row.parent_code,
     }
+    if row.service_areas:
+        values["service_areas"] = list(row.service_areas)
     if row.name_en:
         values["name_en"] = row.name_en
     if row.latitude is not None:
@@ -268,6 +287,7 @@ def _validate(
     if code and parent_code == code:
         problems.append(f"{code!r} cannot be its own parent")
     latitude, longitude = _coordinates(record, problems)
+    service_areas = _areas(record.get("service_areas"), problems)
     if problems or kind is None:
         return None
     return UnitRow(
@@ -280,7 +300,21 @@ def _validate(
         name_en=text["name_en"],
         latitude=latitude,
         longitude=longitude,
+        service_areas=service_areas,
     )
+
+
+def _areas(value: Any, problems: list[str]) -> list[str]:
+    """Codes of the places a branch serves: a YAML list, or a CSV cell split on `|`."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(AREA_SEPARATOR)
+    if not isinstance(value, list):
+        problems.append(f"service_areas must be a list of unit codes, not {value!r}")
+        return []
+    codes = [str(code).strip() for code in value if str(code).strip()]
+    return [code for i, code in enumerate(codes) if code not in codes[:i]]
 
 
 def _text(value: Any, name: str, problems: list[str]) -> str:

