@@ -92,7 +92,7 @@ def search(
         console.print(f"no category matches {text!r}")
         raise typer.Exit(1)
     table = Table(title=f"categories matching {text!r}: {len(found)}")
-    for column in ("code", "name_zh", "name_en", "unit kind"):
+    for column in ("code", "name_zh", "name_en", "unit"):
         table.add_column(column, no_wrap=column == "code")
     table.add_column("matching examples", overflow="fold")
     for category in found:
@@ -100,7 +100,7 @@ def search(
             category.code,
             category.name_zh,
             category.name_en,
-            category.unit_kind or "",
+            category.unit_code or category.unit_kind or "",
             "\n".join(matching_examples(category, text)),
         )
     console.print(table)
@@ -119,6 +119,8 @@ def _label(category: Category) -> str:
     label = f"[bold]{category.code}[/] {escape(category.name_zh)}  {escape(category.name_en)}"
     if category.unit_kind:
         label += f"  [cyan]{category.unit_kind}[/]"
+    if category.unit_code:
+        label += f" [cyan]{escape(category.unit_code)}[/]"
     deadlines = _deadlines(category)
     if deadlines:
         label += f"  [yellow]{deadlines}[/]"

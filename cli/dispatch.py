@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from core.settings import Settings
     from dispatch.evaluation import EvalFigures
     from dispatch.model import LabelledText
-    from dispatch.service import DispatchSuggestion
+    from dispatch.service import DispatchSuggestion, UnitRef
     from dispatch.training import CategoryIndex, Evaluation
 
 app = typer.Typer(
@@ -39,7 +39,7 @@ def train(
         None, exists=True, dir_okay=False, help="Evaluate on this labelled CSV, not a split."
     ),
     output: Path | None = typer.Option(None, help="Where to save the model (.joblib)."),
-    level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
+    level: int = typer.Option(3, min=1, max=3, help="Catalog level of the categories learnt."),
     cases: bool = typer.Option(True, help="Learn from past cases whose dispatch was final."),
 ) -> None:
     """Train on the catalog's phrasings, past cases and --data files; evaluate; save."""
@@ -118,7 +118,7 @@ def eval_command(
         "--catalog-holdout",
         help="No files: hold out a fifth of the catalog's phrasings, train on the rest.",
     ),
-    level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
+    level: int = typer.Option(3, min=1, max=3, help="Catalog level of the categories learnt."),
 ) -> None:
     """Train a fresh model (nothing saved) and evaluate it on texts it has not seen:
     accuracy, macro-F1, top-3, calibration error and the latency of one suggestion."""
@@ -183,6 +183,7 @@ def suggest_command(
         max=1,
         help="Dispatch automatically from this probability (default: HOTLINE_DISPATCH_THRESHOLD).",
     ),
+    as_json: bool = typer.Option(False, "--json", help="Print the suggestion as JSON."),
 ) -> None:
     """The likeliest categories for TEXT, with probabilities, reasons and units."""
     from core.db import get_engine
@@ -207,7 +208,45 @@ def suggest_command(
     except DispatchModelError as exc:
         console.print(f"[red]no suggestion:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
-    _print_suggestion(result)
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(suggestion_json(result), ensure_ascii=False, indent=2))
+    else:
+        _print_suggestion(result)
+
+
+def suggestion_json(result: DispatchSuggestion) -> dict[str, Any]:
+    """The suggestion for scripts: categories, the unit chosen, automatic or not and why,
+    the place found and how sure."""
+    from dataclasses import asdict
+
+    def unit(ref: UnitRef | None) -> dict[str, Any] | None:
+        return None if ref is None else asdict(ref)
+
+    return {
+        "automatic": result.automatic,
+        "reason": result.reason,
+        "unit": unit(result.unit),
+        "unit_probability": round(result.unit_probability, 4),
+        "category_code": result.category_code,
+        "categories": [
+            {
+                "code": item.category_code,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "probability": round(item.probability, 4),
+                "matched_terms": list(item.matched_terms),
+                "unit_kind": item.unit_kind,
+                "unit": unit(item.unit),
+                "unit_reason": item.unit_reason,
+            }
+            for item in result.categories
+        ],
+        "place": None if result.location is None else asdict(result.location),
+        "model_id": result.model_id,
+        "threshold": result.threshold,
+    }
 
 
 def _progress() -> Progress:
@@ -279,5 +318,7 @@ def _print_suggestion(result: DispatchSuggestion) -> None:
     console.print(table)
     if result.location is not None:
         console.print(f"place: {escape(result.location.reason)}")
+    if result.unit is not None:
+        console.print(f"unit: {result.unit.code} {result.unit.name_zh} ({result.unit.kind})")
     verdict = "[green]automatic[/]" if result.automatic else "[yellow]dispatcher's queue[/]"
     console.print(f"{verdict}: {escape(result.reason)}")

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # Smart dispatch: suggest category and unit for every new case; dispatch on its own when
     # the top category is at least this likely and a unit is found.
     smart_dispatch: bool = True
-    dispatch_threshold: float = Field(default=0.6, ge=0, le=1)
+    dispatch_threshold: float = Field(default=0.95, ge=0, le=1)
     dispatch_model_path: Path | None = None  # None: var/dispatch/model.joblib
     default_phone_region: str = "CN"
     max_description_chars: int = Field(default=4000, gt=0)

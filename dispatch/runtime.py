@@ -1,7 +1,7 @@
 """Smart dispatch inside a worker: the model and the indexes loaded once, advice per case.
 
-A worker with no trained model trains one from the catalog's example phrasings and the
-dispatchers' past decisions on first use (seconds), saves it, and says so in the log;
+A worker with no trained model trains one on the catalog's leaves from their example phrasings
+and the dispatchers' past decisions on first use (seconds), saves it, and says so in the log;
 `hotline dispatch train` replaces it with one trained on more data.
 """
 
@@ -18,6 +18,7 @@ from dispatch.location import LocationIndex
 from dispatch.model import DispatchModel
 from dispatch.service import suggest
 from dispatch.training import CategoryIndex, case_examples, catalog_examples, train_and_evaluate
+from models.catalog import LEAF_LEVEL
 from models.service import get_case_or_raise
 from workflows.types import DispatchAdvice, SuggestedCategory
 
@@ -53,6 +54,8 @@ class SmartDispatcher:
         return DispatchAdvice(
             automatic=suggestion.automatic,
             reason=suggestion.reason,
+            unit_code=suggestion.unit.code if suggestion.unit else None,
+            category_code=suggestion.category_code,
             suggestions=[
                 SuggestedCategory(
                     category_code=c.category_code,
@@ -79,8 +82,8 @@ class SmartDispatcher:
         if path.exists():
             return DispatchModel.load(path)
         log.warning("no dispatch model at %s: training one from the catalog and past cases", path)
-        examples = catalog_examples(categories) + case_examples(
-            engine=self.engine, index=categories
+        examples = catalog_examples(categories, level=LEAF_LEVEL) + case_examples(
+            engine=self.engine, index=categories, level=LEAF_LEVEL
         )
         model, evaluation = train_and_evaluate(examples)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,23 @@
 """Smart dispatch suggestions: the likeliest categories for a request and the unit for each.
 
-The model ranks categories from the description; the category's kind of unit and the place
-the request is about choose the unit: a street category goes to the street the address names,
-a district category to its district, the city to the city. A category without a kind of its
-own (a level-1 area) takes the kind most of its leaves share, if they mostly agree.
-Departments and utilities are left to the dispatcher (the catalog names no unit for them),
-and so is anything whose place is unknown. A suggestion is `automatic` only when the top
-category is at least as likely as the threshold and has a unit; everything else goes to the
-dispatcher's queue with the reason.
+The model ranks catalog leaves from the description; the leaf and the place the request is
+about choose the unit. A street leaf goes to the street the address names, a district leaf to
+its district, the city to the city; a department or utility leaf names its unit (`unit_code`),
+and the branch serving the place's street or district is chosen when there is one (the
+Chaoyang power supply company), else the unit itself. A category without a kind of its own (a
+level-1 area of an older model) takes the kind and unit most of its leaves share.
+
+A suggestion is `automatic` when the top leaf is at least as likely as the threshold and has a
+unit, or else when the leaves that go to one and the same unit are together at least that
+likely (no single heating leaf is sure, but heating is): a wrong 派单 costs a 退单 and a day,
+so the default threshold is chosen for precision. Everything else goes to the dispatcher's
+queue with the reason.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -24,10 +29,13 @@ from dispatch.training import CategoryIndex
 from models.enums import UnitKind
 from models.unit import Unit
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.95
 NEEDS_DISPATCHER = "needs the dispatcher"
 # A category without a kind of unit of its own takes its leaves' kind when this share agrees.
 UNIT_KIND_SHARE = 0.75
+# Leaves less likely than this are counted in a unit's total but not named in the reason.
+NAMED_SHARE = 0.01
+_NAMED_KINDS = (UnitKind.department, UnitKind.utility)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class UnitRef:
     code: str
     name_zh: str
     name_en: str
+    kind: UnitKind
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,16 @@ class DispatchSuggestion:
     location: LocationMatch | None  # None when neither an address nor a point was given
     model_id: str
     threshold: float
+    unit: UnitRef | None = None  # the unit to dispatch to when automatic
+    unit_probability: float = 0.0  # how likely the request is that unit's: its leaves summed
+    category_code: str | None = None  # the category it is filed under when it has none
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    kind: UnitKind | None
+    unit: UnitRef | None
+    reason: str
 
 
 def suggest(
@@ -72,20 +91,28 @@ def suggest(
     categories: CategoryIndex | None = None,
     locations: LocationIndex | None = None,
 ) -> DispatchSuggestion:
-    """Top-`k` categories for `text` with probabilities, reasons and units.
+    """Top-`k` categories for `text` with probabilities, reasons and units, and whether the
+    request can be dispatched without a person.
 
     `categories` and `locations` are read from `engine` when not given; a caller serving many
     requests builds them once and passes them in.
     """
     predictions = model.predict(text, k)
+    probabilities = dict(zip(model.labels, model.predict_proba([text])[0].tolist(), strict=True))
     categories = categories or CategoryIndex.from_engine(engine)
     location = _locate(address, latitude, longitude, engine=engine, locations=locations)
     units = _units(engine)
+    resolved: dict[str, _Resolved] = {}
+
+    def resolve(code: str) -> _Resolved:
+        if code not in resolved:
+            resolved[code] = _resolve(categories, code, location, units)
+        return resolved[code]
+
     suggestions: list[CategorySuggestion] = []
     for prediction in predictions:
         category = categories.categories.get(prediction.category_code)
-        kind, why_kind = unit_kind_of(categories, prediction.category_code)
-        unit, unit_reason = _choose_unit(kind, why_kind, location, units)
+        found = resolve(prediction.category_code)
         suggestions.append(
             CategorySuggestion(
                 category_code=prediction.category_code,
@@ -93,19 +120,23 @@ def suggest(
                 name_en=category.name_en if category else "",
                 probability=prediction.probability,
                 matched_terms=prediction.matched_terms,
-                unit_kind=kind,
-                unit=unit,
-                unit_reason=unit_reason,
+                unit_kind=found.kind,
+                unit=found.unit,
+                unit_reason=found.reason,
             )
         )
-    automatic, reason = _decide(suggestions[0], threshold)
+    by_unit = {code: resolve(code).unit for code in probabilities}
+    decision = _decide(suggestions[0], probabilities, by_unit, categories, threshold)
     return DispatchSuggestion(
         categories=tuple(suggestions),
-        automatic=automatic,
-        reason=reason,
+        automatic=decision.unit is not None,
+        reason=decision.reason,
         location=location,
         model_id=model.info.model_id,
         threshold=threshold,
+        unit=decision.unit,
+        unit_probability=decision.probability,
+        category_code=decision.category_code,
     )
 
 
@@ -149,48 +180,161 @@ def _locate(
     return index.resolve(address, latitude, longitude)
 
 
+def unit_code_of(categories: CategoryIndex, code: str, kind: UnitKind) -> str | None:
+    """The department or utility a category names, else the one at least `UNIT_KIND_SHARE` of
+    its active leaves of that kind name (a level-1 area names none of its own)."""
+    category = categories.categories.get(code)
+    if category is None:
+        return None
+    if category.unit_code is not None:
+        return category.unit_code
+    parents = {c.parent_code for c in categories.categories.values()}
+    named: Counter[str] = Counter(
+        leaf.unit_code
+        for leaf in categories.categories.values()
+        if leaf.active
+        and leaf.code not in parents
+        and leaf.unit_kind == kind
+        and leaf.unit_code is not None
+        and categories.ancestor(leaf.code, category.level) == code
+    )
+    if not named:
+        return None
+    unit_code, count = named.most_common(1)[0]
+    return unit_code if count >= UNIT_KIND_SHARE * sum(named.values()) else None
+
+
 def _units(engine: Engine) -> dict[str, Unit]:
-    """Active places that dispatch can pick on its own: the city, districts and streets."""
-    kinds = [UnitKind.city.value, UnitKind.district.value, UnitKind.street.value]
-    query = select(Unit).where(col(Unit.active).is_(True), col(Unit.kind).in_(kinds))
+    """The active units: places, departments, utilities and their branches."""
     with Session(engine) as session:
-        return {unit.code: unit for unit in session.exec(query).all()}
+        return {u.code: u for u in session.exec(select(Unit).where(col(Unit.active).is_(True)))}
 
 
-def _choose_unit(
-    kind: UnitKind | None, why_kind: str, location: LocationMatch | None, units: dict[str, Unit]
-) -> tuple[UnitRef | None, str]:
+def _resolve(
+    categories: CategoryIndex,
+    code: str,
+    location: LocationMatch | None,
+    units: Mapping[str, Unit],
+) -> _Resolved:
+    kind, why_kind = unit_kind_of(categories, code)
     if kind is None:
-        return None, f"{NEEDS_DISPATCHER}: {why_kind}"
-    if kind in (UnitKind.department, UnitKind.utility):
-        return None, f"{NEEDS_DISPATCHER}: {why_kind}; the catalog names no {kind.value}"
+        return _Resolved(None, None, f"{NEEDS_DISPATCHER}: {why_kind}")
+    if kind in _NAMED_KINDS:
+        named = unit_code_of(categories, code, kind)
+        unit = units.get(named) if named else None
+        if unit is None:
+            what = f"{named} is not an active unit" if named else f"the catalog names no {kind}"
+            return _Resolved(kind, None, f"{NEEDS_DISPATCHER}: {why_kind}; {what}")
+        branch, where = _branch(unit, location, units)
+        return _Resolved(kind, _ref(branch), f"the catalog names {unit.name_zh}; {where}")
     if kind == UnitKind.city:
         cities = [unit for unit in units.values() if unit.kind == UnitKind.city]
         if len(cities) == 1:
-            return _ref(cities[0]), "the city handles it"
-        return None, f"{NEEDS_DISPATCHER}: no single city unit is stored"
+            return _Resolved(kind, _ref(cities[0]), "the city handles it")
+        return _Resolved(kind, None, f"{NEEDS_DISPATCHER}: no single city unit is stored")
     where = location.reason if location is not None else "no address or map point given"
-    code = None
+    place = None
     if location is not None:
-        code = location.street_code if kind == UnitKind.street else location.district_code
-    unit = units.get(code) if code else None
+        place = location.street_code if kind == UnitKind.street else location.district_code
+    unit = units.get(place) if place else None
     if unit is None:
-        return None, f"{NEEDS_DISPATCHER}: {why_kind}; no {kind.value} found ({where})"
-    return _ref(unit), f"{why_kind}; {where}"
+        reason = f"{NEEDS_DISPATCHER}: {why_kind}; no {kind.value} found ({where})"
+        return _Resolved(kind, None, reason)
+    return _Resolved(kind, _ref(unit), f"{why_kind}; {where}")
 
 
-def _decide(top: CategorySuggestion, threshold: float) -> tuple[bool, str]:
-    if top.probability < threshold:
-        return False, (
-            f"top category {top.category_code} at {top.probability:.0%} is below the "
-            f"threshold of {threshold:.0%}: the dispatcher decides"
+def _branch(
+    unit: Unit, location: LocationMatch | None, units: Mapping[str, Unit]
+) -> tuple[Unit, str]:
+    """The branch of `unit` serving the place's street, else its district, else `unit`."""
+    branches = [u for u in units.values() if u.parent_code == unit.code and u.service_areas]
+    if not branches:
+        return unit, "it has no branches"
+    if location is None:
+        return unit, "no place given: the city-level unit"
+    for place in (location.street_code, location.district_code):
+        serving = sorted(b.code for b in branches if place and place in b.service_areas)
+        if serving:
+            return units[serving[0]], f"its branch for {place} ({location.reason})"
+    return unit, f"no branch serves the place ({location.reason}): the city-level unit"
+
+
+@dataclass(frozen=True)
+class _Decision:
+    unit: UnitRef | None
+    probability: float
+    category_code: str | None
+    reason: str
+
+
+def _decide(
+    top: CategorySuggestion,
+    probabilities: Mapping[str, float],
+    by_unit: Mapping[str, UnitRef | None],
+    categories: CategoryIndex,
+    threshold: float,
+) -> _Decision:
+    """The top leaf when it is sure enough and has a unit; else the unit its likeliest leaves
+    share when they are together sure enough; else the dispatcher."""
+    if top.probability >= threshold and top.unit is not None:
+        reason = (
+            f"top category {top.category_code} at {top.probability:.0%} (threshold "
+            f"{threshold:.0%}), unit {top.unit.code}"
         )
-    if top.unit is None:
-        return False, f"top category {top.category_code}: {top.unit_reason}"
-    return True, (
-        f"top category {top.category_code} at {top.probability:.0%} (threshold "
-        f"{threshold:.0%}), unit {top.unit.code}"
+        return _Decision(top.unit, top.probability, top.category_code, reason)
+    totals: dict[str, float] = {}
+    for code, probability in probabilities.items():
+        unit = by_unit.get(code)
+        if unit is not None:
+            totals[unit.code] = totals.get(unit.code, 0.0) + probability
+    if totals:
+        best = max(totals, key=lambda code: (totals[code], code))
+        if totals[best] >= threshold:
+            return _shared(best, totals[best], probabilities, by_unit, categories, threshold)
+    if top.probability < threshold:
+        shared = ""
+        if totals:
+            best = max(totals, key=lambda code: (totals[code], code))
+            shared = f"; the likeliest unit, {best}, only {totals[best]:.0%} together"
+        reason = (
+            f"top category {top.category_code} at {top.probability:.0%} is below the "
+            f"threshold of {threshold:.0%}{shared}: the dispatcher decides"
+        )
+        return _Decision(None, 0.0, None, reason)
+    return _Decision(None, 0.0, None, f"top category {top.category_code}: {top.unit_reason}")
+
+
+def _shared(
+    unit_code: str,
+    total: float,
+    probabilities: Mapping[str, float],
+    by_unit: Mapping[str, UnitRef | None],
+    categories: CategoryIndex,
+    threshold: float,
+) -> _Decision:
+    members = sorted(
+        (code for code, unit in by_unit.items() if unit is not None and unit.code == unit_code),
+        key=lambda code: -probabilities[code],
     )
+    named = [code for code in members if probabilities[code] >= NAMED_SHARE] or members[:1]
+    unit = by_unit[members[0]]
+    assert unit is not None
+    parent = _common_ancestor(categories, named)
+    under = f" (all under {parent})" if parent and len(named) > 1 else ""
+    reason = (
+        f"{len(named)} categories sharing {unit.code} {unit.name_zh}{under} together "
+        f"{total:.0%} (threshold {threshold:.0%}): {', '.join(named[:5])}"
+    )
+    return _Decision(unit, total, parent or (named[0] if len(named) == 1 else None), reason)
+
+
+def _common_ancestor(categories: CategoryIndex, codes: Sequence[str]) -> str | None:
+    """The deepest category that all `codes` are (or are under); None across level-1 areas."""
+    for level in (3, 2, 1):
+        found = {categories.ancestor(code, level) for code in codes}
+        if len(found) == 1 and None not in found:
+            return found.pop()
+    return None
 
 
 def _shares(kinds: Counter[UnitKind]) -> str:
@@ -198,4 +342,6 @@ def _shares(kinds: Counter[UnitKind]) -> str:
 
 
 def _ref(unit: Unit) -> UnitRef:
-    return UnitRef(code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en)
+    return UnitRef(
+        code=unit.code, name_zh=unit.name_zh, name_en=unit.name_en, kind=UnitKind(unit.kind)
+    )

@@ -273,8 +273,14 @@ class CaseWorkflow:
             if self.state.status != CaseStatus.accepted:
                 return  # a person acted first
             top = advice.top
-            if advice.automatic and top is not None and top.unit_code is not None:
-                action = Dispatch(SMART, top.unit_code, [], top.category_code, advice.reason)
+            unit_code = advice.unit_code or (top.unit_code if top is not None else None)
+            if advice.automatic and top is not None and unit_code is not None:
+                category: str | None = advice.category_code or top.category_code
+                if workflow.patched("smart-dispatch-keeps-category"):
+                    # The citizen's (or operator's) category stands; smart dispatch only fills
+                    # a missing one.
+                    category = advice.category_code if self.state.category_code is None else None
+                action = Dispatch(SMART, unit_code, [], category, advice.reason)
                 try:
                     await self._dispatch(action)
                     return

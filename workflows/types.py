@@ -287,6 +287,10 @@ class DispatchAdvice:
     automatic: bool
     reason: str
     suggestions: list[SuggestedCategory] = field(default_factory=list)
+    # When automatic: the unit (the top category's, or the one its likeliest categories share)
+    # and the category to file the case under if it has none (None: leave it unfiled).
+    unit_code: str | None = None
+    category_code: str | None = None
 
     @property
     def top(self) -> SuggestedCategory | None:
