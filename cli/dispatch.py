@@ -118,7 +118,7 @@ def eval_command(
         "--catalog-holdout",
         help="No files: hold out a fifth of the catalog's phrasings, train on the rest.",
     ),
-    level: int = typer.Option(3, min=1, max=3, help="Catalog level of the categories learnt."),
+    level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
 ) -> None:
     """Train a fresh model (nothing saved) and evaluate it on texts it has not seen:
     accuracy, macro-F1, top-3, calibration error and the latency of one suggestion."""

@@ -72,7 +72,9 @@ class DispatchSuggestion:
 
 
 @dataclass(frozen=True)
-class _Resolved:
+class ResolvedUnit:
+    """The unit a category goes to for a place, or None and why a person must choose."""
+
     kind: UnitKind | None
     unit: UnitRef | None
     reason: str
@@ -101,12 +103,12 @@ def suggest(
     probabilities = dict(zip(model.labels, model.predict_proba([text])[0].tolist(), strict=True))
     categories = categories or CategoryIndex.from_engine(engine)
     location = _locate(address, latitude, longitude, engine=engine, locations=locations)
-    units = _units(engine)
-    resolved: dict[str, _Resolved] = {}
+    units = active_units(engine)
+    resolved: dict[str, ResolvedUnit] = {}
 
-    def resolve(code: str) -> _Resolved:
+    def resolve(code: str) -> ResolvedUnit:
         if code not in resolved:
-            resolved[code] = _resolve(categories, code, location, units)
+            resolved[code] = resolve_unit(categories, code, location, units)
         return resolved[code]
 
     suggestions: list[CategorySuggestion] = []
@@ -204,34 +206,36 @@ def unit_code_of(categories: CategoryIndex, code: str, kind: UnitKind) -> str | 
     return unit_code if count >= UNIT_KIND_SHARE * sum(named.values()) else None
 
 
-def _units(engine: Engine) -> dict[str, Unit]:
+def active_units(engine: Engine) -> dict[str, Unit]:
     """The active units: places, departments, utilities and their branches."""
     with Session(engine) as session:
         return {u.code: u for u in session.exec(select(Unit).where(col(Unit.active).is_(True)))}
 
 
-def _resolve(
+def resolve_unit(
     categories: CategoryIndex,
     code: str,
     location: LocationMatch | None,
     units: Mapping[str, Unit],
-) -> _Resolved:
+) -> ResolvedUnit:
+    """The unit category `code` goes to at `location`: the place's street, district or city,
+    or the department or utility the catalog names (its branch serving the place)."""
     kind, why_kind = unit_kind_of(categories, code)
     if kind is None:
-        return _Resolved(None, None, f"{NEEDS_DISPATCHER}: {why_kind}")
+        return ResolvedUnit(None, None, f"{NEEDS_DISPATCHER}: {why_kind}")
     if kind in _NAMED_KINDS:
         named = unit_code_of(categories, code, kind)
         unit = units.get(named) if named else None
         if unit is None:
             what = f"{named} is not an active unit" if named else f"the catalog names no {kind}"
-            return _Resolved(kind, None, f"{NEEDS_DISPATCHER}: {why_kind}; {what}")
+            return ResolvedUnit(kind, None, f"{NEEDS_DISPATCHER}: {why_kind}; {what}")
         branch, where = _branch(unit, location, units)
-        return _Resolved(kind, _ref(branch), f"the catalog names {unit.name_zh}; {where}")
+        return ResolvedUnit(kind, _ref(branch), f"the catalog names {unit.name_zh}; {where}")
     if kind == UnitKind.city:
         cities = [unit for unit in units.values() if unit.kind == UnitKind.city]
         if len(cities) == 1:
-            return _Resolved(kind, _ref(cities[0]), "the city handles it")
-        return _Resolved(kind, None, f"{NEEDS_DISPATCHER}: no single city unit is stored")
+            return ResolvedUnit(kind, _ref(cities[0]), "the city handles it")
+        return ResolvedUnit(kind, None, f"{NEEDS_DISPATCHER}: no single city unit is stored")
     where = location.reason if location is not None else "no address or map point given"
     place = None
     if location is not None:
@@ -239,8 +243,8 @@ def _resolve(
     unit = units.get(place) if place else None
     if unit is None:
         reason = f"{NEEDS_DISPATCHER}: {why_kind}; no {kind.value} found ({where})"
-        return _Resolved(kind, None, reason)
-    return _Resolved(kind, _ref(unit), f"{why_kind}; {where}")
+        return ResolvedUnit(kind, None, reason)
+    return ResolvedUnit(kind, _ref(unit), f"{why_kind}; {where}")
 
 
 def _branch(
@@ -275,7 +279,8 @@ def _decide(
     threshold: float,
 ) -> _Decision:
     """The top leaf when it is sure enough and has a unit; else the unit its likeliest leaves
-    share when they are together sure enough; else the dispatcher."""
+    share when they are together sure enough, and likelier than the categories that have no
+    unit for want of a place; else the dispatcher."""
     if top.probability >= threshold and top.unit is not None:
         reason = (
             f"top category {top.category_code} at {top.probability:.0%} (threshold "
@@ -283,13 +288,16 @@ def _decide(
         )
         return _Decision(top.unit, top.probability, top.category_code, reason)
     totals: dict[str, float] = {}
+    unplaced = 0.0  # the likelihood of categories that have no unit (yet: no place given)
     for code, probability in probabilities.items():
         unit = by_unit.get(code)
         if unit is not None:
             totals[unit.code] = totals.get(unit.code, 0.0) + probability
+        else:
+            unplaced += probability
     if totals:
         best = max(totals, key=lambda code: (totals[code], code))
-        if totals[best] >= threshold:
+        if totals[best] >= threshold and totals[best] > unplaced:
             return _shared(best, totals[best], probabilities, by_unit, categories, threshold)
     if top.probability < threshold:
         shared = ""

@@ -340,16 +340,7 @@ def _validate(
     if code and parent_code == code:
         problems.append(f"{code!r} cannot be its own parent")
     unit_kind = _unit_kind(record.get("unit_kind"), level, problems)
-    unit_code = text["unit_code"] or None
-    if unit_code is not None and level != LEAF_LEVEL:
-        problems.append("only a leaf (level 3) names a unit_code")
-    if "unit_code" in given and level == LEAF_LEVEL and unit_kind in NAMED_KINDS:
-        if unit_code is None:
-            problems.append(f"unit_code is missing (a {unit_kind} leaf names its unit)")
-    elif unit_code is not None and unit_kind not in NAMED_KINDS:
-        problems.append(
-            f"a {unit_kind} leaf goes to the place's {unit_kind}: leave unit_code empty"
-        )
+    unit_code = _unit_code(text["unit_code"] or None, level, unit_kind, given, problems)
     acknowledge = _positive(record.get("acknowledge_hours"), "acknowledge_hours", problems)
     respond = _positive(record.get("respond_hours"), "respond_hours", problems)
     resolve = _positive(record.get("resolve_working_days"), "resolve_working_days", problems)
@@ -372,6 +363,25 @@ def _validate(
         examples=split_examples(record.get("examples") or ""),
         given=given,
     )
+
+
+def _unit_code(
+    code: str | None,
+    level: int | None,
+    kind: UnitKind | None,
+    given: frozenset[str],
+    problems: list[str],
+) -> str | None:
+    """A department or utility leaf names its unit; other rows leave `unit_code` empty."""
+    if level != LEAF_LEVEL:
+        if code is not None:
+            problems.append("only a leaf (level 3) names a unit_code")
+        return code
+    if kind in NAMED_KINDS and code is None and "unit_code" in given:
+        problems.append(f"unit_code is missing (a {kind} leaf names its unit)")
+    elif kind is not None and kind not in NAMED_KINDS and code is not None:
+        problems.append(f"a {kind} leaf goes to the place's {kind}: leave unit_code empty")
+    return code
 
 
 def split_examples(cell: str) -> list[str]:

@@ -353,7 +353,7 @@ def cli_settings(
 def test_train_then_suggest_from_the_command_line(cli_settings: Path) -> None:
     data = written("train")
     runner = CliRunner()
-    trained = runner.invoke(app, ["train", "--data", str(data), "--no-cases"])
+    trained = runner.invoke(app, ["train", "--data", str(data), "--no-cases", "--level", "1"])
     assert trained.exit_code == 0, trained.output
     assert "held-out split" in trained.output and "macro-F1" in trained.output
     assert (cli_settings / "dispatch" / "model.joblib").is_file()

@@ -41,6 +41,7 @@ class Harness:
                 number=case.number,
                 channel=Channel(case.channel),
                 urgency=case.urgency,
+                category_code=case.category_code,
                 use_search_attributes=self.settings.temporal_search_attributes,
                 smart_dispatch=self.settings.smart_dispatch,
             ),

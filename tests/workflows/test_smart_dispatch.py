@@ -80,3 +80,30 @@ async def test_below_the_threshold_a_person_decides(
         await _settled(handle)
     assert event_kinds(engine, handle.id) == ["accepted", "dispatch_suggested"]
     assert "threshold" in events(engine, handle.id)[1].payload["reason"]
+
+
+async def test_smart_dispatch_keeps_the_category_the_citizen_chose(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine, model_path: Path
+) -> None:
+    chosen = "04.02.006"  # 大气污染: the citizen's leaf, not the model's guess
+    async with harness(
+        time_skipping, smart_dispatch=True, dispatch_threshold=0.0, dispatch_model_path=model_path
+    ) as h:
+        handle = await h.new_case(description=SMOKE, address=WANGJING, category_code=chosen)
+        await _settled(handle)
+    assert event_kinds(engine, handle.id) == ["accepted", "dispatched"]
+    row = case_row(engine, handle.id)
+    assert row.category_code == chosen
+    assert row.lead_unit_code is not None and row.lead_unit_code.startswith("110105")
+
+
+async def test_smart_dispatch_files_a_case_without_a_category_under_a_leaf(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine, model_path: Path
+) -> None:
+    async with harness(
+        time_skipping, smart_dispatch=True, dispatch_threshold=0.0, dispatch_model_path=model_path
+    ) as h:
+        handle = await h.new_case(description=SMOKE, address=WANGJING)
+        await _settled(handle)
+    row = case_row(engine, handle.id)
+    assert row.category_code is not None and row.category_code.count(".") == 2
