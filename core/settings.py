@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     callback_retry_hours: float = Field(default=16, gt=0)
     temporal_search_attributes: bool = True  # off for servers without them registered
     # Smart dispatch: suggest category and unit for every new case; dispatch on its own when
-    # the top category is at least this likely and a unit is found.
+    # the top leaf (or the leaves sharing one unit, together) is at least this likely and a
+    # unit is found. Chosen for precision: a wrong dispatch costs a return and a day.
     smart_dispatch: bool = True
     dispatch_threshold: float = Field(default=0.95, ge=0, le=1)
     dispatch_model_path: Path | None = None  # None: var/dispatch/model.joblib
