@@ -10,7 +10,8 @@ from rich.console import Console
 from core.enums import UnitKind
 
 app = typer.Typer(
-    help="Responsible units: city, districts, streets, departments.", no_args_is_help=True
+    help="Responsible units: city, districts, streets, departments, utilities and branches.",
+    no_args_is_help=True,
 )
 console = Console()
 
@@ -54,7 +55,8 @@ def list_(
     with Session(get_engine(get_settings().database_url)) as session:
         units = list_units(session=session, kind=kind, parent_code=parent)
     table = Table(title=f"{len(units)} units")
-    for column in ("code", "kind", "name_zh", "name_en", "parent", "lat", "lon", "active"):
+    columns = ("code", "kind", "name_zh", "name_en", "parent", "serves", "lat", "lon", "active")
+    for column in columns:
         table.add_column(column)
     for unit in units:
         table.add_row(
@@ -63,6 +65,7 @@ def list_(
             unit.name_zh,
             unit.name_en,
             unit.parent_code or "",
+            " ".join(unit.service_areas),
             "" if unit.latitude is None else f"{unit.latitude:.4f}",
             "" if unit.longitude is None else f"{unit.longitude:.4f}",
             "yes" if unit.active else "no",
