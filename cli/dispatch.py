@@ -173,8 +173,10 @@ def eval_command(
 def suggest_command(
     text: str = typer.Argument(..., help="The request's description, Chinese or English."),
     address: str | None = typer.Option(None, help="Where the problem is."),
-    latitude: float | None = typer.Option(None, min=-90, max=90),
-    longitude: float | None = typer.Option(None, min=-180, max=180),
+    latitude: float | None = typer.Option(
+        None, "--lat", "--latitude", min=-90, max=90, help="Where the problem is on a map."
+    ),
+    longitude: float | None = typer.Option(None, "--lon", "--longitude", min=-180, max=180),
     k: int = typer.Option(3, "--k", min=1, help="How many categories to suggest."),
     model_path: Path | None = typer.Option(None, "--model", help="A saved model (.joblib)."),
     threshold: float | None = typer.Option(

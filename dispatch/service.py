@@ -283,7 +283,7 @@ def _decide(
     unit for want of a place; else the dispatcher."""
     if top.probability >= threshold and top.unit is not None:
         reason = (
-            f"top category {top.category_code} at {top.probability:.0%} (threshold "
+            f"top category {top.category_code} at {top.probability:.1%} (threshold "
             f"{threshold:.0%}), unit {top.unit.code}"
         )
         return _Decision(top.unit, top.probability, top.category_code, reason)
@@ -303,9 +303,9 @@ def _decide(
         shared = ""
         if totals:
             best = max(totals, key=lambda code: (totals[code], code))
-            shared = f"; the likeliest unit, {best}, only {totals[best]:.0%} together"
+            shared = f"; the likeliest unit, {best}, only {totals[best]:.1%} together"
         reason = (
-            f"top category {top.category_code} at {top.probability:.0%} is below the "
+            f"top category {top.category_code} at {top.probability:.1%} is below the "
             f"threshold of {threshold:.0%}{shared}: the dispatcher decides"
         )
         return _Decision(None, 0.0, None, reason)
@@ -331,7 +331,7 @@ def _shared(
     under = f" (all under {parent})" if parent and len(named) > 1 else ""
     reason = (
         f"{len(named)} categories sharing {unit.code} {unit.name_zh}{under} together "
-        f"{total:.0%} (threshold {threshold:.0%}): {', '.join(named[:5])}"
+        f"{total:.1%} (threshold {threshold:.0%}): {', '.join(named[:5])}"
     )
     return _Decision(unit, total, parent or (named[0] if len(named) == 1 else None), reason)
 
