@@ -29,7 +29,9 @@ class SeedReport:
 def seed(*, engine: Engine) -> SeedReport:
     with session_scope(engine) as session:
         units = _insert_missing(session, Unit, load_units(SEED_DIR / "units.csv"))
-        categories = _insert_missing(session, Category, load_categories(SEED_DIR / "catalog.csv"))
+        shipped = load_categories(SEED_DIR / "catalog.csv")
+        categories = _insert_missing(session, Category, shipped)
+        _fill_unit_codes(session, shipped)
     return SeedReport(units_added=units, categories_added=categories)
 
 
@@ -44,6 +46,19 @@ def load_categories(path: Path) -> list[Category]:
     rows = read_catalog_rows(path)
     check_tree(rows, path=path, stored={}, replace=True)  # the file is a whole tree
     return [row.to_category() for row in sorted(rows, key=lambda row: (row.level, row.code))]
+
+
+def _fill_unit_codes(session: Session, shipped: list[Category]) -> None:
+    """Give a stored leaf the unit the shipped catalog names when it has none and its kind of
+    unit is still the shipped one: installations seeded before leaves named their unit then
+    dispatch departments and utilities too, and a kind staff changed is left alone."""
+    named = {row.code: row for row in shipped if row.unit_code}
+    units = set(session.exec(select(Unit.code)).all())
+    for category in session.exec(select(Category).where(Category.unit_code.is_(None))).all():  # type: ignore[union-attr]
+        row = named.get(category.code)
+        if row and category.unit_kind == row.unit_kind and row.unit_code in units:
+            category.unit_code = row.unit_code
+            session.add(category)
 
 
 def _insert_missing(

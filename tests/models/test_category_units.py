@@ -135,3 +135,25 @@ def test_units_load_takes_service_areas_and_refuses_unknown_places(
     bad = _write(tmp_path, UNITS_HEADER, "U-RL-W,U-RL,utility,热力西部,Heating West,,,999\n")
     with pytest.raises(UnitsFileError, match=r"service areas \['999'\] of 'U-RL-W'"):
         load_units_file(engine=engine, path=bad)
+
+
+def test_seeding_again_gives_older_leaves_their_unit_but_leaves_a_changed_kind_alone(
+    own_database: str,
+) -> None:
+    engine = get_engine(own_database)
+    heating, wages = "16.05.001", "15.01.001"
+    with Session(engine) as session:
+        shipped = {c.code: c for c in session.exec(select(Category)).all()}
+        assert shipped[heating].unit_code and shipped[wages].unit_code
+        expected = shipped[heating].unit_code
+        # As an installation seeded before leaves named units: no unit; staff changed one kind.
+        for code in (heating, wages):
+            shipped[code].unit_code = None
+            session.add(shipped[code])
+        shipped[wages].unit_kind = UnitKind.district
+        session.commit()
+    seed(engine=engine)
+    with Session(engine) as session:
+        stored = {c.code: c for c in session.exec(select(Category)).all()}
+    assert stored[heating].unit_code == expected
+    assert stored[wages].unit_code is None and stored[wages].unit_kind == UnitKind.district
