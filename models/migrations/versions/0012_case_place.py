@@ -1,0 +1,43 @@
+"""case place: how the case's district and street were found, and how sure
+
+Intake now resolves the address text and the map point of every request to a district and a
+street and stores them on the case (`district_code`, `street_code`, already columns) with the
+way they were found (`place_method`: given, address, point, both, dispatcher), the match's
+confidence (`place_confidence`: exact or partial) and whether the street is only approximate
+(`place_approximate`: from an approximate street area or the nearest street point). Cases of
+before that carry a district or street got them from the request: they are marked `given`.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-11-30 20:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("place_method", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("place_confidence", sa.String(length=16), nullable=True))
+        batch_op.add_column(
+            sa.Column("place_approximate", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute(
+        "UPDATE cases SET place_method = 'given' "
+        "WHERE district_code IS NOT NULL OR street_code IS NOT NULL"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("place_approximate")
+        batch_op.drop_column("place_confidence")
+        batch_op.drop_column("place_method")
