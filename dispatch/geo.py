@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.enums import CoordinateSystem
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from core.enums import CoordinateSystem, UnitKind
+from models.unit import Unit
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "models" / "seed_data" / "geo"
 SHIPPED_FILES = ("beijing_districts.geojson", "beijing_streets.geojson")
@@ -262,3 +266,50 @@ def _in_ring(ring: Ring, x: float, y: float) -> bool:
             inside = not inside
         x1, y1 = x2, y2
     return inside
+
+
+# ---- replacing the areas ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreasReport:
+    districts: int
+    streets: int
+    approximate: int
+    path: Path
+
+
+def install_areas(*, engine: Engine, path: Path, var_dir: Path) -> AreasReport:
+    """Check `path` against the stored districts and streets, then make it the areas map
+    points are located in; AreasFileError (and nothing changed) when anything is wrong."""
+    areas = read_areas(path).areas
+    with Session(engine) as session:
+        kinds = {
+            unit.code: UnitKind(unit.kind)
+            for unit in session.exec(
+                select(Unit).where(
+                    col(Unit.kind).in_([UnitKind.district.value, UnitKind.street.value])
+                )
+            ).all()
+        }
+    problems = [
+        f"code {code} is not a district or street in the units (load the units first)"
+        for code in sorted(areas)
+        if code not in kinds
+    ]
+    districts = [code for code in areas if kinds.get(code) is UnitKind.district]
+    if not districts and not problems:
+        problems.append("no district boundary: a point is placed in a district first")
+    if problems:
+        raise AreasFileError(problems)
+    target = var_dir / LOADED_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    partial.write_bytes(path.read_bytes())
+    partial.replace(target)  # atomic: readers see the old file or the new one
+    return AreasReport(
+        districts=len(districts),
+        streets=len(areas) - len(districts),
+        approximate=sum(area.approximate for area in areas.values()),
+        path=target,
+    )

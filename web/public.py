@@ -153,7 +153,9 @@ async def submit(
             latitude=float(latitude) if latitude.strip() else None,
             longitude=float(longitude) if longitude.strip() else None,
             # a map widget picking on AMap or Baidu tiles says so: gcj02 or bd09
-            coordinate_system=coordinate_system or CoordinateSystem.wgs84,
+            coordinate_system=CoordinateSystem(coordinate_system)
+            if coordinate_system in CoordinateSystem.__members__
+            else CoordinateSystem.wgs84,
             category_code=category_code or None,
             contact=Contact(name=name or None, phone=phone or None, email=email or None),
             # The form's own namespace: no other door can file or find a case by these keys.

@@ -24,12 +24,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("place_method", sa.String(length=16), nullable=True))
-        batch_op.add_column(sa.Column("place_confidence", sa.String(length=16), nullable=True))
-        batch_op.add_column(
-            sa.Column("place_approximate", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMN (no batch copy of `cases`: SQLite would drop a table that rows point at).
+    op.add_column("cases", sa.Column("place_method", sa.String(length=16), nullable=True))
+    op.add_column("cases", sa.Column("place_confidence", sa.String(length=16), nullable=True))
+    op.add_column(
+        "cases",
+        sa.Column("place_approximate", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.execute(
         "UPDATE cases SET place_method = 'given' "
         "WHERE district_code IS NOT NULL OR street_code IS NOT NULL"
