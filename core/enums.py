@@ -79,7 +79,6 @@ class PlaceMethod(StrEnum):
     address = "address"  # names in the address text
     point = "point"  # the map point inside a boundary or nearest a street's area
     both = "both"  # the address and the point agree
-    dispatcher = "dispatcher"  # set by staff
 
 
 class CoordinateSystem(StrEnum):

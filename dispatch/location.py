@@ -24,7 +24,8 @@ from enum import StrEnum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from dispatch.geo import Area, PlaceAreas, shipped_areas
+from core.settings import get_settings
+from dispatch.geo import Area, PlaceAreas, areas_for, shipped_areas
 from dispatch.text import normalize
 from models.enums import PlaceMethod, UnitKind
 from models.unit import Unit
@@ -106,10 +107,11 @@ class LocationIndex:
     @classmethod
     def from_engine(cls, engine: Engine, areas: PlaceAreas | None = None) -> LocationIndex:
         """An index of the active city, districts and streets stored in the database, with
-        `areas` for map points (the shipped ones when not given)."""
+        `areas` for map points (when not given: those `hotline units load-areas` installed,
+        else the shipped ones)."""
         with Session(engine) as session:
             query = select(Unit).where(col(Unit.kind).in_([k.value for k in _PLACE_KINDS]))
-            return cls(session.exec(query).all(), areas)
+            return cls(session.exec(query).all(), areas or areas_for(get_settings().var_dir))
 
     def resolve(
         self,

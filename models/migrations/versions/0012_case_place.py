@@ -2,7 +2,7 @@
 
 Intake now resolves the address text and the map point of every request to a district and a
 street and stores them on the case (`district_code`, `street_code`, already columns) with the
-way they were found (`place_method`: given, address, point, both, dispatcher), the match's
+way they were found (`place_method`: given, address, point, both), the match's
 confidence (`place_confidence`: exact or partial) and whether the street is only approximate
 (`place_approximate`: from an approximate street area or the nearest street point). Cases of
 before that carry a district or street got them from the request: they are marked `given`.
