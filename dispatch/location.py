@@ -86,7 +86,7 @@ class _Hit:
 
 
 class LocationIndex:
-    """District and street names (Chinese and pinyin, full and short) and centroids."""
+    """District and street names (Chinese and pinyin, full and short), areas and centroids."""
 
     def __init__(self, units: Iterable[Unit], areas: PlaceAreas | None = None) -> None:
         chosen = [unit for unit in units if unit.active and unit.kind in _PLACE_KINDS]
