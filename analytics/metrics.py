@@ -173,13 +173,28 @@ def total_volume(*, engine: Engine, period: Period) -> int:
 def _key(dimension: Dimension) -> ColumnElement[Any]:
     columns: dict[Dimension, Any] = {
         Dimension.unit: cases.lead_unit_code,
-        Dimension.district: cases.district_code,
-        Dimension.street: cases.street_code,
+        Dimension.district: func.coalesce(_lead_place(UnitKind.district), cases.district_code),
+        Dimension.street: func.coalesce(_lead_place(UnitKind.street), cases.street_code),
         Dimension.department: cases.lead_unit_code,
         Dimension.category: cases.category_code,
         Dimension.channel: cases.channel,
     }
     return columns[dimension]
+
+
+def _lead_place(kind: UnitKind) -> ColumnElement[Any]:
+    """The district or street the lead unit is (a street's district for districts), when the
+    lead unit is a place; the case's own place counts otherwise (a department, none yet)."""
+    lead = table(Unit).alias("lead_place")
+    if kind is UnitKind.street:
+        value: Any = case((lead.c.kind == UnitKind.street.value, lead.c.code))
+    else:
+        value = case(
+            (lead.c.kind == UnitKind.district.value, lead.c.code),
+            (lead.c.kind == UnitKind.street.value, lead.c.parent_code),
+        )
+    query = select(value).where(lead.c.code == cases.lead_unit_code)
+    return query.scalar_subquery()
 
 
 def _cases_from(dimension: Dimension) -> Any:

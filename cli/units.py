@@ -39,6 +39,35 @@ def load(
     )
 
 
+@app.command("load-areas")
+def load_areas(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="A GeoJSON FeatureCollection (WGS-84)."
+    ),
+) -> None:
+    """Replace the district and street areas map points are located in; nothing changes if
+    the file is wrong. Each feature: a Polygon or MultiPolygon and a `code` property (a
+    district or street unit code); `"approximate": true` marks areas that are not boundaries."""
+    from core.db import get_engine
+    from core.settings import get_settings
+    from dispatch.geo import AreasFileError, install_areas
+
+    settings = get_settings()
+    engine = get_engine(settings.database_url)
+    try:
+        report = install_areas(engine=engine, path=file, var_dir=settings.var_dir)
+    except AreasFileError as exc:
+        console.print(f"[red]nothing loaded[/], {len(exc.problems)} problem(s):")
+        for problem in exc.problems[:50]:
+            console.print(f"  {file}: {problem}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    console.print(
+        f"[green]{report.districts}[/] district and [green]{report.streets}[/] street areas "
+        f"loaded ({report.approximate} approximate) into {report.path}",
+        highlight=False,
+    )
+
+
 @app.command("list")
 def list_(
     kind: UnitKind | None = typer.Option(None, help="Only units of this kind."),

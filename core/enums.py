@@ -72,6 +72,23 @@ class UnitKind(StrEnum):
     utility = "utility"
 
 
+class PlaceMethod(StrEnum):
+    """How a case's district and street were found."""
+
+    given = "given"  # codes the request carried (an Open311 address_id, a form's choice)
+    address = "address"  # names in the address text
+    point = "point"  # the map point inside a boundary or nearest a street's area
+    both = "both"  # the address and the point agree
+
+
+class CoordinateSystem(StrEnum):
+    """The datum of a map point: GPS is WGS-84; AMap/Tencent maps GCJ-02; Baidu maps BD-09."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"
+
+
 class StaffRole(StrEnum):
     operator = "operator"
     dispatcher = "dispatcher"

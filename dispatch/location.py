@@ -5,7 +5,12 @@ citizen gives is matched against the names of the districts and streets in the d
 Chinese (朝阳区望京街道, or the short 朝阳 / 望京) or pinyin ("Wangjing, Chaoyang"). Several
 streets share a name (八里庄街道 is in 朝阳区 and in 海淀区), so a street counts as certain only
 together with its district; a name that could be several places resolves to none of them, and
-the reason says why. A map point resolves to the nearest centroid: a guess, never "exact".
+the reason says why.
+
+A map point is placed in the district whose boundary contains it, then in the street whose area
+contains it (or, between areas, the street with the nearest representative point in that
+district); the shipped street areas are approximations, so such a street is `approximate`.
+Without areas a point falls back to the nearest centroid: a guess, never "exact".
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from core.settings import get_settings
+from dispatch.geo import Area, PlaceAreas, areas_for, shipped_areas
 from dispatch.text import normalize
-from models.enums import UnitKind
+from models.enums import PlaceMethod, UnitKind
 from models.unit import Unit
 
 # Beijing's extent (south, north, west, east) in degrees; points outside are not ours.
@@ -48,6 +55,8 @@ class LocationMatch:
     confidence: Confidence
     matched: str  # the (normalised) text or the point that matched
     reason: str  # why, in words staff can check
+    approximate: bool = False  # the street comes from an approximate area or a nearest point
+    method: PlaceMethod | None = None  # what found it; None when nothing was found
 
 
 @dataclass(frozen=True)
@@ -77,9 +86,9 @@ class _Hit:
 
 
 class LocationIndex:
-    """District and street names (Chinese and pinyin, full and short) and centroids."""
+    """District and street names (Chinese and pinyin, full and short), areas and centroids."""
 
-    def __init__(self, units: Iterable[Unit]) -> None:
+    def __init__(self, units: Iterable[Unit], areas: PlaceAreas | None = None) -> None:
         chosen = [unit for unit in units if unit.active and unit.kind in _PLACE_KINDS]
         districts = {unit.code for unit in chosen if unit.kind == UnitKind.district}
         self._places = [_place(unit, districts) for unit in chosen]
@@ -91,13 +100,18 @@ class LocationIndex:
         by_length = sorted(self._aliases, key=len, reverse=True)
         self._cjk = _finder([a for a in by_length if not _LATIN.match(a)], words=False)
         self._latin = _finder([a for a in by_length if _LATIN.match(a)], words=True)
+        shapes = (areas or shipped_areas()).areas
+        codes = {p.code: p for p in self._places}
+        self._areas = [(codes[c], a) for c, a in sorted(shapes.items()) if c in codes]
 
     @classmethod
-    def from_engine(cls, engine: Engine) -> LocationIndex:
-        """An index of the active city, districts and streets stored in the database."""
+    def from_engine(cls, engine: Engine, areas: PlaceAreas | None = None) -> LocationIndex:
+        """An index of the active city, districts and streets stored in the database, with
+        `areas` for map points (when not given: those `hotline units load-areas` installed,
+        else the shipped ones)."""
         with Session(engine) as session:
             query = select(Unit).where(col(Unit.kind).in_([k.value for k in _PLACE_KINDS]))
-            return cls(session.exec(query).all())
+            return cls(session.exec(query).all(), areas or areas_for(get_settings().var_dir))
 
     def resolve(
         self,
@@ -105,22 +119,17 @@ class LocationIndex:
         latitude: float | None = None,
         longitude: float | None = None,
     ) -> LocationMatch:
-        """The text first (what the citizen said beats where the phone is), then the point."""
+        """The text first (what the citizen said beats where the phone is), then the point;
+        the point fills in the street of a district the text named alone."""
         by_text = self.match_text(address) if address and address.strip() else None
-        if by_text is not None and by_text.confidence != Confidence.none:
-            return by_text
         if latitude is None or longitude is None:
             return by_text or _nothing("", "no address and no coordinates given")
         by_point = self.match_point(latitude, longitude)
-        if by_text is None:
-            return by_point
-        return LocationMatch(
-            district_code=by_point.district_code,
-            street_code=by_point.street_code,
-            confidence=by_point.confidence,
-            matched=by_point.matched,
-            reason=f"{by_point.reason}; the address: {by_text.reason}",
-        )
+        if by_text is None or by_text.confidence == Confidence.none:
+            if by_text is None or by_point.confidence == Confidence.none:
+                return by_point
+            return replace(by_point, reason=f"{by_point.reason}; the address: {by_text.reason}")
+        return _combine(by_text, by_point)
 
     def match_text(self, address: str) -> LocationMatch:
         """Match district and street names in an address, Chinese or pinyin."""
@@ -131,11 +140,46 @@ class LocationIndex:
             matched = " ".join(hit.text for hit in hits)
             reason = "only the city is named" if hits else "no district or street name found"
             return _nothing(matched, reason)
-        return self._interpret(districts, streets)
+        return replace(self._interpret(districts, streets), method=PlaceMethod.address)
 
     def match_point(self, latitude: float, longitude: float) -> LocationMatch:
-        """The nearest street centroid, or district centroid where no street has one."""
+        """The district whose boundary contains the point, then its street by area."""
         matched = f"{latitude:.5f},{longitude:.5f}"
+        districts = [(p, a) for p, a in self._areas if p.kind == UnitKind.district]
+        if not districts:
+            return self._nearest_centroid(latitude, longitude, matched)
+        inside = [p for p, a in districts if a.contains(latitude, longitude)]
+        if not inside:
+            return _nothing(matched, "the point is inside no district boundary")
+        district = inside[0]
+        streets = [
+            (p, a)
+            for p, a in self._areas
+            if p.kind == UnitKind.street and p.district_code == district.code
+        ]
+        street, approximate, how = _street_at(streets, latitude, longitude)
+        where = f"inside the boundary of {district.name_zh}"
+        if street is None:
+            return LocationMatch(
+                district.code,
+                None,
+                Confidence.partial,
+                matched,
+                f"{where}; no street area known there",
+                method=PlaceMethod.point,
+            )
+        return LocationMatch(
+            district.code,
+            street.code,
+            Confidence.partial if approximate else Confidence.exact,
+            matched,
+            f"{where}; {how} {street.name_zh}" + (" (approximate)" if approximate else ""),
+            approximate=approximate,
+            method=PlaceMethod.point,
+        )
+
+    def _nearest_centroid(self, latitude: float, longitude: float, matched: str) -> LocationMatch:
+        """Without boundaries: the nearest street centroid, or district centroid."""
         south, north, west, east = BEIJING_BOUNDS
         if not (south <= latitude <= north and west <= longitude <= east):
             return _nothing(matched, "the point is outside Beijing")
@@ -151,7 +195,13 @@ class LocationIndex:
                     reason += "; no street has a centroid"
                 street = nearest.code if kind == UnitKind.street else None
                 return LocationMatch(
-                    nearest.district_code, street, Confidence.partial, matched, reason
+                    nearest.district_code,
+                    street,
+                    Confidence.partial,
+                    matched,
+                    reason,
+                    approximate=street is not None,
+                    method=PlaceMethod.point,
                 )
         return _nothing(matched, "no district or street has a centroid")
 
@@ -246,6 +296,40 @@ class LocationIndex:
         return "、".join(sorted(f"{self._names.get(code, code)}" for code in set(codes)))
 
 
+def _street_at(
+    streets: list[tuple[Place, Area]], latitude: float, longitude: float
+) -> tuple[Place | None, bool, str]:
+    """The street whose area contains the point, else the one with the nearest point."""
+    for place, area in streets:
+        if area.contains(latitude, longitude):
+            return place, area.approximate, "inside the street area of"
+    pointed = [(place, area.point) for place, area in streets if area.point is not None]
+    if not pointed:
+        return None, True, ""
+    place, point = min(pointed, key=lambda pair: _km_between(pair[1], latitude, longitude))
+    distance = _km_between(point, latitude, longitude)
+    return place, True, f"between street areas; nearest ({distance:.1f} km):"
+
+
+def _combine(by_text: LocationMatch, by_point: LocationMatch) -> LocationMatch:
+    """The address and the point together: agreement is `both`, the address wins otherwise."""
+    if by_point.confidence == Confidence.none or by_point.district_code != by_text.district_code:
+        note = f"; the point: {by_point.reason}" if by_point.confidence != Confidence.none else ""
+        return replace(by_text, reason=by_text.reason + note)
+    if by_text.street_code is not None:
+        if by_point.street_code != by_text.street_code:
+            return replace(by_text, reason=f"{by_text.reason}; the point: {by_point.reason}")
+        return replace(
+            by_text, method=PlaceMethod.both, reason=f"{by_text.reason}; the point agrees"
+        )
+    return replace(
+        by_point,
+        matched=f"{by_text.matched} {by_point.matched}",
+        reason=f"the address: {by_text.reason}; the point: {by_point.reason}",
+        method=PlaceMethod.both,
+    )
+
+
 def _place(unit: Unit, districts: set[str]) -> Place:
     if unit.kind == UnitKind.district:
         district: str | None = unit.code
@@ -285,8 +369,12 @@ def _finder(aliases: list[str], *, words: bool) -> re.Pattern[str] | None:
 
 def _km(place: Place, latitude: float, longitude: float) -> float:
     assert place.latitude is not None and place.longitude is not None
-    lat1, lat2 = math.radians(place.latitude), math.radians(latitude)
-    dlat, dlon = lat2 - lat1, math.radians(longitude - place.longitude)
+    return _km_between((place.latitude, place.longitude), latitude, longitude)
+
+
+def _km_between(point: tuple[float, float], latitude: float, longitude: float) -> float:
+    lat1, lat2 = math.radians(point[0]), math.radians(latitude)
+    dlat, dlon = lat2 - lat1, math.radians(longitude - point[1])
     h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from models.enums import Channel, Language, RequestType, Urgency
+from models.enums import Channel, CoordinateSystem, Language, RequestType, Urgency
 
 
 def _no_nul(value: object) -> object:
@@ -40,6 +40,11 @@ class RequestFields(BaseModel):
     street_code: str | None = Field(default=None, max_length=32)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+    coordinate_system: CoordinateSystem = Field(
+        default=CoordinateSystem.wgs84,
+        description="The datum of latitude/longitude: wgs84 (GPS), gcj02 (AMap, Tencent maps) "
+        "or bd09 (Baidu maps); stored converted to WGS-84.",
+    )
     category_code: str | None = Field(default=None, max_length=32)
     contact: Contact = Field(default_factory=Contact)
 

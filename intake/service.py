@@ -23,6 +23,7 @@ from intake.citizens import find_or_create_citizen, record_case_contacts
 from intake.contacts import normalise_identities
 from intake.errors import IntakeRejected
 from intake.numbers import allocate_case_number, local_day
+from intake.place import find_place
 from intake.schemas import Intake
 from models.case import Case
 from models.enums import CaseStatus, IdentityKind, UnitKind
@@ -93,6 +94,7 @@ def _accept_in(
         if existing is not None:
             return Accepted(case=existing, created=False)
     _check_references(session, intake)
+    place = find_place(session=session, intake=intake, var_dir=settings.var_dir)
     citizen = (
         find_or_create_citizen(
             session=session,
@@ -115,10 +117,13 @@ def _accept_in(
         description=intake.description,
         transcript=intake.transcript,
         address=intake.address or None,
-        district_code=intake.district_code,
-        street_code=intake.street_code,
-        latitude=intake.latitude,
-        longitude=intake.longitude,
+        district_code=place.district_code,
+        street_code=place.street_code,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        place_method=place.method,
+        place_confidence=place.confidence,
+        place_approximate=place.approximate,
         category_code=intake.category_code,
         urgency=intake.urgency,
         citizen_id=citizen.id if citizen else None,

@@ -10,8 +10,24 @@ from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
-from models.enums import CaseStatus, Channel, Language, RequestType, Satisfaction, Urgency
+from models.enums import (
+    CaseStatus,
+    Channel,
+    Language,
+    PlaceMethod,
+    RequestType,
+    Satisfaction,
+    Urgency,
+)
 from models.types import UTCDateTime
+
+
+class CasePlace(SQLModel):
+    """How the case's district and street were found (`dispatch.location`), and how sure."""
+
+    place_method: PlaceMethod | None = Field(default=None, sa_type=String(16))
+    place_confidence: str | None = Field(default=None, max_length=16)  # exact | partial
+    place_approximate: bool = False  # the street is a good guess from a map point
 
 
 class CaseBase(SQLModel):
@@ -31,7 +47,7 @@ class CaseBase(SQLModel):
     urgency: Urgency = Field(default=Urgency.normal, sa_type=String(16))
 
 
-class Case(CaseBase, table=True):
+class Case(CaseBase, CasePlace, table=True):
     __tablename__ = "cases"
     __table_args__ = (UniqueConstraint("channel", "intake_key", name="uq_case_intake_key"),)
 
@@ -80,7 +96,7 @@ class CaseNumberCounter(SQLModel, table=True):
     last: int = 0
 
 
-class CasePublic(CaseBase):
+class CasePublic(CaseBase, CasePlace):
     """What leaves the server: no citizen identity, no internal keys."""
 
     number: str

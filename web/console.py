@@ -391,6 +391,11 @@ def _case_page(
         "case": case_public(session=session, case=case),
         "description": case.description,
         "address": case.address,
+        "place": [
+            unit
+            for code in (case.district_code, case.street_code)
+            if code and (unit := session.get(Unit, code)) is not None
+        ],
         "due": _local(case.resolve_due_at, zone),
         "category": session.get(Category, case.category_code) if case.category_code else None,
         "lead_unit": session.get(Unit, case.lead_unit_code) if case.lead_unit_code else None,

@@ -40,7 +40,15 @@ from intake.owners import reachable_contacts
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
 from models.case import Case
-from models.enums import AttachmentKind, Channel, IdentityKind, Language, RequestType, UnitKind
+from models.enums import (
+    AttachmentKind,
+    Channel,
+    CoordinateSystem,
+    IdentityKind,
+    Language,
+    RequestType,
+    UnitKind,
+)
 from models.event import CaseEvent
 from models.queues import public_feed
 from models.service import get_case
@@ -101,6 +109,7 @@ async def submit(
     address: Annotated[str, Form()] = "",
     latitude: Annotated[str, Form()] = "",
     longitude: Annotated[str, Form()] = "",
+    coordinate_system: Annotated[str, Form()] = CoordinateSystem.wgs84.value,
     name: Annotated[str, Form()] = "",
     phone: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
@@ -118,6 +127,7 @@ async def submit(
         "address": address,
         "latitude": latitude,
         "longitude": longitude,
+        "coordinate_system": coordinate_system,
         "name": name,
         "phone": phone,
         "email": email,
@@ -142,6 +152,10 @@ async def submit(
             address=address or None,
             latitude=float(latitude) if latitude.strip() else None,
             longitude=float(longitude) if longitude.strip() else None,
+            # a map widget picking on AMap or Baidu tiles says so: gcj02 or bd09
+            coordinate_system=CoordinateSystem(coordinate_system)
+            if coordinate_system in CoordinateSystem.__members__
+            else CoordinateSystem.wgs84,
             category_code=category_code or None,
             contact=Contact(name=name or None, phone=phone or None, email=email or None),
             # The form's own namespace: no other door can file or find a case by these keys.
@@ -505,9 +519,16 @@ def _track_page(
                 if language is Language.en
                 else category.name_zh
             )
-        place = session.get(Unit, case.street_code or case.district_code or "")
-        if place is not None:
-            context["area"] = place.name_en if language is Language.en else place.name_zh
+        places = [
+            session.get(Unit, code) for code in (case.district_code, case.street_code) if code
+        ]
+        names = [
+            (unit.name_en or unit.name_zh) if language is Language.en else unit.name_zh
+            for unit in places
+            if unit is not None
+        ]
+        if names:
+            context["area"] = " ".join(names)
         if _details_unlocked(request, settings, number):
             context["details"] = CaseDetails(case.description, case.address, case.reply)
     return render(request, "track.html", context, status_code=200 if case or not number else 404)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import Engine
 
+from dispatch.geo import PlaceAreas
 from dispatch.location import Confidence, LocationIndex
+from models.enums import PlaceMethod
 
 CHAOYANG, HAIDIAN, WANGJING = "110105", "110108", "110105026"
 
@@ -113,17 +115,67 @@ def test_no_district_or_street_resolves_to_nothing(index: LocationIndex, address
     )
 
 
-def test_a_point_resolves_to_the_nearest_district_seat_while_streets_have_no_centroid(
+def test_a_wangjing_map_point_gives_the_wangjing_street_approximately(
     index: LocationIndex,
 ) -> None:
-    match = index.resolve(None, latitude=39.962, longitude=116.305)  # by 海淀区 government
+    match = index.resolve(None, latitude=39.9935, longitude=116.4555)
+    assert (match.district_code, match.street_code, match.confidence) == (
+        CHAOYANG,
+        WANGJING,
+        Confidence.partial,
+    )
+    assert (match.approximate, match.method) == (True, PlaceMethod.point)
+    assert (
+        match.reason
+        == "inside the boundary of 朝阳区; inside the street area of 望京街道 (approximate)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "district", "street"),
+    [
+        (39.9087, 116.3975, "110101", "110101001"),  # Tiananmen: 东华门街道
+        (39.9837, 116.3164, HAIDIAN, "110108011"),  # Zhongguancun
+        (40.0520, 116.6100, "110113", None),  # Capital Airport T3: in Shunyi's boundary
+    ],
+)
+def test_a_point_lies_in_its_district_boundary(
+    index: LocationIndex, latitude: float, longitude: float, district: str, street: str | None
+) -> None:
+    match = index.match_point(latitude, longitude)
+    assert match.district_code == district
+    if street is not None:
+        assert match.street_code == street
+
+
+def test_without_areas_a_point_falls_back_to_the_nearest_district_seat(engine: Engine) -> None:
+    bare = LocationIndex.from_engine(engine, areas=PlaceAreas({}, "none"))
+    match = bare.resolve(None, latitude=39.962, longitude=116.305)  # by 海淀区 government
     assert (match.district_code, match.street_code, match.confidence) == (
         HAIDIAN,
         None,
         Confidence.partial,
     )
     assert match.reason.startswith("nearest district centroid: 海淀区 (")
-    assert match.reason.endswith("km); no street has a centroid")
+
+
+def test_an_address_and_a_point_that_agree_are_both(index: LocationIndex) -> None:
+    match = index.resolve("朝阳区望京街道", latitude=39.9935, longitude=116.4555)
+    assert (match.street_code, match.confidence, match.method) == (
+        WANGJING,
+        Confidence.exact,
+        PlaceMethod.both,
+    )
+
+
+def test_a_point_fills_the_street_of_a_district_named_alone(index: LocationIndex) -> None:
+    match = index.resolve("朝阳区某小区", latitude=39.9935, longitude=116.4555)
+    assert (match.district_code, match.street_code, match.method, match.approximate) == (
+        CHAOYANG,
+        WANGJING,
+        PlaceMethod.both,
+        True,
+    )
 
 
 def test_the_address_wins_over_the_point(index: LocationIndex) -> None:
@@ -133,7 +185,7 @@ def test_the_address_wins_over_the_point(index: LocationIndex) -> None:
 
 def test_the_point_is_used_when_the_address_matches_nothing(index: LocationIndex) -> None:
     match = index.resolve("楼下", latitude=39.96, longitude=116.30)
-    assert (match.district_code, match.confidence) == (HAIDIAN, Confidence.partial)
+    assert (match.district_code, match.method) == (HAIDIAN, PlaceMethod.point)
     assert match.reason.endswith("the address: no district or street name found")
 
 
@@ -142,5 +194,5 @@ def test_a_point_outside_beijing_resolves_to_nothing(index: LocationIndex) -> No
     assert (match.district_code, match.confidence, match.reason) == (
         None,
         Confidence.none,
-        "the point is outside Beijing",
+        "the point is inside no district boundary",
     )
