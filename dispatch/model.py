@@ -39,7 +39,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
 from core.clock import Clock, utcnow
-from dispatch.text import normalize, tokenize
+from dispatch.text import normalize, tokenize, words_and_terms
 
 # Bump when the saved payload or the meaning of a feature changes (normalisation, tokenisation,
 # stop words in dispatch.text): a model trained before must then be trained again.
@@ -121,7 +121,7 @@ class DispatchModel:
             raise DispatchModelError(f"k must be at least 1, not {k}")
         features = self._features([text])
         probabilities = self._probabilities(features)[0]
-        owners = _gram_owners(tokenize(text))
+        owners = _gram_owners(words_and_terms(text))
         order = np.argsort(-probabilities, kind="stable")[:k]
         return [
             Suggestion(
@@ -289,13 +289,15 @@ def sidecar_path(path: Path) -> Path:
     return path.with_suffix(".json")
 
 
-def _gram_owners(terms: Sequence[str]) -> dict[str, list[str]]:
-    """For every character n-gram the features can hold, the input terms it occurs in."""
+def _gram_owners(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """For every character n-gram the features can hold, the input terms whose written word
+    it occurs in ("les" of "potholes" speaks for the term "pothol")."""
     owners: defaultdict[str, list[str]] = defaultdict(list)
-    for term in dict.fromkeys(terms):
-        grams = {term[i : i + n] for n in CHAR_NGRAMS for i in range(len(term) - n + 1)}
+    for word, term in dict.fromkeys(pairs):
+        grams = {word[i : i + n] for n in CHAR_NGRAMS for i in range(len(word) - n + 1)}
         for gram in grams:
-            owners[gram].append(term)
+            if term not in owners[gram]:
+                owners[gram].append(term)
     return owners
 
 
