@@ -70,7 +70,9 @@ CITY_REQUESTS = {
 }
 
 
-def city_csv(path: Path, *, columns: tuple[str, str, str] = ("summary", "description", "service")) -> Path:
+def city_csv(
+    path: Path, *, columns: tuple[str, str, str] = ("summary", "description", "service")
+) -> Path:
     """The city's requests as a CSV with its own column names: title, text and label."""
     title, text, label = columns
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -182,12 +184,26 @@ def test_a_model_of_both_lines_answers_each_in_its_own_words() -> None:
     assert english.category_code == "roads" and "pothol" in english.matched_terms
 
 
+def test_a_city_label_that_shares_a_catalog_name_stays_the_citys(
+    index: CategoryIndex, tmp_path: Path
+) -> None:
+    assert index.find("Other") is not None  # a leaf of the seeded catalog is named so
+    path = tmp_path / "history.csv"
+    path.write_text("text,label\nlost dog,Other\npothole,Potholes\nlamp out,Street Lamp\n", "utf-8")
+    files, catalog_labels = read_labelled_files([path], index)
+    assert not catalog_labels
+    assert [e.label for e in files[0]] == ["Other", "Potholes", "Street Lamp"]
+
+
 def test_catalog_labels_still_become_codes(index: CategoryIndex, tmp_path: Path) -> None:
     path = tmp_path / "labelled.csv"
     path.write_text("title,text,label\n路灯,路灯坏了,城乡建设\n公交,公交车不来,06\n", "utf-8")
     files, catalog_labels = read_labelled_files([path], index)
     assert catalog_labels and [e.label for e in files[0]] == ["01", "06"]
-    assert [e.text for e in files[0]] == ["路灯。路灯坏了", "公交。公交车不来"]
+    assert [e.text for e in files[0]] == [
+        "路灯。路灯。路灯坏了",
+        "公交。公交。公交车不来",
+    ]  # title x2
 
 
 @pytest.mark.parametrize(
@@ -257,7 +273,9 @@ ENGLISH_FLOORS = {"newhaven_scf": 0.60, "lewisham_fms": 0.64}
 
 @pytest.mark.parametrize("name", sorted(ENGLISH_FLOORS))
 def test_an_english_city_stays_above_the_floor(index: CategoryIndex, name: str) -> None:
-    train_file, validation_file = (DATA / f"{name}_{split}.csv" for split in ("train", "validation"))
+    train_file, validation_file = (
+        DATA / f"{name}_{split}.csv" for split in ("train", "validation")
+    )
     if not validation_file.is_file():
         pytest.skip(f"needs {name}_train/_validation.csv in {DATA} (shared/data/dispatch)")
     (training, validation), catalog_labels = read_labelled_files(
