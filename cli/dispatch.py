@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from dispatch.evaluation import EvalFigures
     from dispatch.model import LabelledText
     from dispatch.service import DispatchSuggestion, UnitRef
-    from dispatch.training import CategoryIndex, Evaluation
+    from dispatch.training import CategoryIndex, Columns, Evaluation
 
 app = typer.Typer(
     help="Smart dispatch: train the category model, suggest categories and units.",
@@ -38,11 +38,17 @@ def train(
     validation: Path | None = typer.Option(
         None, exists=True, dir_okay=False, help="Evaluate on this labelled CSV, not a split."
     ),
+    text_col: str = typer.Option("text", "--text-col", help="The column of the request's text."),
+    label_col: str = typer.Option("label", "--label-col", help="The column of its label."),
+    title_col: str | None = typer.Option(
+        None, "--title-col", help="A column joined before the text [default: title, if any]."
+    ),
     output: Path | None = typer.Option(None, help="Where to save the model (.joblib)."),
     level: int = typer.Option(3, min=1, max=3, help="Catalog level of the categories learnt."),
     cases: bool = typer.Option(True, help="Learn from past cases whose dispatch was final."),
 ) -> None:
-    """Train on the catalog's phrasings, past cases and --data files; evaluate; save."""
+    """Train on the catalog's phrasings, past cases and --data files; evaluate; save.
+    Files whose labels are not catalog categories train on their own labels alone."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from core.db import get_engine
@@ -50,38 +56,41 @@ def train(
     from dispatch.model import DispatchModelError
     from dispatch.training import (
         CategoryIndex,
+        Columns,
         TrainingDataError,
         case_examples,
         catalog_examples,
-        read_labelled_csv,
+        read_labelled_files,
         train_and_evaluate,
     )
 
     settings = get_settings()
     engine = get_engine(settings.database_url)
     output = output or default_model_path(settings)
-    steps = 3 + len(data) + (2 if validation is not None else 3) + (validation is not None)
+    files = [*data, *([validation] if validation is not None else [])]
+    columns = Columns(text=text_col, label=label_col, title=title_col)
     with _progress() as progress:
-        task = progress.add_task("reading the catalog", total=steps)
+        task = progress.add_task("reading the catalog", total=5 + (validation is None))
 
         def step(description: str) -> None:
             progress.update(task, description=description, advance=1)
 
         try:
             index = CategoryIndex.from_engine(engine)
-            if not index.categories:
-                raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
-            examples = catalog_examples(index, level=level)
-            step("reading past cases")
-            if cases:
-                examples += case_examples(engine=engine, index=index, level=level)
-            for path in data:
-                step(f"reading {path.name}")
-                examples += read_labelled_csv(path, index, level=level)
-            held: list[LabelledText] | None = None
-            if validation is not None:
-                step(f"reading {validation.name}")
-                held = read_labelled_csv(validation, index, level=level)
+            step(f"reading {', '.join(path.name for path in files)}" if files else "")
+            parts, catalog_labels = (
+                read_labelled_files(files, index, level=level, columns=columns)
+                if files
+                else ([], True)
+            )
+            held = parts.pop() if validation is not None else None
+            examples = [example for part in parts for example in part]
+            if catalog_labels:
+                if not index.categories:
+                    raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
+                examples = catalog_examples(index, level=level) + examples
+                if cases:
+                    examples += case_examples(engine=engine, index=index, level=level)
             model, evaluation = train_and_evaluate(examples, validation=held, on_step=step)
             step(f"saving {output}")
             model.save(output)
@@ -96,21 +105,35 @@ def train(
             console.print("run `hotline db upgrade` and `hotline db seed` first")
             raise typer.Exit(1) from exc
     counts = model.info.training_counts["by_source"]
+    kind = f"categories at level {level}" if catalog_labels else "labels of the files' own"
     console.print(
         f"trained model {model.info.model_id} on {len(examples)} examples "
         f"({', '.join(f'{n} {source}' for source, n in counts.items())}), "
-        f"{len(model.labels)} categories at level {level}; saved to {output}"
+        f"{len(model.labels)} {kind}; saved to {output}"
     )
+    if not catalog_labels:
+        console.print(
+            "[yellow]its labels are not catalog categories:[/] the catalog and past cases were "
+            "left out, and `suggest` finds a unit only once a catalog with these codes is loaded"
+        )
     _print_evaluation(evaluation, index)
 
 
 @app.command("eval")
 def eval_command(
+    test: Path | None = typer.Argument(
+        None,
+        exists=True,
+        dir_okay=False,
+        help="The labelled CSV to evaluate on; without --train a fifth of it is held out.",
+    ),
     train_files: list[Path] = typer.Option(
         [], "--train", exists=True, dir_okay=False, help="A labelled CSV to train on."
     ),
-    test: Path | None = typer.Option(
-        None, "--test", exists=True, dir_okay=False, help="The labelled CSV to evaluate on."
+    text_col: str = typer.Option("text", "--text-col", help="The column of the request's text."),
+    label_col: str = typer.Option("label", "--label-col", help="The column of its label."),
+    title_col: str | None = typer.Option(
+        None, "--title-col", help="A column joined before the text [default: title, if any]."
     ),
     catalog: bool = typer.Option(True, help="Train on the catalog's phrasings too."),
     catalog_holdout_: bool = typer.Option(
@@ -121,52 +144,85 @@ def eval_command(
     level: int = typer.Option(1, min=1, max=3, help="Catalog level of the categories learnt."),
 ) -> None:
     """Train a fresh model (nothing saved) and evaluate it on texts it has not seen:
-    accuracy, macro-F1, top-3, calibration error and the latency of one suggestion."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from core.db import get_engine
-    from core.settings import get_settings
+    accuracy, macro-F1, top-3, calibration error, the share it could dispatch automatically
+    and the latency of one suggestion. Labels that are not catalog categories (a city's own)
+    are learnt as they are."""
     from dispatch.evaluation import catalog_holdout, run_eval
     from dispatch.model import DispatchModelError
-    from dispatch.training import (
-        CategoryIndex,
-        TrainingDataError,
-        catalog_examples,
-        read_labelled_csv,
-    )
+    from dispatch.training import Columns, TrainingDataError
 
     if catalog_holdout_ == (test is not None) or (catalog_holdout_ and train_files):
-        console.print(
-            "[red]not evaluated:[/] give either --test (and --train) or --catalog-holdout"
-        )
+        console.print("[red]not evaluated:[/] give either FILE (and --train) or --catalog-holdout")
         raise typer.Exit(2)
-    settings = get_settings()
+    columns = Columns(text=text_col, label=label_col, title=title_col)
+    index = _catalog_index(required=catalog_holdout_)
     try:
-        index = CategoryIndex.from_engine(get_engine(settings.database_url))
-        if not index.categories:
-            raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
+        if catalog_holdout_:
+            if not index.categories:
+                raise TrainingDataError("the catalog is empty: run `hotline db seed` first")
+            examples, held = catalog_holdout(index, level=level)
+            name = f"catalog held-out fifth ({len(held)} phrasings)"
+        else:
+            assert test is not None
+            examples, held, name = _eval_files(test, train_files, index, columns, level, catalog)
         with _progress() as progress:
             progress.add_task("training and evaluating", total=None)
-            if catalog_holdout_:
-                examples, held = catalog_holdout(index, level=level)
-                name = f"catalog held-out fifth ({len(held)} phrasings)"
-            else:
-                assert test is not None
-                examples = catalog_examples(index, level=level) if catalog else []
-                for path in train_files:
-                    examples += read_labelled_csv(path, index, level=level)
-                held = read_labelled_csv(test, index, level=level)
-                name = f"{test.name} ({len(held)} texts)"
             _, figures = run_eval(examples, held, name=name)
     except (TrainingDataError, DispatchModelError) as exc:
         console.print(f"[red]not evaluated:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
+    _print_figures(figures)
+    _print_evaluation(figures.evaluation, index)
+
+
+def _eval_files(
+    test: Path,
+    train_files: list[Path],
+    index: CategoryIndex,
+    columns: Columns,
+    level: int,
+    catalog: bool,
+) -> tuple[list[LabelledText], list[LabelledText], str]:
+    """(training examples, test examples, name) for `eval FILE [--train FILE2 …]`."""
+    from dispatch.training import catalog_examples, read_labelled_files, split_holdout
+
+    files, catalog_labels = read_labelled_files(
+        [*train_files, test], index, level=level, columns=columns
+    )
+    *training_files, held = files
+    examples = [example for part in training_files for example in part]
+    name = f"{test.name} ({len(held)} texts)"
+    if not train_files:
+        examples, held = split_holdout(held)
+        name = f"{test.name}: held-out fifth ({len(held)} texts)"
+    if not catalog_labels:
+        count = len({example.label for example in [*examples, *held]})
+        console.print(
+            f"[dim]labels not in the catalog: learning the files' {count} labels as they are, "
+            "without the catalog's phrasings[/]"
+        )
+    elif catalog:
+        examples = catalog_examples(index, level=level) + examples
+    return examples, held, name
+
+
+def _catalog_index(*, required: bool) -> CategoryIndex:
+    """The catalog from the database; an empty one when there is none and none is `required`."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.db import get_engine
+    from core.settings import get_settings
+    from dispatch.training import CategoryIndex
+
+    try:
+        return CategoryIndex.from_engine(get_engine(get_settings().database_url))
     except SQLAlchemyError as exc:
+        if not required:
+            console.print("[dim]no catalog in the database: labels are learnt as they are[/]")
+            return CategoryIndex([])
         console.print(f"[red]cannot read the database:[/] {exc.__class__.__name__}")
         console.print("run `hotline db upgrade` and `hotline db seed` first")
         raise typer.Exit(1) from exc
-    _print_figures(figures)
-    _print_evaluation(figures.evaluation, index)
 
 
 @app.command("suggest")
@@ -280,6 +336,13 @@ def _print_evaluation(evaluation: Evaluation, index: CategoryIndex) -> None:
     summary.add_row("accuracy", f"{evaluation.accuracy:.3f}")
     summary.add_row("top-3 accuracy", f"{evaluation.top3_accuracy:.3f}")
     summary.add_row("expected calibration error", f"{evaluation.expected_calibration_error:.3f}")
+    automatic = evaluation.automatic
+    summary.add_row(
+        f"automatic at ≥ {automatic.target:.0%} precision",
+        f"{automatic.share:.1%} from {automatic.threshold:.3f} (right {automatic.precision:.1%})"
+        if automatic.threshold is not None
+        else "none: no threshold keeps that precision",
+    )
     console.print(summary)
     per_label = Table(title="F1 by category")
     for column in ("code", "category", "F1"):

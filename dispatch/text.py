@@ -1,9 +1,10 @@
 """Text for smart dispatch: normalise what a citizen wrote and cut it into terms.
 
 Chinese runs are segmented with jieba (its bundled dictionary, loaded once per process, offline
-and without its start-up chatter); English and other Latin-script runs become lower-cased words.
-Punctuation, pure numbers and a short list of function words are dropped: they say nothing
-about which unit should take a request.
+and without its start-up chatter); English and other Latin-script runs become lower-cased words
+cut to their Snowball (Porter 2) stem, so "potholes" and "pothole", "lighting" and "lights" are
+one term. Mixed text gets both, run by run. Punctuation, pure numbers and a short list of
+function words are dropped: they say nothing about which unit should take a request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import re
 import threading
 import unicodedata
 import warnings
+from functools import lru_cache
 from typing import Any
+
+import snowballstemmer
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _NOT_TEXT = re.compile(rf"[^{_CJK}a-z0-9]+")
@@ -37,6 +41,8 @@ CHINESE_STOP_WORDS = frozenset(
     哦 嘛 请 请问 希望 能 能否 可以 是否 谢谢 您好 你好""".split()
 )
 
+_stemmer = snowballstemmer.stemmer("english")
+_stemmer_lock = threading.Lock()
 _segmenter_lock = threading.Lock()
 _segmenter_instance: Any = None
 
@@ -48,14 +54,30 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """The terms of `text`, in order: jieba words for Chinese, words for English."""
-    terms: list[str] = []
+    """The terms of `text`, in order: jieba words for Chinese, word stems for English."""
+    return [term for _, term in words_and_terms(text)]
+
+
+def words_and_terms(text: str) -> list[tuple[str, str]]:
+    """(the word as written, normalised; its term) for every term of `text`, in order."""
+    pairs: list[tuple[str, str]] = []
     for run in _RUNS.findall(normalize(text)):
         if _CJK_RUN.match(run):
-            terms.extend(word for word in _segmenter().lcut(run) if word not in CHINESE_STOP_WORDS)
+            pairs.extend(
+                (word, word) for word in _segmenter().lcut(run) if word not in CHINESE_STOP_WORDS
+            )
         elif not run.isdigit() and run not in ENGLISH_STOP_WORDS:
-            terms.append(run)
-    return terms
+            pairs.append((run, stem(run)))
+    return pairs
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The English stem of a lower-cased word ("potholes" -> "pothol"); numbers stay whole."""
+    if not word.isalpha():
+        return word
+    with _stemmer_lock:  # one Snowball stemmer object keeps state between calls
+        return str(_stemmer.stemWord(word))
 
 
 def _segmenter() -> Any:

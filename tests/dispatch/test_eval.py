@@ -53,9 +53,7 @@ def test_eval_on_a_labelled_file(cli_settings: Path) -> None:
         pytest.skip(f"{source} is missing (see shared/data/dispatch/README.md)")
     train = slice_of(source, cli_settings / "train.csv", 0, 200)
     test = slice_of(source, cli_settings / "test.csv", 200, 50)
-    result = CliRunner().invoke(
-        app, ["eval", "--train", str(train), "--test", str(test), "--no-catalog"]
-    )
+    result = CliRunner().invoke(app, ["eval", str(test), "--train", str(train), "--no-catalog"])
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
     assert "test.csv (50 texts)" in output

@@ -118,9 +118,10 @@ def test_validation_scores_stay_above_the_floor(
     real_trained: tuple[DispatchModel, Evaluation],
 ) -> None:
     _, evaluation = real_trained
-    # Measured: macro-F1 0.857, accuracy 0.860, top-3 0.981, ECE 0.041 on the 207 rows.
+    # Measured: macro-F1 0.874, accuracy 0.874, top-3 0.986, ECE 0.052 on the 207 rows
+    # (0.857, 0.860, 0.981, 0.041 with model format 1).
     assert evaluation.examples == 207
-    assert evaluation.macro_f1 >= 0.82
+    assert evaluation.macro_f1 >= 0.85
     assert evaluation.top3_accuracy >= 0.95
     assert evaluation.expected_calibration_error <= 0.10
     assert set(evaluation.per_label_f1) == {"01", "04", "06", "11", "12", "14", "15"}
@@ -130,8 +131,8 @@ def test_the_teddy_only_model_stays_above_the_floor(
     teddy_model: DispatchModel, index: CategoryIndex
 ) -> None:
     evaluation = evaluate(teddy_model, read_labelled_csv(teddy("validation"), index), on="v")
-    # Measured: macro-F1 0.870, accuracy 0.874, top-3 0.986, ECE 0.066.
-    assert evaluation.macro_f1 >= 0.83
+    # Measured: macro-F1 0.878, accuracy 0.884, top-3 0.990, ECE 0.073 (format 1: 0.870).
+    assert evaluation.macro_f1 >= 0.85
     assert evaluation.expected_calibration_error <= 0.12
 
 
