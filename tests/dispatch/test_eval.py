@@ -3,7 +3,6 @@ labelled file, with its figures printed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -12,22 +11,10 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from cli.dispatch import app
-from core.settings import get_settings
 from dispatch.evaluation import catalog_holdout, labelled_pairs, percentile
 from dispatch.training import CategoryIndex
 
 DATA = Path(__file__).resolve().parents[3] / "shared/data/dispatch"
-
-
-@pytest.fixture
-def cli_settings(
-    database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def slice_of(source: Path, target: Path, start: int, rows: int) -> Path:

@@ -5,7 +5,6 @@ with a message that says what to fix, and English text is cut into word stems.""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from cli.dispatch import app
-from core.settings import get_settings
 from dispatch.model import DispatchModel, LabelledText, train
 from dispatch.text import tokenize
 from dispatch.training import (
@@ -85,17 +83,6 @@ def city_csv(
 
 
 CITY_COLUMNS = ["--text-col", "description", "--label-col", "service", "--title-col", "summary"]
-
-
-@pytest.fixture
-def cli_settings(
-    database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")

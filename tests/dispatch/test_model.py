@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from typer.testing import CliRunner
 
 from cli.dispatch import app
 from core.db import session_scope
-from core.settings import get_settings
 from dispatch.location import LocationIndex
 from dispatch.model import (
     FORMAT_VERSION,
@@ -338,17 +336,6 @@ def test_past_cases_teach_the_dispatchers_final_category_at_the_level_asked(
 
 
 # The command line, against the test database.
-
-
-@pytest.fixture
-def cli_settings(
-    database_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_train_then_suggest_from_the_command_line(cli_settings: Path) -> None:

@@ -4,7 +4,6 @@ typical requests are dispatched on their own to the unit that must solve them.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from cli.dispatch import app
-from core.settings import get_settings
 from dispatch.location import LocationIndex
 from dispatch.model import DispatchModel, train
 from dispatch.service import DEFAULT_THRESHOLD, active_units, resolve_unit, suggest
@@ -154,17 +152,6 @@ def test_below_the_threshold_the_dispatcher_gets_the_likeliest_unit_and_its_tota
     )
     assert not result.automatic and result.unit is None
     assert "the likeliest unit, U-RL" in result.reason
-
-
-@pytest.fixture
-def cli_settings(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", database_url)
-    monkeypatch.setenv("HOTLINE_VAR_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_suggest_prints_json_for_scripts(leaf_model: DispatchModel, cli_settings: Path) -> None:
