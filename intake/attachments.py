@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
+from core.i18n import N_
 from intake.errors import IntakeRejected
 from models.attachment import Attachment
 from models.enums import AttachmentKind
@@ -42,7 +43,10 @@ def store_attachment(
     """Store `data` (bytes, or a file read in chunks, never whole) of at most `max_bytes`."""
     if isinstance(data, bytes) and len(data) > max_bytes:
         raise IntakeRejected(
-            "attachment", f"the file has {len(data)} bytes; the limit is {max_bytes}"
+            "attachment",
+            N_("the file has {size} bytes; the limit is {limit}"),
+            size=len(data),
+            limit=max_bytes,
         )
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     incoming, digest, size = _receive(root, source, max_bytes)
@@ -82,14 +86,16 @@ def _receive(root: Path, source: BinaryIO, max_bytes: int) -> tuple[Path, str, i
                 size += len(chunk)
                 if size > max_bytes:
                     raise IntakeRejected(
-                        "attachment", f"the file is larger than the limit of {max_bytes} bytes"
+                        "attachment",
+                        N_("the file is larger than the limit of {limit} bytes"),
+                        limit=max_bytes,
                     )
                 digest.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
         if not size:
-            raise IntakeRejected("attachment", "the file is empty")
+            raise IntakeRejected("attachment", N_("the file is empty"))
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -10,6 +10,7 @@ import re
 
 import phonenumbers
 
+from core.i18n import N_
 from intake.errors import IntakeRejected
 from intake.schemas import Contact
 from models.enums import IdentityKind
@@ -21,9 +22,9 @@ def normalise_phone(raw: str, *, default_region: str) -> str:
     try:
         number = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException as exc:
-        raise IntakeRejected("contact.phone", f"'{raw}' is not a phone number") from exc
+        raise IntakeRejected("contact.phone", N_("'{raw}' is not a phone number"), raw=raw) from exc
     if not phonenumbers.is_valid_number(number):
-        raise IntakeRejected("contact.phone", f"'{raw}' is not a valid phone number")
+        raise IntakeRejected("contact.phone", N_("'{raw}' is not a valid phone number"), raw=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -40,12 +41,16 @@ def normalise_identities(
         chat_id = contact.telegram_chat_id.strip()
         if not re.fullmatch(r"-?\d{1,20}", chat_id):
             raise IntakeRejected(
-                "contact.telegram_chat_id", f"'{chat_id}' is not a Telegram chat id"
+                "contact.telegram_chat_id",
+                N_("'{chat_id}' is not a Telegram chat id"),
+                chat_id=chat_id,
             )
         identities.append((IdentityKind.telegram, str(int(chat_id))))
     if contact.email:
         email = contact.email.strip().lower()
         if not _EMAIL.match(email):
-            raise IntakeRejected("contact.email", f"'{contact.email}' is not an email address")
+            raise IntakeRejected(
+                "contact.email", N_("'{email}' is not an email address"), email=contact.email
+            )
         identities.append((IdentityKind.email, email))
     return identities

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from core.clock import Clock, utcnow
 from core.db import session_scope
+from core.i18n import N_
 from core.settings import Settings
 from intake.citizens import find_or_create_citizen, record_case_contacts
 from intake.contacts import normalise_identities
@@ -153,28 +154,32 @@ def _accept_in(
 
 def _check_text(intake: Intake, settings: Settings) -> None:
     if not intake.description:
-        raise IntakeRejected("description", "describe the problem: the description is empty")
+        raise IntakeRejected("description", N_("describe the problem: the description is empty"))
     limit = settings.max_description_chars
     if len(intake.description) > limit:
         raise IntakeRejected(
             "description",
-            f"the description has {len(intake.description)} characters; the limit is {limit}",
+            N_("the description has {count} characters; the limit is {limit}"),
+            count=len(intake.description),
+            limit=limit,
         )
     if (intake.latitude is None) != (intake.longitude is None):
-        raise IntakeRejected("latitude", "give both latitude and longitude, or neither")
+        raise IntakeRejected("latitude", N_("give both latitude and longitude, or neither"))
 
 
 def _check_references(session: Session, intake: Intake) -> None:
     if intake.category_code is not None:
         category = session.get(Category, intake.category_code)
         if category is None or not category.active:
-            raise IntakeRejected("category_code", f"unknown category '{intake.category_code}'")
-    for field, code, kind in (
-        ("district_code", intake.district_code, UnitKind.district),
-        ("street_code", intake.street_code, UnitKind.street),
+            raise IntakeRejected(
+                "category_code", N_("unknown category '{code}'"), code=intake.category_code
+            )
+    for field, code, kind, unknown in (
+        ("district_code", intake.district_code, UnitKind.district, N_("unknown district '{code}'")),
+        ("street_code", intake.street_code, UnitKind.street, N_("unknown street '{code}'")),
     ):
         if code is None:
             continue
         unit = session.get(Unit, code)
         if unit is None or unit.kind != kind:
-            raise IntakeRejected(field, f"unknown {kind.value} '{code}'")
+            raise IntakeRejected(field, unknown, code=code)

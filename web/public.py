@@ -165,12 +165,14 @@ async def submit(
             lambda: accept_intake(engine=engine, intake=intake, settings=settings)
         )
     except IntakeRejected as exc:
-        return await _form_again(request, engine, settings, form, [(exc.field, exc.message)])
+        problem = (_field_label(request, exc.field), exc.said_in(request_language(request)))
+        return await _form_again(request, engine, settings, form, [problem])
     except ValidationError as exc:
         problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         return await _form_again(request, engine, settings, form, problems)
     except ValueError:
-        return await _form_again(request, engine, settings, form, [("latitude", "not a number")])
+        not_a_number = (_field_label(request, "latitude"), _text(request, N_("not a number")))
+        return await _form_again(request, engine, settings, form, [not_a_number])
     if size and accepted.created and photo is not None:
         await run_in_threadpool(_store_photo, engine, settings, accepted.case, photo)
     await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
@@ -577,6 +579,25 @@ def _code_text(language: Language, number: str, code: str) -> str:
 def clean(value: str) -> str:
     """Typed text without NUL characters, which no database column accepts."""
     return value.replace("\x00", "")
+
+
+# The form's own label for a refused field, so a citizen reads "手机号码", not "contact.phone".
+FIELD_LABELS: dict[str, str] = {
+    "description": N_("Describe the problem"),
+    "address": N_("Address"),
+    "latitude": N_("Map point (optional)"),
+    "longitude": N_("Map point (optional)"),
+    "category_code": N_("Category"),
+    "contact.phone": N_("Mobile phone"),
+    "contact.email": N_("Email"),
+    "contact.name": N_("Name"),
+    "attachment": N_("Photo (optional)"),
+    "photo": N_("Photo (optional)"),
+}
+
+
+def _field_label(request: Request, field: str) -> str:
+    return _text(request, FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 def _text(request: Request, message: str) -> str:

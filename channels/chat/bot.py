@@ -96,7 +96,9 @@ def _errors_router() -> Router:
     async def on_error(event: ErrorEvent, bot: Bot) -> None:
         exc = event.exception
         if isinstance(exc, IntakeRejected):
-            text = _("We could not accept this request: {reason}").format(reason=exc.message)
+            # The reason in the chat's language: `_` is the citizen catalogue of this update.
+            reason = _(exc.template).format(**exc.params)
+            text = _("We could not accept this request: {reason}").format(reason=reason)
         elif isinstance(exc, CaseClosed):
             text = _("Case {number} is closed and takes no more messages.").format(
                 number=exc.number

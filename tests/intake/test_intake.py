@@ -16,7 +16,7 @@ from intake.errors import IntakeRejected
 from intake.schemas import Contact
 from intake.service import accept_intake
 from models import Case, CaseContact, CaseEvent, CaseNumberCounter, Citizen, CitizenIdentity
-from models.enums import Channel, IdentityKind, StaffRole
+from models.enums import Channel, IdentityKind, Language, StaffRole
 from tests.utils.factories import make_intake, make_submission, unique_key, unique_phone
 from tests.utils.staff import staff_headers
 
@@ -191,6 +191,9 @@ def test_bad_input_is_rejected_with_nothing_written(
     with pytest.raises(IntakeRejected) as rejected:
         accept_intake(engine=engine, intake=make_intake(**overrides), settings=settings)
     assert (rejected.value.field, rejected.value.message) == (field, message)
+    assert rejected.value.said_in(Language.en) == message
+    chinese = rejected.value.said_in(Language.zh)  # what the web form and the chat show
+    assert chinese != message and re.search(r"[\u4e00-\u9fff]", chinese)
     assert _counts(engine) == before
 
 

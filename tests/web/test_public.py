@@ -81,8 +81,25 @@ def test_an_empty_description_comes_back_with_the_reason_and_the_typed_text(
 ) -> None:
     response = _submit(browser_like, description="   ", address="海淀区中关村大街1号")
     assert response.status_code == 422
-    assert "describe the problem: the description is empty" in response.text
+    assert "问题描述: 请描述问题：问题描述为空" in html.unescape(response.text)
     assert "海淀区中关村大街1号" in response.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "手机号码: “12345”不是有效的电话号码"),
+        ("en", "Mobile phone: '12345' is not a valid phone number"),
+    ],
+)
+def test_a_refused_phone_is_named_by_its_label_in_the_pages_language(
+    browser_like: httpx.Client, lang: str, said: str
+) -> None:
+    browser_like.get(f"/submit?lang={lang}")  # the choice sticks in a cookie
+    response = _submit(browser_like, description="路灯坏了", phone="12345")
+    assert response.status_code == 422
+    assert said in html.unescape(response.text)
+    assert "contact.phone" not in response.text
 
 
 def test_the_form_is_in_english_on_request(browser_like: httpx.Client) -> None:

@@ -24,7 +24,7 @@ from channels.chat.callbacks import IntakeAction, IntakeStep
 from channels.chat.deps import ChatDeps
 from channels.chat.texts import add_details_keyboard, intake_keyboard, location_keyboard
 from core.db import session_scope
-from core.i18n import language_of
+from core.i18n import N_, language_of
 from core.settings import Settings
 from intake.attachments import store_attachment
 from intake.errors import IntakeRejected
@@ -270,9 +270,9 @@ async def _download(bot: Bot, file_id: str, settings: Settings) -> tuple[bytes, 
     """getFile, then the file itself from the Bot API server, refusing oversized files."""
     file = await bot.get_file(file_id)
     if file.file_path is None:
-        raise IntakeRejected("photo", "Telegram gave no path for the photo")
+        raise IntakeRejected("photo", N_("Telegram gave no path for the photo"))
     if file.file_size and file.file_size > settings.max_attachment_bytes:
-        raise IntakeRejected("photo", "the photo is larger than the attachment limit")
+        raise IntakeRejected("photo", N_("the photo is larger than the attachment limit"))
     buffer = await bot.download_file(file.file_path, timeout=int(settings.telegram_timeout_s))
     assert buffer is not None
     return buffer.read(), PurePosixPath(file.file_path).name
