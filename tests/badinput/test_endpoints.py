@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
@@ -132,6 +132,9 @@ def test_an_oversized_request_body_is_refused_and_writes_nothing(
 def test_any_case_number_in_the_path_is_404_or_422_never_500(
     number: str, api_url: str, engine: Engine, staff_auth: dict[str, str]
 ) -> None:
+    # "." and ".." are dot segments: the client resolves them away (RFC 3986), so the request
+    # is for /api/v1/cases/ or /api/v1/, never for a case number.
+    assume(number not in (".", ".."))
     before = row_counts(engine)
     path = urllib.parse.quote(number, safe="")
     answer = httpx.get(f"{api_url}/api/v1/cases/{path}", timeout=30, headers=staff_auth)
