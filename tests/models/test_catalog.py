@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.db import get_engine
-from models import migrate
 from models.catalog import (
     CatalogFileError,
     catalog_tree,
@@ -20,23 +17,11 @@ from models.catalog import (
 from models.enums import UnitKind
 from models.seed import seed
 from models.unit import Category
-from tests.utils.databases import fresh_database
 
 HEADER = (
     "code,parent_code,level,name_zh,name_en,unit_kind,"
     "acknowledge_hours,respond_hours,resolve_working_days,examples\n"
 )
-
-
-@pytest.fixture
-def own_engine(tmp_path: Path) -> Iterator[Engine]:
-    """A freshly seeded database of its own, for loads that change the catalog."""
-    with fresh_database(tmp_path) as url:
-        migrate.upgrade(url)
-        engine = get_engine(url)
-        seed(engine=engine)
-        yield engine
-        engine.dispose()
 
 
 def _categories(engine: Engine, *, level: int | None = None) -> list[Category]:

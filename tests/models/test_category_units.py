@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,30 +12,17 @@ from typer.testing import CliRunner
 from cli.catalog import app as catalog_app
 from core.db import get_engine
 from core.settings import get_settings
-from models import migrate
 from models.catalog import CatalogFileError, load_catalog_file
 from models.enums import UnitKind
 from models.seed import seed
 from models.unit import Category, Unit
 from models.units import UnitsFileError, load_units_file
-from tests.utils.databases import fresh_database
 
 HEADER = (
     "code,parent_code,level,name_zh,name_en,unit_kind,unit_code,"
     "acknowledge_hours,respond_hours,resolve_working_days,examples\n"
 )
 UNITS_HEADER = "code,parent_code,kind,name_zh,name_en,latitude,longitude,service_areas\n"
-
-
-@pytest.fixture
-def own_database(tmp_path: Path) -> Iterator[str]:
-    """A freshly seeded database of its own, for loads that change the catalog."""
-    with fresh_database(tmp_path) as url:
-        migrate.upgrade(url)
-        engine = get_engine(url)
-        seed(engine=engine)
-        yield url
-        engine.dispose()
 
 
 def _write(tmp_path: Path, header: str, rows: str) -> Path:
