@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+import sqlalchemy
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -103,6 +105,23 @@ class LocationIndex:
         shapes = (areas or shipped_areas()).areas
         codes = {p.code: p for p in self._places}
         self._areas = [(codes[c], a) for c, a in sorted(shapes.items()) if c in codes]
+
+    @classmethod
+    def of(cls, session: Session, areas: PlaceAreas) -> LocationIndex:
+        """The index of the stored places and these areas, built once per version of them:
+        intake asks for it on every request, and building it (aliases, finders) costs a
+        hundred times more than one lookup; the columns it reads are the version."""
+        columns = ("code", "kind", "parent_code", "name_zh", "name_en", "latitude", "longitude")
+        query = sqlalchemy.select(*(col(getattr(Unit, name)) for name in columns)).where(
+            col(Unit.active), col(Unit.kind).in_([k.value for k in _PLACE_KINDS])
+        )
+        rows = tuple(
+            (code, UnitKind(kind), parent, name_zh, name_en, latitude, longitude)
+            for code, kind, parent, name_zh, name_en, latitude, longitude in session.execute(
+                query.order_by(col(Unit.code))
+            ).all()
+        )
+        return _index_of(rows, areas)
 
     @classmethod
     def from_engine(cls, engine: Engine, areas: PlaceAreas | None = None) -> LocationIndex:
@@ -328,6 +347,42 @@ def _combine(by_text: LocationMatch, by_point: LocationMatch) -> LocationMatch:
         reason=f"the address: {by_text.reason}; the point: {by_point.reason}",
         method=PlaceMethod.both,
     )
+
+
+_UnitRow = tuple[str, UnitKind, str | None, str, str, float | None, float | None]
+
+
+# A few versions at most (units or areas reloaded); areas are keyed by identity: the same file
+# version is always the same object (dispatch.geo caches its reading).
+_INDEXES: dict[tuple[tuple[_UnitRow, ...], int], tuple[PlaceAreas, LocationIndex]] = {}
+_INDEXES_KEPT = 4
+_INDEXES_LOCK = threading.Lock()  # intake asks from the API's thread pool
+
+
+def _index_of(rows: tuple[_UnitRow, ...], areas: PlaceAreas) -> LocationIndex:
+    key = (rows, id(areas))
+    with _INDEXES_LOCK:
+        found = _INDEXES.get(key)
+    if found is not None and found[0] is areas:
+        return found[1]
+    units = [
+        Unit(
+            code=code,
+            kind=kind,
+            parent_code=parent,
+            name_zh=name_zh,
+            name_en=name_en,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        for code, kind, parent, name_zh, name_en, latitude, longitude in rows
+    ]
+    index = LocationIndex(units, areas)
+    with _INDEXES_LOCK:
+        if len(_INDEXES) >= _INDEXES_KEPT:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[key] = (areas, index)
+    return index
 
 
 def _place(unit: Unit, districts: set[str]) -> Place:

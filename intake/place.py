@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from dispatch.geo import areas_for, to_wgs84
 from dispatch.location import Confidence, LocationIndex, LocationMatch
 from intake.schemas import Intake
-from models.enums import PlaceMethod, UnitKind
+from models.enums import PlaceMethod
 from models.unit import Unit
 
 
@@ -89,6 +89,4 @@ def _within_given(
 
 
 def _index(session: Session, var_dir: Path) -> LocationIndex:
-    kinds = [UnitKind.city.value, UnitKind.district.value, UnitKind.street.value]
-    units = session.exec(select(Unit).where(col(Unit.kind).in_(kinds))).all()
-    return LocationIndex(units, areas_for(var_dir))
+    return LocationIndex.of(session, areas_for(var_dir))

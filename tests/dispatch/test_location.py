@@ -196,3 +196,19 @@ def test_a_point_outside_beijing_resolves_to_nothing(index: LocationIndex) -> No
         Confidence.none,
         "the point is inside no district boundary",
     )
+
+
+def test_intake_reuses_one_index_until_the_places_or_areas_change(engine: Engine) -> None:
+    from dataclasses import replace
+
+    from sqlmodel import Session
+
+    from dispatch.geo import shipped_areas
+
+    areas = shipped_areas()
+    with Session(engine) as session:
+        first = LocationIndex.of(session, areas)
+        assert LocationIndex.of(session, areas) is first  # built once, not per request
+        other = LocationIndex.of(session, replace(areas, source="a city's own file"))
+    assert other is not first
+    assert first.resolve("朝阳区望京街道", None, None).street_code == "110105026"
