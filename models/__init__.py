@@ -1,8 +1,10 @@
 """SQLModel tables and API schemas; importing this package registers every table's metadata."""
 
+from models.admin_audit import AdminChange
 from models.alert import SpikeAlert
 from models.api_key import ApiKey
 from models.attachment import Attachment
+from models.calendar_override import CalendarOverride
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.channels import RateLimitWindow, SmsMessage
 from models.citizen import CaseContact, Citizen, CitizenIdentity
@@ -13,8 +15,10 @@ from models.unit import Category, Unit
 from models.voice_call import VoiceCall
 
 __all__ = [
+    "AdminChange",
     "ApiKey",
     "Attachment",
+    "CalendarOverride",
     "Case",
     "CaseAssistingUnit",
     "CaseEvent",

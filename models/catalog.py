@@ -431,3 +431,17 @@ def _positive(value: str | None, name: str, problems: list[str]) -> float | None
         problems.append(f"{name} must be positive, not {value!r}")
         return None
     return number
+
+
+def check_category_record(
+    record: Mapping[str, Any], *, units: Mapping[str, UnitKind]
+) -> tuple[CatalogRow | None, list[str]]:
+    """One category as a form gives it, checked as a file row is (`hotline catalog load`):
+    the row's own fields, then its unit against the stored units."""
+    problems: list[str] = []
+    given = frozenset(name for name in FIELDS if name in record)
+    fields: dict[str | None, Any] = dict(record.items())
+    row = _validate(1, fields, given, problems)
+    if row is None:
+        return None, problems
+    return row, [problem.message for problem in unit_problems([row], units=units)]

@@ -374,3 +374,19 @@ def _number(value: Any, name: str, limit: float, problems: list[str]) -> float |
         problems.append(f"{name} {number} is outside -{limit}..{limit}")
         return None
     return number
+
+
+def check_unit_record(
+    record: Mapping[str, Any], *, existing: Mapping[str, str | None]
+) -> tuple[UnitRow | None, list[str]]:
+    """One unit as a form gives it, checked as a file row is (`hotline units load`): the
+    row's own problems, then its parent and service areas against `existing` (code → parent)."""
+    problems: list[str] = []
+    row = _validate(1, None, record, problems)
+    if row is None:
+        return None, problems
+    try:
+        parents_first([row], path=Path("form"), existing=existing)
+    except UnitsFileError as exc:
+        return None, [problem.message for problem in exc.problems]
+    return row, []

@@ -27,7 +27,7 @@ from api.staff_actions import BODIES, perform, visible_case
 from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, require
 from auth.throttle import app_throttle, login_limits
 from auth.tokens import SessionData, new_session, read_session, same_secret
-from auth.users import list_staff_users, log_out_everywhere
+from auth.users import log_out_everywhere
 from core.clock import utcnow
 from core.i18n import S_, Domain
 from core.settings import Settings
@@ -49,7 +49,6 @@ from web.i18n import request_language, text
 from web.pages import anonymous_form_ok, render, secure_cookies
 from web.public import catalog_groups, clean
 from workflows.actions import ActionRefused
-from workflows.worker import load_worker_calendar
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -547,42 +546,6 @@ def _intake_page(
         "error": error,
     }
     return _page(request, staff, "console/intake.html", context, status_code=status)
-
-
-# ---- admin -------------------------------------------------------------------------------
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def admin(
-    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
-    """Units, catalog, staff users and holidays (read-only here; the CLI and files edit)."""
-    if staff.user.role != StaffRole.admin:
-        raise HTTPException(403, "administration is for admins")
-    units = session.exec(select(Unit).order_by(col(Unit.code))).all()
-    categories = session.exec(
-        select(Category).where(col(Category.level) < 3).order_by(col(Category.code))
-    ).all()
-    context = {
-        "units": units,
-        "categories": categories,
-        "users": list_staff_users(session=session),
-        **_holidays(settings),
-    }
-    return _page(request, staff, "console/admin.html", context)
-
-
-def _holidays(settings: Settings) -> dict[str, Any]:
-    """This year's and next year's holidays and 调休 workdays, on the calendar the workers
-    plan deadlines on (file, else the holidays package), and where each year comes from."""
-    schedule = load_worker_calendar(settings)
-    year = utcnow().astimezone(ZoneInfo(settings.timezone)).year
-    years = (year, year + 1)
-    rows = [d for y in years for d in schedule.days_in(y)]
-    return {
-        "holidays": [{"date": d.day.isoformat(), "kind": d.kind, "name": d.name} for d in rows],
-        "holidays_sources": [schedule.describe(y) for y in years],
-    }
 
 
 def _require(staff: Staff, action: StaffAction) -> None:

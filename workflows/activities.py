@@ -27,6 +27,7 @@ from dispatch.runtime import SmartDispatcher
 from dispatch.training import TrainingDataError
 from intake.owners import reachable_contacts
 from models import Case, CaseAssistingUnit, CaseEvent, Category, Notification
+from models.calendar_override import override_days
 from models.enums import Channel, IdentityKind, Language, Urgency
 from models.service import get_case
 from models.unit import Unit
@@ -144,10 +145,13 @@ class CaseActivities:
         """Hours run on the clock (the hotline never closes); days are working days."""
         policy, start = request.policy, request.start
         days = policy.resolve_working_days + request.extension_working_days
+        # The admin's calendar overrides, read now: a change applies to deadlines planned after it.
+        with Session(self.engine) as session:
+            calendar = self.calendar.with_overrides(*override_days(session=session))
         return Deadlines(
-            acknowledge_due_at=self.calendar.add_hours(start, policy.acknowledge_hours),
-            respond_due_at=self.calendar.add_hours(start, policy.respond_hours),
-            resolve_due_at=self.calendar.add_working_days(start, days),
+            acknowledge_due_at=calendar.add_hours(start, policy.acknowledge_hours),
+            respond_due_at=calendar.add_hours(start, policy.respond_hours),
+            resolve_due_at=calendar.add_working_days(start, days),
         )
 
     @activity.defn(name="check_units")

@@ -143,6 +143,19 @@ class WorkingCalendar:
             timezone=data.timezone,
         )
 
+    def with_overrides(
+        self, holidays: frozenset[date], workdays: frozenset[date]
+    ) -> WorkingCalendar:
+        """This calendar with an admin's extra days off and days worked winning over it
+        (``models/calendar_override.py``); pure, so the caller decides where they come from."""
+        if not holidays and not workdays:
+            return self
+        return WorkingCalendar(
+            holidays=(self.holidays - workdays) | holidays,
+            workdays=(self.workdays - holidays) | workdays,
+            timezone=self.timezone,
+        )
+
     # -- day classification ------------------------------------------------------------
 
     @property
