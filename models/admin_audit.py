@@ -44,9 +44,9 @@ class AdminChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=64)  # the admin's username, or "cli" for the command line
-    entity: AdminEntity = Field(sa_type=String(16), index=True)
+    entity: str = Field(sa_type=String(16), index=True)  # an AdminEntity
     key: str = Field(max_length=64)  # username, unit code, category code or date
-    action: AdminAction = Field(sa_type=String(24))
+    action: str = Field(sa_type=String(24))  # an AdminAction
     before: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     after: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
 
@@ -87,7 +87,13 @@ def record_change(
     """Add the row to the caller's session (committed, or rolled back, with the change)."""
     old, new = changed_fields(before or {}, after or {})
     change = AdminChange(
-        actor=actor, entity=entity, key=key, action=action, before=old, after=new, at=utcnow()
+        actor=actor,
+        entity=entity.value,
+        key=key,
+        action=action.value,
+        before=old,
+        after=new,
+        at=utcnow(),
     )
     session.add(change)
     return change

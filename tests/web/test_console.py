@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.engine import Engine
 
 from api.main import create_app
-from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
 from models import CaseEvent
@@ -144,22 +142,6 @@ def test_an_operator_records_a_phone_in_request_on_the_callers_behalf(
         "accepted",
         operator.username,
     )
-
-
-def test_administration_is_for_admins(api_url: str, engine: Engine) -> None:
-    with console_login(api_url, make_staff(engine, StaffRole.supervisor)) as client:
-        assert client.get("/console/admin").status_code == 403
-    admin = make_staff(engine, StaffRole.admin)
-    with console_login(api_url, admin) as client:
-        page = client.get("/console/admin")
-    assert page.status_code == 200
-    assert admin.username in page.text
-    assert "朝阳区" in page.text and "城乡建设" in page.text
-    assert "节假日与调休" in page.text
-    # This year's and next year's days, wherever they come from (the file or the package).
-    next_year = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).year + 1
-    assert f"{next_year}: from " in page.text
-    assert f"<td>{next_year}-10-01</td><td>holiday</td>" in page.text
 
 
 def test_a_supervisor_sees_the_extension_request_and_approves_it(
