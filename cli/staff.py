@@ -18,6 +18,8 @@ app = typer.Typer(
     help="Staff accounts: add, list, change password, deactivate.", no_args_is_help=True
 )
 console = Console()
+# The audit log's actor for changes made here; no username can contain ":".
+CLI_ACTOR = "cli:hotline"
 PASSWORD = typer.Option(
     ...,
     prompt=True,
@@ -39,22 +41,23 @@ def add(
     password: str = PASSWORD,
 ) -> None:
     """Create a staff user (the password is stored as an Argon2id hash)."""
-    from auth.users import StaffUserInvalid, create_staff_user
     from core.db import session_scope
+    from models.admin_edits import AdminInvalid, add_staff
 
     try:
         with session_scope(_engine()) as session:
-            user = create_staff_user(
+            user = add_staff(
                 session=session,
+                actor=CLI_ACTOR,
                 username=username,
-                password=password,
-                role=role,
-                unit_code=unit,
                 display_name=name,
+                role=role.value,
+                unit_code=unit or "",
+                password=password,
             )
             unit_part = f", unit {user.unit_code}" if user.unit_code else ""
             summary = f"{user.username} ({user.role}{unit_part})"
-    except StaffUserInvalid as exc:
+    except AdminInvalid as exc:
         console.print(f"[red]not added:[/] {exc}")
         raise typer.Exit(1) from exc
     console.print(f"added staff user {summary}")
@@ -87,38 +90,51 @@ def list_users() -> None:
 @app.command()
 def passwd(username: str, password: str = PASSWORD) -> None:
     """Set a new password; the user's sessions and tokens stop working at once."""
-    from auth.users import set_password
+    from models.admin_edits import reset_staff_password
 
-    _change(lambda session: set_password(session=session, username=username, password=password))
+    _change(
+        lambda session: reset_staff_password(
+            session=session, actor=CLI_ACTOR, username=username, password=password
+        )
+    )
     console.print(f"password of {username} changed")
 
 
 @app.command()
 def deactivate(username: str) -> None:
     """Stop a user from logging in; their sessions and tokens stop working at once."""
-    from auth.users import set_active
+    from models.admin_edits import set_staff_active
 
-    _change(lambda session: set_active(session=session, username=username, active=False))
+    _change(
+        lambda session: set_staff_active(
+            session=session, actor=CLI_ACTOR, username=username, active=False
+        )
+    )
     console.print(f"{username} can no longer log in")
 
 
 @app.command()
 def activate(username: str) -> None:
     """Let a deactivated user log in again."""
-    from auth.users import set_active
+    from models.admin_edits import set_staff_active
 
-    _change(lambda session: set_active(session=session, username=username, active=True))
+    _change(
+        lambda session: set_staff_active(
+            session=session, actor=CLI_ACTOR, username=username, active=True
+        )
+    )
     console.print(f"{username} can log in again")
 
 
 def _change(change: Callable[[Session], object]) -> None:
-    from auth.users import StaffUserInvalid
+    """One change and its audit row (`models/admin_edits.py`, as the console makes it)."""
     from core.db import session_scope
+    from models.admin_edits import AdminInvalid
 
     try:
         with session_scope(_engine()) as session:
             change(session)
-    except StaffUserInvalid as exc:
+    except AdminInvalid as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
 

@@ -43,7 +43,7 @@ class AdminChange(SQLModel, table=True):
     __tablename__ = "admin_changes"
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    actor: str = Field(max_length=64)  # the admin's username, or "cli" for the command line
+    actor: str = Field(max_length=64)  # the admin's username, or "cli:hotline" (`hotline staff`)
     entity: str = Field(sa_type=String(16), index=True)  # an AdminEntity
     key: str = Field(max_length=64)  # username, unit code, category code or date
     action: str = Field(sa_type=String(24))  # an AdminAction

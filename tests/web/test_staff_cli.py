@@ -7,10 +7,11 @@ import sys
 import uuid
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from auth.users import authenticate, get_staff_user
 from core.settings import Settings
+from models.admin_audit import AdminChange
 from models.enums import StaffRole
 from tests.utils.processes import ROOT, hotline_env
 from tests.utils.staff import CHAOYANG
@@ -52,9 +53,16 @@ def test_staff_add_creates_a_user_who_can_log_in(settings: Settings, engine: Eng
     with Session(engine) as session:
         stored = get_staff_user(session=session, username=username)
         assert stored is not None and not stored.active
+        logged = session.exec(select(AdminChange).where(AdminChange.key == username)).all()
+    # The CLI and the console share one path: the same checks, the same audit rows.
+    assert [(c.actor, c.action) for c in logged] == [
+        ("cli:hotline", "added"),
+        ("cli:hotline", "disabled"),
+    ]
+    assert "a long secret" not in str([c.after for c in logged])
 
 
 def test_staff_add_refuses_a_unit_handler_without_a_unit(settings: Settings) -> None:
     done = _staff(settings, "add", "lonely", "--role", "unit_handler", password="a long secret")
     assert done.returncode == 1
-    assert "a unit handler needs a unit" in done.stdout
+    assert "a unit handler needs a unit" in done.stdout.lower()
