@@ -21,7 +21,15 @@ from models.calendar_override import CalendarOverride
 from models.enums import StaffRole, UnitKind
 from models.staff import StaffUser
 from models.unit import Category, Unit
-from tests.utils.staff import CHAOYANG, PASSWORD, StaffAccount, console_login, csrf_of, make_staff
+from tests.utils.staff import (
+    CHAOYANG,
+    PASSWORD,
+    StaffAccount,
+    bearer,
+    console_login,
+    csrf_of,
+    make_staff,
+)
 from workflows.activities import CaseActivities
 from workflows.calendar import WorkingCalendar
 from workflows.types import DeadlineRequest, Policy
@@ -147,6 +155,16 @@ def test_the_admin_pages_show_no_server_path(api_url: str, engine: Engine) -> No
     assert f"<td>{next_year}-10-01</td><td>休息日</td>" in holidays
 
 
+def test_an_unknown_unit_or_leaf_is_a_clear_404(api_url: str, engine: Engine) -> None:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
+        unit = client.get("/console/admin/units/nowhere")
+        area = client.get("/console/admin/catalog/01")  # a level-1 area, not a leaf
+        page = client.get("/console/admin/audit", params={"page": -3})
+    assert unit.status_code == 404 and "没有编码为 nowhere 的单位" in unit.text
+    assert area.status_code == 404 and "没有编码为 01 的末级分类" in area.text
+    assert page.status_code == 200  # a page out of range shows the nearest one
+
+
 # ---- staff --------------------------------------------------------------------------------
 
 
@@ -232,12 +250,14 @@ def test_a_disabled_user_is_logged_out_at_once_and_cannot_log_in_until_enabled(
 ) -> None:
     admin = make_staff(engine, StaffRole.admin)
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
+    token = bearer(api_url, handler)
     with console_login(api_url, handler) as own, console_login(api_url, admin) as desk:
         assert own.get("/console/cases").status_code == 200
         path = f"/console/admin/staff/{handler.username}/active"
         assert _post(desk, "/console/admin", path, active="no").status_code == 303
         refused = own.get("/console/cases")
         assert refused.status_code == 303 and refused.headers["location"] == "/console/login"
+        assert httpx.get(f"{api_url}/api/v1/me", headers=token).status_code == 401
         with httpx.Client(base_url=api_url) as anonymous:
             token = csrf_of(anonymous.get("/console/login").text)
             login = {"username": handler.username, "password": PASSWORD, "csrf_token": token}
