@@ -93,7 +93,7 @@ FIELD_WORDS = {
     "respond_hours": S_("Hours to contact the citizen"),
     "resolve_working_days": S_("Working days to resolve"),
     "day": S_("Date"),
-    "name": S_("Name"),
+    "name": S_("Entry name"),
 }
 ROLE_WORDS = {
     "operator": S_("Operator"),
@@ -141,6 +141,7 @@ def _admin_page(
         "done_note": say(DONE_WORDS[context["done"]]) if context.get("done") in DONE_WORDS else "",
         "errors": {},
         "form": {},
+        "section": request.url.path.removeprefix("/console/admin").strip("/").split("/")[0],
     }
     return _page(request, staff, template, {**base, **context}, **kw)
 

@@ -55,10 +55,25 @@ async def test_an_admin_adds_a_unit_handler_who_then_logs_in(
     assert password not in await page.content()
     await shot(page, shots, "admin-04-audit-log")
 
+    # The other admin pages, for the record.
+    await page.click('#admin-nav a[href="/console/admin/units"]')
+    await page.fill("input[name=q]", "朝阳")
+    await page.click("form.row button[type=submit]")
+    await page.click(f'a[href="/console/admin/units/{CHAOYANG}"]')
+    await expect(page.locator("#edit-unit input[name=name_zh]")).to_have_value("朝阳区")
+    await shot(page, shots, "admin-05-unit")
+    await page.click('#admin-nav a[href="/console/admin/catalog"]')
+    await page.click('a[href="/console/admin/catalog/01.02.008"]')
+    await expect(page.locator("#edit-category input[name=name_zh]")).to_have_value("冬季采暖")
+    await shot(page, shots, "admin-06-category")
+    await page.click('#admin-nav a[href="/console/admin/holidays"]')
+    await expect(page.locator("#holidays")).to_contain_text("休息日")
+    await shot(page, shots, "admin-07-holidays")
+
     # The new staff member logs in with the password they were handed.
     account = StaffAccount(username, password, StaffRole.unit_handler, CHAOYANG)
     inbox = await login(browser, api_url, account)
     await expect(inbox.locator("#me")).to_contain_text("王芳")
     await expect(inbox.locator('a[href="/console/admin"]')).to_have_count(0)
-    await shot(inbox, shots, "admin-05-new-handler-inbox")
+    await shot(inbox, shots, "admin-08-new-handler-inbox")
     assert (shots[0] / "admin-04-audit-log.png").exists()
