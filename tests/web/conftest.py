@@ -1,0 +1,42 @@
+"""Browser fixtures shared by the Playwright tests: Debian's Chromium, and where screenshots go."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> list[Path]:
+    """Where screenshots go: the test's tmp dir and, when set, HOTLINE_SCREENSHOTS_DIR."""
+    folders = [tmp_path / "screenshots"]
+    extra = os.environ.get("HOTLINE_SCREENSHOTS_DIR")
+    if extra:
+        folders.append(Path(extra))
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folders
