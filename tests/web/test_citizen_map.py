@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, expect
+from playwright.async_api import Browser, BrowserContext, FilePayload, Page, Route, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -68,7 +68,7 @@ async def test_a_citizen_on_a_phone_reports_with_a_pin_and_a_photo(
     await page.select_option("#category", LEAF)
     await page.fill("textarea[name=description]", f"人行道上的井盖丢了 ({lang})")
     await page.set_input_files(
-        "input[name=photo]", files=[{"name": "manhole.png", "mimeType": "image/png", "buffer": PNG}]
+        "input[name=photo]", files=FilePayload(name="manhole.png", mimeType="image/png", buffer=PNG)
     )
     await page.fill("#email", f"citizen-{lang}@example.org")  # where the e-mail part hooks in
     await shot(page, shots, f"citizen-{lang}-01-submit-pin")

@@ -127,7 +127,12 @@ def test_the_pin_resolves_to_district_and_street_names_only(citizen: httpx.Clien
     assert answer.json()["district"] == "东城区" and answer.json()["street"]
     nowhere = citizen.get("/map/place", params={"lat": 0, "lon": 0}).json()
     assert nowhere == {"district_code": None, "district": None, "street": None}
-    for bad in ({"lat": "x", "lon": 1}, {"lat": 91, "lon": 1}, {"lat": "nan", "lon": 1}):
+    bad_points: list[dict[str, str]] = [
+        {"lat": "x", "lon": "1"},
+        {"lat": "91", "lon": "1"},
+        {"lat": "nan", "lon": "1"},
+    ]
+    for bad in bad_points:
         assert citizen.get("/map/place", params=bad).status_code == 422
         assert citizen.get("/map/nearby", params=bad).status_code == 422
 
