@@ -530,6 +530,7 @@ def _form_page(
         "intake_key": form.get("intake_key") or uuid.uuid4().hex,
         "max_description": settings.max_description_chars,
         "district_name": _unit_name(place, language),
+        "page_url": "/submit" if request.method != "GET" else None,
         "map": map_settings(settings),
     }
     return render(request, "submit.html", context, status_code=422 if errors else 200)
@@ -610,6 +611,8 @@ def _track_page(
 ) -> HTMLResponse:
     case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
     context: dict[str, Any] = {"number": number, "case": None, "message": message}
+    if request.method != "GET" and CASE_NUMBER.match(number):
+        context["page_url"] = f"/track?number={number}"  # the language links of a POST's answer
     if case is not None:
         language = request_language(request)
         events = session.exec(

@@ -185,3 +185,13 @@ def test_the_photo_is_shown_to_its_owner_after_the_code_and_to_nobody_else(
         other = _number(_submit(owner, description="另一件事", phone=unique_phone()))
         # the owner's proof for one case opens no photo of another case
         assert owner.get(f"/track/{other}/photos/{link.group(1)}").status_code == 404
+
+
+def test_switching_language_on_the_answer_to_a_post_opens_the_same_page(
+    citizen: httpx.Client,
+) -> None:
+    number = _number(_submit(citizen, description="井盖丢了"))
+    answer = citizen.post(f"/track/{number}/code", data={"csrf_token": "stale"})
+    link = re.search(r'<a href="([^"]*)" hreflang="en">', answer.text)
+    assert link is not None and html.unescape(link.group(1)) == f"/track?number={number}&lang=en"
+    assert citizen.get(html.unescape(link.group(1))).status_code == 200
