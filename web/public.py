@@ -55,7 +55,7 @@ from models.service import get_case
 from models.unit import Category, Unit
 from web.i18n import PUBLIC_EVENTS, request_language, text
 from web.local_time import local_date, local_datetime
-from web.maps import map_settings
+from web.maps import map_settings, nearby_cases, pin_place
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
 
 log = logging.getLogger("hotline.web")
@@ -514,6 +514,11 @@ def _form_page(
     language = request_language(request)
     district = form.get("district") or ""
     district = district if CODE.match(district) else ""
+    point = _form_point(form)
+    nearby = nearby_cases(session, settings, *point, language) if point else []
+    if point and not district:  # without JavaScript: the typed point's district
+        district = pin_place(session, settings, *point, language).district_code or ""
+    chosen = form.get("category_code") or ""
     catalog, leaves = catalog_groups(session, language, district or None)
     q = (form.get("q") or "").strip()
     matches = [leaf for leaf in leaves.values() if search_matches(leaf, q)] if q else []
@@ -529,8 +534,10 @@ def _form_page(
         "field_errors": {FORM_FIELDS.get(p.field, p.field): p.message for p in errors},
         "intake_key": form.get("intake_key") or uuid.uuid4().hex,
         "max_description": settings.max_description_chars,
+        "district": district,
         "district_name": _unit_name(place, language),
         "page_url": "/submit" if request.method != "GET" else None,
+        "duplicates": [c for c in nearby if _same_kind(c.category_code, chosen)][:5],
         "map": map_settings(settings),
     }
     return render(request, "submit.html", context, status_code=422 if errors else 200)
@@ -548,6 +555,23 @@ async def _form_again(
             return _form_page(request, session, settings, form, errors)
 
     return await run_in_threadpool(page)
+
+
+def _form_point(form: dict[str, str]) -> tuple[float, float] | None:
+    """The form's map point when both boxes hold a number on the globe, else None."""
+    try:
+        latitude = float(form.get("latitude") or "")
+        longitude = float(form.get("longitude") or "")
+    except ValueError:
+        return None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return latitude, longitude
+    return None
+
+
+def _same_kind(code: str | None, chosen: str) -> bool:
+    """A possible duplicate: any case while no category is chosen, else the same leaf or area."""
+    return not chosen or code == chosen or (code or "")[:2] == chosen[:2]
 
 
 def _photo_errors(

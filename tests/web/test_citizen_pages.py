@@ -195,3 +195,24 @@ def test_switching_language_on_the_answer_to_a_post_opens_the_same_page(
     link = re.search(r'<a href="([^"]*)" hreflang="en">', answer.text)
     assert link is not None and html.unescape(link.group(1)) == f"/track?number={number}&lang=en"
     assert citizen.get(html.unescape(link.group(1))).status_code == 200
+
+
+def test_without_javascript_a_typed_point_lists_possible_duplicates_and_its_district(
+    citizen: httpx.Client,
+) -> None:
+    point = {"latitude": "39.9219", "longitude": "116.4432"}  # in 朝阳区
+    first = _submit(citizen, description="路灯不亮", category_code="01.02.001", **point)
+    number = _number(first)
+    page = citizen.get("/submit")
+    data = {
+        "csrf_token": csrf_of(page.text),
+        "search": "1",
+        "q": "",
+        "category_code": "01.02.001",
+        **point,
+    }
+    again = citizen.post("/submit", data=data)
+    section = again.text[again.text.index('id="duplicates"') : again.text.index("</section>")]
+    assert "hidden" not in section.split(">")[0]
+    assert f'href="/track?number={number}"' in section
+    assert 'name="district" id="district" value="110105"' in again.text
