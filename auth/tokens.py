@@ -22,6 +22,7 @@ class TokenKind(StrEnum):
     api = "api-token"
     form = "anonymous-form"  # CSRF secret for forms shown before login (login, public intake)
     details = "case-details"  # proof that a citizen entered the one-time code for a case
+    submitted = "case-submitted"  # the case numbers this browser has just filed (web form)
 
 
 @dataclass(frozen=True)

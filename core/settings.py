@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     details_code_minutes: float = Field(default=10, gt=0)  # one-time code for case details
     public_feed_size: int = Field(default=50, ge=1, le=500)
+    # The citizen form's map (Leaflet, vendored under web/static/vendor): tiles in Web Mercator
+    # with WGS-84 points, e.g. OpenStreetMap's or a city's own tile server; the attribution is
+    # the text the tile provider's licence asks for. Tests point it at a local tile route.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
+    map_center_latitude: float = Field(default=39.9042, ge=-90, le=90)
+    map_center_longitude: float = Field(default=116.4074, ge=-180, le=180)
+    map_zoom: int = Field(default=11, ge=1, le=19)
+    # Open cases within this distance of the pin are shown on the map and as possible duplicates.
+    nearby_radius_m: float = Field(default=500, gt=0, le=5000)
 
     # ---- bounded inputs and logs (docs/security.md) ----
     # Any request body above this is answered 413 before it is read (streamed bodies too);

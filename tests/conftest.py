@@ -25,6 +25,7 @@ from tests.utils.databases import fresh_database, server_url
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port, serve
 from tests.utils.temporal import dev_server_path, test_server_path
+from tests.utils.tiles import tile_app
 from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
 
 
@@ -74,8 +75,19 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture(scope="session")
+def tile_url() -> Iterator[str]:
+    """Map tiles from a local server: pages with the map fetch nothing from the internet."""
+    with serve(tile_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def settings(
-    database_url: str, var_dir: Path, engine: Engine, temporal_dev: WorkflowEnvironment
+    database_url: str,
+    var_dir: Path,
+    engine: Engine,
+    temporal_dev: WorkflowEnvironment,
+    tile_url: str,
 ) -> Settings:
     target = temporal_dev.client.service_client.config.target_host
     return Settings(
@@ -86,6 +98,7 @@ def settings(
         temporal_task_queue=f"hotline-test-{uuid.uuid4().hex[:8]}",
         temporal_connect_timeout_s=5.0,
         smart_dispatch=False,  # tests that exercise it turn it on
+        map_tile_url=f"{tile_url}/tiles/{{z}}/{{x}}/{{y}}.png",
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from web import console, console_admin, public
+from web import console, console_admin, maps, public
 
 router = APIRouter()
 router.include_router(public.router)
+router.include_router(maps.router)
 router.include_router(console.router)
 router.include_router(console_admin.router)

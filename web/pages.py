@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import URL
 
 from auth.tokens import TokenKind, same_secret, sign, unsign
 from core.i18n import LOCALES, Domain, language_name, locale_of
@@ -64,7 +65,7 @@ def render(
         "request": request,
         "lang": language.value,
         "html_lang": locale_of(language).replace("_", "-"),
-        "language_links": language_links(request, language),
+        "language_links": language_links(request, language, context.get("page_url")),
         "csrf_token": csrf or anonymous,
         **translator(language, domain),
         **context,
@@ -88,14 +89,21 @@ def render(
     return response
 
 
-def language_links(request: Request, current: Language) -> list[LanguageLink]:
+def language_links(
+    request: Request, current: Language, page_url: str | None = None
+) -> list[LanguageLink]:
     """This page in each other language: its query parameters kept (a `/track?number=...`
-    stays on its case, `/feed` keeps its filters), only `lang` changed."""
+    stays on its case, `/feed` keeps its filters), only `lang` changed. A page answering a
+    form's POST names the page to show instead (`page_url`): its own URL takes no GET."""
     links = []
     for language in LOCALES:
         if language is not current:
-            url = request.url.include_query_params(lang=language.value)
-            links.append(LanguageLink(language.value, language_name(language), f"?{url.query}"))
+            if page_url is not None:
+                url = URL(page_url).include_query_params(lang=language.value)
+                href = f"{url.path}?{url.query}"
+            else:
+                href = f"?{request.url.include_query_params(lang=language.value).query}"
+            links.append(LanguageLink(language.value, language_name(language), href))
     return links
 
 

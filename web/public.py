@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -33,12 +32,13 @@ from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
 from core.i18n import LOCALES, N_, Domain
 from core.settings import Settings
-from intake.attachments import store_attachment
+from intake.attachments import attachment_path, store_attachment
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.owners import reachable_contacts
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
+from models.attachment import Attachment
 from models.case import Case
 from models.enums import (
     AttachmentKind,
@@ -54,32 +54,40 @@ from models.queues import public_feed
 from models.service import get_case
 from models.unit import Category, Unit
 from web.i18n import PUBLIC_EVENTS, request_language, text
+from web.local_time import local_date, local_datetime
+from web.maps import map_settings, nearby_cases, pin_place
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
 
 log = logging.getLogger("hotline.web")
 router = APIRouter(include_in_schema=False)
 
+# Served by their path under web/static (vendored libraries in subfolders): the table is built
+# from the folder once, so a request can only name a file that is in it, never a path on disk.
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png"}
 STATIC = {
-    "style.css": "text/css",
-    "picker.js": "text/javascript",
-    "console.js": "text/javascript",
+    path.relative_to(HERE / "static").as_posix(): STATIC_TYPES[path.suffix]
+    for path in sorted((HERE / "static").rglob("*"))
+    if path.is_file() and path.suffix in STATIC_TYPES
 }
 DETAILS_COOKIE = "hotline_details"
 CODE_COOKIE = "hotline_code"
 DETAILS_MAX_AGE_S = 30 * 60
+SUBMITTED_COOKIE = "hotline_submitted"
+SUBMITTED_MAX_AGE_S = 24 * 3600
+SUBMITTED_KEPT = 5
 CASE_NUMBER = re.compile(r"^[0-9]{8}-[0-9]{6}$")
 CODE = re.compile(r"^[0-9A-Za-z._-]{1,32}$")
 
 
-@router.get("/static/{name}")
+@router.get("/static/{name:path}")
 def static(name: str) -> FileResponse:
-    """The few static files, by name only (no paths, so nothing else on disk is reachable)."""
+    """The static files, looked up in the table of web/static (nothing else on disk)."""
     if name not in STATIC:
-        raise HTTPException(404, f"no static file '{name}'")
+        raise HTTPException(404, "no such static file")
     return FileResponse(
         HERE / "static" / name,
         media_type=STATIC[name],
-        headers={"Cache-Control": "public, max-age=300"},
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -93,6 +101,16 @@ def submit_form(request: Request, session: SessionDep, settings: SettingsDep) ->
     """The request form; `?q=` narrows the category list (the no-JavaScript search)."""
     form = {"type": RequestType.complaint.value, **request.query_params}
     return _form_page(request, session, settings, form, errors=[])
+
+
+# The form's fields, as the template names them, for each field a refusal may name.
+FORM_FIELDS = {
+    "contact.phone": "phone",
+    "contact.email": "email",
+    "contact.name": "name",
+    "attachment": "photo",
+    "longitude": "latitude",
+}
 
 
 @router.post("/submit", response_model=None)
@@ -114,9 +132,16 @@ async def submit(
     phone: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     lang: Annotated[str, Form()] = "",
+    district: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
+    search: Annotated[str, Form()] = "",
     photo: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Accept the form as a web intake, then show the case number (303 to the confirmation)."""
+    """Accept the form as a web intake, then show the case number (303 to the confirmation).
+
+    The category search button posts here too (`search=1`): the form comes back with the
+    matching categories and everything typed, and no case is made.
+    """
     description, address, name, phone, email, category_code, intake_key = (
         clean(v) for v in (description, address, name, phone, email, category_code, intake_key)
     )
@@ -132,9 +157,16 @@ async def submit(
         "phone": phone,
         "email": email,
         "intake_key": intake_key,
+        "district": district if CODE.match(district) else "",
+        "q": clean(q),
     }
+    if search:
+        # a browser never sends a chosen file back with a page: ask for it again
+        form["photo_again"] = "1" if photo is not None and photo.filename else ""
+        return await _form_again(request, engine, settings, form, [])
     if not anonymous_form_ok(request, csrf_token):
-        return await _form_again(request, engine, settings, form, [("csrf", _expired(request))])
+        expired = _problem(request, "csrf", _expired(request))
+        return await _form_again(request, engine, settings, form, [expired])
     ours = {language.value for language in LOCALES}
     language = Language(lang) if lang in ours else request_language(request)
     # The form parser has already spooled the photo to a temporary file (the request body is
@@ -165,23 +197,53 @@ async def submit(
             lambda: accept_intake(engine=engine, intake=intake, settings=settings)
         )
     except IntakeRejected as exc:
-        problem = (_field_label(request, exc.field), exc.said_in(request_language(request)))
+        problem = _problem(request, exc.field, exc.said_in(request_language(request)))
         return await _form_again(request, engine, settings, form, [problem])
     except ValidationError as exc:
-        problems = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+        check = _text(request, N_("Please check this field."))
+        problems = [
+            _problem(request, ".".join(str(p) for p in e["loc"]), check) for e in exc.errors()
+        ]
         return await _form_again(request, engine, settings, form, problems)
     except ValueError:
-        not_a_number = (_field_label(request, "latitude"), _text(request, N_("not a number")))
+        not_a_number = _problem(request, "latitude", _text(request, N_("not a number")))
         return await _form_again(request, engine, settings, form, [not_a_number])
     if size and accepted.created and photo is not None:
         await run_in_threadpool(_store_photo, engine, settings, accepted.case, photo)
     await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
-    return RedirectResponse(f"/submitted/{accepted.case.number}?lang={language.value}", 303)
+    number = accepted.case.number
+    response = RedirectResponse(f"/submitted/{number}?lang={language.value}", 303)
+    # Only this browser's own new cases are confirmed as "your case number" (never any text).
+    mine = [number, *(n for n in _submitted_here(request, settings) if n != number)]
+    response.set_cookie(
+        SUBMITTED_COOKIE,
+        sign(settings.secret_key, TokenKind.submitted, {"n": " ".join(mine[:SUBMITTED_KEPT])}),
+        max_age=SUBMITTED_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(settings),
+    )
+    return response
 
 
 @router.get("/submitted/{number}", response_class=HTMLResponse)
-def submitted(request: Request, number: str) -> HTMLResponse:
+def submitted(request: Request, number: str, settings: SettingsDep) -> HTMLResponse:
+    """The confirmation of a case this browser has just filed; any other number is 404."""
+    if number not in _submitted_here(request, settings):
+        context = {"number": None}
+        return render(request, "submitted.html", context, status_code=404)
     return render(request, "submitted.html", {"number": number})
+
+
+def _submitted_here(request: Request, settings: Settings) -> list[str]:
+    data = unsign(
+        settings.secret_key,
+        TokenKind.submitted,
+        request.cookies.get(SUBMITTED_COOKIE, ""),
+        max_age_s=SUBMITTED_MAX_AGE_S,
+    )
+    numbers = (data or {}).get("n", "").split()
+    return [n for n in numbers if CASE_NUMBER.match(n)]
 
 
 @router.get("/track", response_class=HTMLResponse)
@@ -344,8 +406,10 @@ def feed(
     areas = session.exec(
         select(Category).where(Category.level == 1).order_by(col(Category.code))
     ).all()
+    language = request_language(request)
     context = {
         "items": items,
+        "dates": {i.number: local_date(i.created_at, language, settings.timezone) for i in items},
         "districts": districts,
         "areas": areas,
         "district": district,
@@ -363,20 +427,29 @@ class Leaf:
     name: str
     path: str
     search: str
+    districts: str = ""  # the districts where its unit has a local branch, space-separated
 
 
 @dataclass(frozen=True)
 class Group:
     label: str
     leaves: list[Leaf]
+    local: bool = False  # the leaves whose unit has a branch serving the chosen district
 
 
-def catalog_groups(session: Session, language: Language) -> tuple[list[Group], dict[str, Leaf]]:
-    """Leaves grouped under 'area / group' labels, in catalog order, for the picker."""
+def catalog_groups(
+    session: Session, language: Language, district: str | None = None
+) -> tuple[list[Group], dict[str, Leaf]]:
+    """Leaves grouped under 'area / group' labels, in catalog order, for the picker.
+
+    With a district, the leaves the catalog gives a local office there (the leaf's department
+    or utility has a branch serving it) come first, in a group of their own.
+    """
     categories = session.exec(
         select(Category).where(col(Category.active).is_(True)).order_by(col(Category.code))
     ).all()
     by_code = {c.code: c for c in categories}
+    served = local_offices(session)
 
     def name(category: Category) -> str:
         return (
@@ -392,15 +465,43 @@ def catalog_groups(session: Session, language: Language) -> tuple[list[Group], d
         area = by_code.get(group.parent_code or "")
         label = f"{name(area)} / {name(group)}" if area else name(group)
         words = [category.name_zh, category.name_en, *category.examples]
+        districts = served.get(category.unit_code or "", frozenset())
         leaf = Leaf(
             code=category.code,
             name=name(category),
             path=f"{label} / {name(category)}",
             search=" ".join(words).lower(),
+            districts=" ".join(sorted(districts)),
         )
-        groups.setdefault(group.code, Group(label=label, leaves=[])).leaves.append(leaf)
         leaves[leaf.code] = leaf
-    return list(groups.values()), leaves
+        if district and district in districts:
+            groups.setdefault("", Group(label="", leaves=[], local=True)).leaves.append(leaf)
+            continue
+        groups.setdefault(group.code, Group(label=label, leaves=[])).leaves.append(leaf)
+    ordered = sorted(groups.values(), key=lambda g: not g.local)  # stable: catalog order kept
+    return ordered, leaves
+
+
+def local_offices(session: Session) -> dict[str, frozenset[str]]:
+    """For each unit with branches, the districts its branches serve (`service_areas`)."""
+    branches = session.exec(
+        select(Unit).where(col(Unit.active).is_(True), col(Unit.parent_code).is_not(None))
+    ).all()
+    served: dict[str, set[str]] = {}
+    for branch in branches:
+        if branch.service_areas and branch.parent_code:
+            served.setdefault(branch.parent_code, set()).update(branch.service_areas)
+    return {unit: frozenset(codes) for unit, codes in served.items()}
+
+
+def search_matches(leaf: Leaf, needle: str) -> bool:
+    """Chinese matches anywhere; Latin letters at the start of a word ("road", not "abroad")."""
+    needle = " ".join(needle.lower().split())
+    if not needle:
+        return False
+    if re.search(r"[a-z0-9]", needle) is None:
+        return needle in leaf.search
+    return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", leaf.search) is not None
 
 
 def _form_page(
@@ -408,12 +509,20 @@ def _form_page(
     session: Session,
     settings: Settings,
     form: dict[str, str],
-    errors: list[tuple[str, str]],
+    errors: list[Problem],
 ) -> HTMLResponse:
     language = request_language(request)
-    catalog, leaves = catalog_groups(session, language)
+    district = form.get("district") or ""
+    district = district if CODE.match(district) else ""
+    point = _form_point(form)
+    nearby = nearby_cases(session, settings, *point, language) if point else []
+    if point and not district:  # without JavaScript: the typed point's district
+        district = pin_place(session, settings, *point, language).district_code or ""
+    chosen = form.get("category_code") or ""
+    catalog, leaves = catalog_groups(session, language, district or None)
     q = (form.get("q") or "").strip()
-    matches = [leaf for leaf in leaves.values() if q.lower() in leaf.search] if q else []
+    matches = [leaf for leaf in leaves.values() if search_matches(leaf, q)] if q else []
+    place = session.get(Unit, district) if district else None
     context = {
         "catalog": catalog,
         "q": q,
@@ -422,8 +531,14 @@ def _form_page(
         "types": [t.value for t in RequestType],
         "form": form,
         "errors": errors,
+        "field_errors": {FORM_FIELDS.get(p.field, p.field): p.message for p in errors},
         "intake_key": form.get("intake_key") or uuid.uuid4().hex,
         "max_description": settings.max_description_chars,
+        "district": district,
+        "district_name": _unit_name(place, language),
+        "page_url": "/submit" if request.method != "GET" else None,
+        "duplicates": [c for c in nearby if _same_kind(c.category_code, chosen)][:5],
+        "map": map_settings(settings),
     }
     return render(request, "submit.html", context, status_code=422 if errors else 200)
 
@@ -433,7 +548,7 @@ async def _form_again(
     engine: Engine,
     settings: Settings,
     form: dict[str, str],
-    errors: list[tuple[str, str]],
+    errors: list[Problem],
 ) -> HTMLResponse:
     def page() -> HTMLResponse:
         with Session(engine) as session:
@@ -442,16 +557,33 @@ async def _form_again(
     return await run_in_threadpool(page)
 
 
+def _form_point(form: dict[str, str]) -> tuple[float, float] | None:
+    """The form's map point when both boxes hold a number on the globe, else None."""
+    try:
+        latitude = float(form.get("latitude") or "")
+        longitude = float(form.get("longitude") or "")
+    except ValueError:
+        return None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return latitude, longitude
+    return None
+
+
+def _same_kind(code: str | None, chosen: str) -> bool:
+    """A possible duplicate: any case while no category is chosen, else the same leaf or area."""
+    return not chosen or code == chosen or (code or "")[:2] == chosen[:2]
+
+
 def _photo_errors(
     request: Request, photo: UploadFile | None, size: int, limit: int
-) -> list[tuple[str, str]]:
+) -> list[Problem]:
     if photo is None or not photo.filename or not size:
         return []
     if not (photo.content_type or "").startswith("image/"):
-        return [("photo", _text(request, N_("Only images can be attached")))]
+        return [_problem(request, "photo", _text(request, N_("Only images can be attached")))]
     if size > limit:
         too_large = _text(request, N_("The photo is too large"))
-        return [("photo", f"{too_large} ({size} > {limit} bytes)")]
+        return [_problem(request, "photo", f"{too_large} ({size} > {limit} bytes)")]
     return []
 
 
@@ -484,6 +616,8 @@ class TrackedCase:
 
     number: str
     status: str
+    submitted: str  # local date and time, in the page's language
+    updated: str
 
 
 @dataclass(frozen=True)
@@ -493,6 +627,7 @@ class CaseDetails:
     description: str
     address: str | None
     reply: str | None
+    photos: list[int]  # attachment ids, served by /track/{number}/photos/{id} to the owner
 
 
 def _track_page(
@@ -500,20 +635,28 @@ def _track_page(
 ) -> HTMLResponse:
     case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
     context: dict[str, Any] = {"number": number, "case": None, "message": message}
+    if request.method != "GET" and CASE_NUMBER.match(number):
+        context["page_url"] = f"/track?number={number}"  # the language links of a POST's answer
     if case is not None:
-        context["case"] = TrackedCase(number=case.number, status=case.status)
         language = request_language(request)
-        zone = ZoneInfo(settings.timezone)
         events = session.exec(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
         ).all()
-        context["events"] = [
+        public = [
             PublicEvent(
-                e.kind, e.created_at, e.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+                e.kind, e.created_at, local_datetime(e.created_at, language, settings.timezone)
             )
             for e in events
             if e.kind in PUBLIC_EVENTS
         ]
+        context["events"] = public
+        latest = public[-1].at if public else case.created_at
+        context["case"] = TrackedCase(
+            number=case.number,
+            status=case.status,
+            submitted=local_datetime(case.created_at, language, settings.timezone),
+            updated=local_datetime(latest, language, settings.timezone),
+        )
         category = session.get(Category, case.category_code) if case.category_code else None
         if category is not None:
             context["category"] = (
@@ -532,8 +675,55 @@ def _track_page(
         if names:
             context["area"] = " ".join(names)
         if _details_unlocked(request, settings, number):
-            context["details"] = CaseDetails(case.description, case.address, case.reply)
+            context["details"] = CaseDetails(
+                case.description, case.address, case.reply, _photo_ids(session, case)
+            )
     return render(request, "track.html", context, status_code=200 if case or not number else 404)
+
+
+@router.get("/track/{number}/photos/{photo_id}")
+def case_photo(
+    request: Request, number: str, photo_id: int, session: SessionDep, settings: SettingsDep
+) -> FileResponse:
+    """A photo of the case, to the citizen who entered its one-time code; 404 to anyone else
+    (whether the case or the photo exists is not revealed)."""
+    missing = HTTPException(404, "no such photo")
+    if not CASE_NUMBER.match(number) or not _details_unlocked(request, settings, number):
+        raise missing
+    case = get_case(session=session, number=number)
+    photo = session.get(Attachment, photo_id)
+    if case is None or photo is None or photo.case_id != case.id:
+        raise missing
+    if photo.kind != AttachmentKind.photo:
+        raise missing
+    path = attachment_path(settings.attachments_path, photo.sha256)
+    if not path.is_file():
+        raise missing
+    # Only raster images are shown inline: anything else (an SVG could carry a script) is sent
+    # as a download, and nothing is sniffed, framed or cached.
+    inline = photo.content_type in INLINE_IMAGES
+    return FileResponse(
+        path,
+        media_type=photo.content_type if inline else "application/octet-stream",
+        filename=None if inline else f"photo-{photo.id}",
+        headers={
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+def _photo_ids(session: Session, case: Case) -> list[int]:
+    photos = session.exec(
+        select(Attachment)
+        .where(Attachment.case_id == case.id, Attachment.kind == AttachmentKind.photo)
+        .order_by(col(Attachment.id))
+    ).all()
+    return [p.id for p in photos if p.id is not None]
 
 
 def _details_unlocked(request: Request, settings: Settings, number: str) -> bool:
@@ -596,8 +786,29 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A refused field: `field` as intake names it, `label` as the form shows it."""
+
+    field: str
+    label: str
+    message: str
+
+
+def _problem(request: Request, field: str, message: str) -> Problem:
+    return Problem(field, _field_label(request, field), message)
+
+
 def _field_label(request: Request, field: str) -> str:
+    if field == "csrf":
+        return ""  # the form as a whole: the message alone says it
     return _text(request, FIELD_LABELS[field]) if field in FIELD_LABELS else field
+
+
+def _unit_name(unit: Unit | None, language: Language) -> str | None:
+    if unit is None:
+        return None
+    return (unit.name_en or unit.name_zh) if language is Language.en else unit.name_zh
 
 
 def _text(request: Request, message: str) -> str:

@@ -25,6 +25,7 @@ from core.settings import Settings
 from tests.chat.conftest import Webhook
 from tests.chat.test_webhook import _open_case
 from tests.sms.phone import Phone
+from tests.utils.factories import unique_phone
 from tests.utils.notifiers import RecordingNotifier
 from tests.utils.servers import serve
 from tests.utils.speech import new_call_sid
@@ -62,7 +63,7 @@ class Secrets:
         return leaked + (["tag"] if tag in text else [])
 
 
-def _web_case(client: httpx.Client, secrets: Secrets, phone: str = "") -> str:
+def _web_case(client: httpx.Client, secrets: Secrets, phone: str = "", **more: str) -> str:
     """The web form, filled in as a citizen does; the case number from the redirect."""
     page = client.get("/submit")
     form = {
@@ -71,6 +72,7 @@ def _web_case(client: httpx.Client, secrets: Secrets, phone: str = "") -> str:
         "description": secrets.description,
         "address": secrets.address,
         "phone": phone,
+        **more,
     }
     response = client.post("/submit", data=form)
     assert response.status_code == 303, response.text
@@ -153,6 +155,20 @@ def test_the_feed_shows_no_text_of_any_case(stranger: httpx.Client) -> None:
     feed = stranger.get("/feed").text
     assert number in feed
     assert secrets.found_in(feed) == []
+
+
+def test_the_maps_nearby_cases_show_no_text_and_no_exact_point(stranger: httpx.Client) -> None:
+    """`/map/nearby` (the report form's map) lists open cases near a pin like the feed does,
+    with a point rounded to about 200 m: not where the citizen stood."""
+    secrets = Secrets.new()
+    exact = ("39.921234", "116.443219")
+    phone = unique_phone()
+    number = _web_case(stranger, secrets, phone, latitude=exact[0], longitude=exact[1])
+    near = stranger.get("/map/nearby", params={"lat": exact[0], "lon": exact[1]}).text
+    assert number in near
+    assert secrets.found_in(near) == [] and phone not in near
+    assert exact[0] not in near and exact[1] not in near
+    assert stranger.get("/map/place", params={"lat": exact[0], "lon": exact[1]}).is_success
 
 
 # ---- Open311 -----------------------------------------------------------------------------

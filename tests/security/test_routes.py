@@ -70,7 +70,10 @@ GUARDS: dict[str, Guard] = {
     "GET /api/v1/reports/{kind}": Guard.staff,
     "GET /api/v1/reports/{kind}/rankings/{dimension}": Guard.staff,
     "GET /api/v1/reports/{kind}/files/{name}": Guard.staff,
-    "GET /static/{name}": Guard.public,
+    "GET /static/{name:path}": Guard.public,
+    "GET /map/place": Guard.public,
+    "GET /map/nearby": Guard.public,
+    "GET /track/{number}/photos/{photo_id}": Guard.public_form,
     "GET /": Guard.public,
     "GET /submit": Guard.public,
     "POST /submit": Guard.public_form,
@@ -133,6 +136,7 @@ SAMPLES = {
     "username": "admin",
     "code": "110105",
     "day": "2027-01-04",
+    "photo_id": "1",
 }
 
 

@@ -12,8 +12,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
-from tests.utils.browser import login
-from tests.utils.browser import shot as _shot
+from tests.utils.browser import login, shot
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission
 from tests.utils.staff import CHAOYANG, StaffAccount, make_staff
@@ -48,25 +47,25 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
     )
     await page.fill("input[name=address]", "朝阳区望京街道")
     await page.fill("input[name=phone]", "13800138000")
-    await _shot(page, shots, "01-submit")
+    await shot(page, shots, "01-submit")
     await page.click("#send")
     number = (await page.locator("#case-number").inner_text()).strip()
     assert case_row(engine, number).description.startswith("望京街道")
-    await _shot(page, shots, "02-submitted")
+    await shot(page, shots, "02-submitted")
 
     # ... and tracks it by number.
     await page.click("a.button")
     await expect(page.locator("#status")).to_have_text("已受理")
-    await _shot(page, shots, "03-track-accepted")
+    await shot(page, shots, "03-track-accepted")
 
     # The dispatcher finds it in the queue and dispatches it to the unit.
     dispatcher = make_staff(engine, StaffRole.dispatcher)
     desk = await _login(browser, api_url, dispatcher)
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible()
-    await _shot(desk, shots, "04-dispatch-queue")
+    await shot(desk, shots, "04-dispatch-queue")
     await desk.click(f'a[href="/console/cases/{number}"]')
     await desk.select_option("#form-dispatch select[name=unit_code]", CHAOYANG)
-    await _shot(desk, shots, "05-case-before-dispatch")
+    await shot(desk, shots, "05-case-before-dispatch")
     await _case_action(desk, "dispatch")
     await expect(desk.locator("#lead-unit")).to_have_text(CHAOYANG)
 
@@ -74,20 +73,20 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
     inbox = await _login(browser, api_url, handler)
     await expect(inbox.locator(f'tr[data-number="{number}"]')).to_be_visible()
-    await _shot(inbox, shots, "06-unit-inbox")
+    await shot(inbox, shots, "06-unit-inbox")
     await inbox.click(f'a[href="/console/cases/{number}"]')
     await _case_action(inbox, "acknowledge")
     await _case_action(inbox, "respond")
     await inbox.fill("#form-resolve textarea[name=reply]", REPLY)
     await _case_action(inbox, "resolve")
-    await _shot(inbox, shots, "07-case-resolved")
+    await shot(inbox, shots, "07-case-resolved")
 
     # The public tracker shows the case resolved; the reply waits for the one-time code.
     await page.goto(f"/track?number={number}")
     await expect(page.locator("#timeline")).to_contain_text("已办结")
     await expect(page.locator("#reply")).to_have_count(0)
     assert REPLY not in await page.content()
-    await _shot(page, shots, "08-track-resolved")
+    await shot(page, shots, "08-track-resolved")
 
     actors = {(e.kind, e.actor) for e in events(engine, number)}
     assert {("dispatched", dispatcher.username), ("resolved", handler.username)} <= actors
@@ -105,7 +104,7 @@ async def test_the_dispatch_queue_updates_without_a_reload(
     number = created.json()["number"]
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible(timeout=30_000)
     assert await desk.evaluate("() => window.notReloaded === true")
-    await _shot(desk, shots, "09-queue-live")
+    await shot(desk, shots, "09-queue-live")
 
 
 async def test_the_public_pages_in_english(
@@ -117,4 +116,4 @@ async def test_the_public_pages_in_english(
     await expect(page.locator("h1")).to_have_text("Submit a request")
     await page.goto("/feed")
     await expect(page.locator("h1")).to_have_text("Recent requests")
-    await _shot(page, shots, "10-feed-en")
+    await shot(page, shots, "10-feed-en")
