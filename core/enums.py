@@ -79,6 +79,7 @@ class PlaceMethod(StrEnum):
     address = "address"  # names in the address text
     point = "point"  # the map point inside a boundary or nearest a street's area
     both = "both"  # the address and the point agree
+    dispatcher = "dispatcher"  # a dispatcher sent the case to a street or district unit
 
 
 class CoordinateSystem(StrEnum):

@@ -17,7 +17,8 @@ from sqlmodel import Session
 from dispatch.geo import areas_for, to_wgs84
 from dispatch.location import Confidence, LocationIndex, LocationMatch
 from intake.schemas import Intake
-from models.enums import PlaceMethod
+from models.case import Case
+from models.enums import PlaceMethod, UnitKind
 from models.unit import Unit
 
 
@@ -90,3 +91,29 @@ def _within_given(
 
 def _index(session: Session, var_dir: Path) -> LocationIndex:
     return LocationIndex.of(session, areas_for(var_dir))
+
+
+def dispatcher_place(case: Case, unit: Unit) -> FoundPlace | None:
+    """The place a dispatcher's choice of lead unit says the case is at, when it differs.
+
+    A dispatcher who sends a case to a street or district has read the request and decided
+    where it is; the stored place follows, so the case counts where it is handled. A
+    department or utility says nothing about the place (None), and neither does a unit the
+    case already is at: a district unit keeps a street of that district.
+    """
+    kind = UnitKind(unit.kind)
+    if kind == UnitKind.street and case.street_code != unit.code:
+        district, street = unit.parent_code, unit.code
+    elif kind == UnitKind.district and case.district_code != unit.code:
+        district, street = unit.code, None
+    else:
+        return None
+    return FoundPlace(
+        district,
+        street,
+        case.latitude,
+        case.longitude,
+        PlaceMethod.dispatcher,
+        Confidence.exact.value,
+        False,
+    )

@@ -26,6 +26,7 @@ from dispatch.model import DispatchModelError
 from dispatch.runtime import SmartDispatcher
 from dispatch.training import TrainingDataError
 from intake.owners import reachable_contacts
+from intake.place import dispatcher_place
 from models import Case, CaseAssistingUnit, CaseEvent, Category, Notification
 from models.calendar_override import override_days
 from models.enums import Channel, IdentityKind, Language, Urgency
@@ -33,6 +34,7 @@ from models.service import get_case
 from models.unit import Unit
 from workflows.calendar import WorkingCalendar
 from workflows.types import (
+    SMART_DISPATCH,
     TERMINAL,
     DeadlineRequest,
     Deadlines,
@@ -256,6 +258,8 @@ class CaseActivities:
             value = getattr(changes, name)
             if value is not None:
                 setattr(case, name, value)
+        if transition.kind == "dispatched" and transition.actor != SMART_DISPATCH:
+            self._follow_dispatcher(session, case, changes.lead_unit_code)
         if changes.merged_into_number is not None:
             case.merged_into_id = self._case(session, changes.merged_into_number).id
         assert case.id is not None
@@ -265,6 +269,19 @@ class CaseActivities:
                 session.add(CaseAssistingUnit(case_id=case.id, unit_code=code))
         case.updated_at = transition.at
         session.add(case)
+
+    @staticmethod
+    def _follow_dispatcher(session: Session, case: Case, unit_code: str | None) -> None:
+        """A person's 派单 to a street or district moves the case's place there, in the same
+        write as the dispatch; smart dispatch chose its unit from the stored place."""
+        unit = session.get(Unit, unit_code) if unit_code else None
+        place = dispatcher_place(case, unit) if unit is not None else None
+        if place is None:
+            return
+        case.district_code, case.street_code = place.district_code, place.street_code
+        case.place_method = place.method
+        case.place_confidence = place.confidence
+        case.place_approximate = place.approximate
 
     async def _send(self, notice: Notice) -> Sent:
         prepared = await asyncio.to_thread(self._prepare, notice)

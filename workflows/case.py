@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.callback import CallbackWorkflow
     from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
     from workflows.types import (
+        SMART_DISPATCH,
         TERMINAL,
         UNIT_HANDLING,
         ActionResult,
@@ -60,7 +61,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 TIMELINE_KEPT = 100  # the workflow keeps the recent story; the database keeps all of it
 SYSTEM = "system"
-SMART = "smart-dispatch"
+SMART = SMART_DISPATCH
 
 
 @workflow.defn

@@ -12,6 +12,8 @@ from datetime import datetime
 from models.enums import CaseStatus, Channel, Satisfaction, Urgency
 
 TERMINAL = frozenset({CaseStatus.closed, CaseStatus.withdrawn, CaseStatus.merged})
+# The actor of smart dispatch's own events; any other actor of a dispatch is a person.
+SMART_DISPATCH = "smart-dispatch"
 # A unit is working on the case in these states; its resolve deadline runs.
 UNIT_HANDLING = frozenset(
     {CaseStatus.dispatched, CaseStatus.acknowledged, CaseStatus.in_progress, CaseStatus.reopened}

@@ -25,7 +25,7 @@ from core.clock import utcnow
 from core.settings import Settings
 from intake.schemas import Contact, Intake
 from models.api_key import ApiKeyPublic
-from models.enums import Channel, Language, RequestType, UnitKind, Urgency
+from models.enums import Channel, CoordinateSystem, Language, RequestType, UnitKind, Urgency
 from models.unit import Unit
 
 MAX_WINDOW = timedelta(days=90)  # the spec's default and widest date range
@@ -201,6 +201,7 @@ def build_submission(
             street_code=street,
             latitude=latitude,
             longitude=longitude,
+            coordinate_system=_coordinate_system(form),
             category_code=service.code,
             contact=Contact(name=name or None, phone=one(form, "phone"), email=one(form, "email")),
             intake_key=token,
@@ -237,8 +238,21 @@ def _coordinate(name: str, raw: str, limit: float) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or abs(value) > limit:
-        raise Open311Error(400, f"{name} '{raw}' is not a WGS84 number within ±{limit:g}")
+        raise Open311Error(400, f"{name} '{raw[:40]}' is not a number within ±{limit:g}")
     return value
+
+
+def _coordinate_system(form: Form) -> CoordinateSystem:
+    """The datum of lat/long (an extension; the spec says WGS-84, the default): a client whose
+    map is AMap or Tencent sends gcj02, Baidu bd09, and intake converts the point to WGS-84
+    as it does for the web form and the API."""
+    raw = one(form, "coordinate_system")
+    if raw is None:
+        return CoordinateSystem.wgs84
+    if raw not in CoordinateSystem.__members__:
+        known = ", ".join(CoordinateSystem)
+        raise Open311Error(400, f"coordinate_system '{raw[:40]}' is not one of {known}")
+    return CoordinateSystem(raw)
 
 
 def _address_id(session: Session, address_id: str | None) -> tuple[str | None, str | None]:

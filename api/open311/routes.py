@@ -173,6 +173,7 @@ POST_FIELDS = {
         "service_code",
         "lat",
         "long",
+        "coordinate_system",
         "address_string",
         "address_id",
         "email",

@@ -201,6 +201,10 @@ MORE_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 # District branches: code prefix, parent (city) unit, Chinese and English name patterns.
 DISTRICT_BRANCHES: tuple[tuple[str, str, str], ...] = (
     ("D-RSJ", "北京市{zh}人力资源和社会保障局", "{en} Human Resources and Social Security Bureau"),
+    ("D-SCJGJ", "北京市{zh}市场监督管理局", "{en} Administration for Market Regulation"),
+    ("D-WJW", "北京市{zh}卫生健康委员会", "{en} Health Commission"),
+    ("D-JW", "北京市{zh}教育委员会", "{en} Education Commission"),
+    ("D-STHJJ", "北京市{zh}生态环境局", "{en} Ecology and Environment Bureau"),
 )
 # The power company's district power supply companies (国网北京朝阳供电公司, State Grid Beijing
 # Chaoyang Power Supply Company): code, short names, districts served (城区 serves 东城, 西城).

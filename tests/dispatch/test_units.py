@@ -84,6 +84,43 @@ def test_a_branch_is_chosen_by_the_district_and_the_city_level_unit_without_a_pl
     assert "no place given" in nowhere.reason
 
 
+@pytest.mark.parametrize("department", ["D-RSJ", "D-SCJGJ", "D-WJW", "D-JW", "D-STHJJ"])
+def test_a_department_with_district_branches_goes_to_the_branch_of_each_district(
+    engine: Engine, index: CategoryIndex, locations: LocationIndex, department: str
+) -> None:
+    units = active_units(engine)
+    leaves = [
+        c.code
+        for c in index.categories.values()
+        if c.level == LEAF_LEVEL and c.active and c.unit_code == department
+    ]
+    assert len(leaves) >= 3, department
+    for district, street in _districts(engine):
+        place = locations.resolve(f"{district.name_zh}{street.name_zh}")
+        branch = units[f"{department}-{district.code}"]
+        assert branch.service_areas == [district.code] and branch.parent_code == department
+        for leaf in leaves:
+            found = resolve_unit(index, leaf, place, units)
+            assert found.unit is not None and found.unit.code == branch.code, found.reason
+
+
+def test_a_food_safety_complaint_in_haidian_goes_to_the_haidian_market_regulation_bureau(
+    leaf_model: DispatchModel, engine: Engine, index: CategoryIndex, locations: LocationIndex
+) -> None:
+    result = suggest(
+        text="在饭馆吃饭吃出了苍蝇，后厨很脏，厨师也不戴口罩",
+        address="海淀区中关村街道",
+        model=leaf_model,
+        engine=engine,
+        categories=index,
+        locations=locations,
+    )
+    assert result.automatic, result.reason
+    assert result.unit is not None, result.reason
+    haidian_bureau = ("D-SCJGJ-110108", "北京市海淀区市场监督管理局")
+    assert (result.unit.code, result.unit.name_zh) == haidian_bureau
+
+
 @pytest.mark.parametrize(
     ("text", "address", "unit_code"),
     [

@@ -198,9 +198,27 @@ ERRORS: list[tuple[str, dict[str, str | None], int, str]] = [
         "a location is required: lat and long, or address_string, or address_id",
     ),
     ("lat without long", {"long": None}, 400, "lat and long must be sent together"),
-    ("lat not a number", {"lat": "north"}, 400, "lat 'north' is not a WGS84 number within ±90"),
-    ("long out of range", {"long": "181"}, 400, "long '181' is not a WGS84 number within ±180"),
-    ("lat not finite", {"lat": "nan"}, 400, "lat 'nan' is not a WGS84 number within ±90"),
+    ("lat not a number", {"lat": "north"}, 400, "lat 'north' is not a number within ±90"),
+    ("long out of range", {"long": "181"}, 400, "long '181' is not a number within ±180"),
+    ("lat not finite", {"lat": "nan"}, 400, "lat 'nan' is not a number within ±90"),
+    (
+        "unknown coordinate_system",
+        {"coordinate_system": "utm"},
+        400,
+        "coordinate_system 'utm' is not one of wgs84, gcj02, bd09",
+    ),
+    (
+        "coordinate_system in capitals",
+        {"coordinate_system": "GCJ02"},
+        400,
+        "coordinate_system 'GCJ02' is not one of wgs84, gcj02, bd09",
+    ),
+    (
+        "two coordinate_systems",
+        {"coordinate_system": ["gcj02", "bd09"]},  # type: ignore[dict-item]
+        400,
+        "coordinate_system was given 2 different values; give one",
+    ),
     (
         "unknown address_id",
         {"address_id": "999"},
