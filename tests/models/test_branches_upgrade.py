@@ -1,6 +1,6 @@
 """An installation from before the district bureaus of 市场监管局, 卫健委, 教委 and 生态环境局
 gets them from `hotline db seed` (once, however often it runs) and its untouched leaves from
-migration 0014; a leaf staff changed keeps their choice."""
+migration 0015; a leaf staff changed keeps their choice."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ FOOD, SCHOOL_BULLYING, AIR = "20.03.001", "14.02.006", "04.02.006"
 
 
 def _moved() -> list[str]:
-    """The leaves migration 0014 moves, as it lists them."""
-    path = migrate.VERSIONS_DIR / "0014_department_district_branches.py"
-    spec = importlib.util.spec_from_file_location("revision_0014", path)
+    """The leaves migration 0015 moves, as it lists them."""
+    path = migrate.VERSIONS_DIR / "0015_department_district_branches.py"
+    spec = importlib.util.spec_from_file_location("revision_0015", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

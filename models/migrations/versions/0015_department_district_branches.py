@@ -9,8 +9,8 @@ gets the bureaus from `hotline db seed` (`hotline up` runs it), and the leaves h
 only a leaf still as shipped before (kind district, no unit) moves, and only when the
 department is stored; a leaf staff changed, or a later staff change, is left alone.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-11-30 22:30:00.000000
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
