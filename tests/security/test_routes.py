@@ -93,6 +93,8 @@ GUARDS: dict[str, Guard] = {
     "GET /console/intake": Guard.console,
     "POST /console/intake": Guard.console,
     "GET /console/admin": Guard.console,
+    "GET /console/reports": Guard.console,
+    "GET /console/reports/files/{name}": Guard.console,
     "POST /telegram/webhook": Guard.telegram,
     "POST /twilio/voice": Guard.twilio,
     "POST /twilio/voice/menu": Guard.twilio,
