@@ -5,74 +5,19 @@ tests/security/test_privacy.py). Screenshots of the main pages are saved as it g
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
+from tests.utils.browser import case_action, login, shot
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission
-from tests.utils.staff import CHAOYANG, StaffAccount, make_staff
+from tests.utils.staff import CHAOYANG, make_staff
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPLY = "路灯已于今日修复，感谢您的反映。"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> list[Path]:
-    """Where screenshots go: the test's tmp dir and, when set, HOTLINE_SCREENSHOTS_DIR."""
-    folders = [tmp_path / "screenshots"]
-    extra = os.environ.get("HOTLINE_SCREENSHOTS_DIR")
-    if extra:
-        folders.append(Path(extra))
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-    return folders
-
-
-async def _shot(page: Page, shots: list[Path], name: str) -> None:
-    data = await page.screenshot(full_page=True)
-    for folder in shots:
-        (folder / f"{name}.png").write_bytes(data)
-
-
-async def _login(browser: Browser, api_url: str, account: StaffAccount) -> Page:
-    context = await browser.new_context(base_url=api_url, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto("/console/login")
-    await page.fill("input[name=username]", account.username)
-    await page.fill("input[name=password]", account.password)
-    await page.click("button[type=submit].primary")
-    await expect(page.locator("#me")).to_contain_text(account.username)
-    return page
-
-
-async def _case_action(page: Page, action: str) -> None:
-    await page.click(f"#form-{action} button[type=submit]")
-    await expect(page.locator("#done")).to_be_visible()
 
 
 async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_shows_it(
@@ -91,46 +36,46 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
     )
     await page.fill("input[name=address]", "朝阳区望京街道")
     await page.fill("input[name=phone]", "13800138000")
-    await _shot(page, shots, "01-submit")
+    await shot(page, shots, "01-submit")
     await page.click("#send")
     number = (await page.locator("#case-number").inner_text()).strip()
     assert case_row(engine, number).description.startswith("望京街道")
-    await _shot(page, shots, "02-submitted")
+    await shot(page, shots, "02-submitted")
 
     # ... and tracks it by number.
     await page.click("a.button")
     await expect(page.locator("#status")).to_have_text("已受理")
-    await _shot(page, shots, "03-track-accepted")
+    await shot(page, shots, "03-track-accepted")
 
     # The dispatcher finds it in the queue and dispatches it to the unit.
     dispatcher = make_staff(engine, StaffRole.dispatcher)
-    desk = await _login(browser, api_url, dispatcher)
+    desk = await login(browser, api_url, dispatcher)
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible()
-    await _shot(desk, shots, "04-dispatch-queue")
+    await shot(desk, shots, "04-dispatch-queue")
     await desk.click(f'a[href="/console/cases/{number}"]')
     await desk.select_option("#form-dispatch select[name=unit_code]", CHAOYANG)
-    await _shot(desk, shots, "05-case-before-dispatch")
-    await _case_action(desk, "dispatch")
+    await shot(desk, shots, "05-case-before-dispatch")
+    await case_action(desk, "dispatch")
     await expect(desk.locator("#lead-unit")).to_have_text(CHAOYANG)
 
     # The unit handler acknowledges, contacts the citizen and resolves with a reply.
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
-    inbox = await _login(browser, api_url, handler)
+    inbox = await login(browser, api_url, handler)
     await expect(inbox.locator(f'tr[data-number="{number}"]')).to_be_visible()
-    await _shot(inbox, shots, "06-unit-inbox")
+    await shot(inbox, shots, "06-unit-inbox")
     await inbox.click(f'a[href="/console/cases/{number}"]')
-    await _case_action(inbox, "acknowledge")
-    await _case_action(inbox, "respond")
+    await case_action(inbox, "acknowledge")
+    await case_action(inbox, "respond")
     await inbox.fill("#form-resolve textarea[name=reply]", REPLY)
-    await _case_action(inbox, "resolve")
-    await _shot(inbox, shots, "07-case-resolved")
+    await case_action(inbox, "resolve")
+    await shot(inbox, shots, "07-case-resolved")
 
     # The public tracker shows the case resolved; the reply waits for the one-time code.
     await page.goto(f"/track?number={number}")
     await expect(page.locator("#timeline")).to_contain_text("已办结")
     await expect(page.locator("#reply")).to_have_count(0)
     assert REPLY not in await page.content()
-    await _shot(page, shots, "08-track-resolved")
+    await shot(page, shots, "08-track-resolved")
 
     actors = {(e.kind, e.actor) for e in events(engine, number)}
     assert {("dispatched", dispatcher.username), ("resolved", handler.username)} <= actors
@@ -140,7 +85,7 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
 async def test_the_dispatch_queue_updates_without_a_reload(
     browser: Browser, api_url: str, engine: Engine, shots: list[Path]
 ) -> None:
-    desk = await _login(browser, api_url, make_staff(engine, StaffRole.dispatcher))
+    desk = await login(browser, api_url, make_staff(engine, StaffRole.dispatcher))
     marker = await desk.evaluate("() => { window.notReloaded = true; return true; }")
     assert marker
     async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
@@ -148,7 +93,7 @@ async def test_the_dispatch_queue_updates_without_a_reload(
     number = created.json()["number"]
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible(timeout=30_000)
     assert await desk.evaluate("() => window.notReloaded === true")
-    await _shot(desk, shots, "09-queue-live")
+    await shot(desk, shots, "09-queue-live")
 
 
 async def test_the_public_pages_in_english(
@@ -160,4 +105,4 @@ async def test_the_public_pages_in_english(
     await expect(page.locator("h1")).to_have_text("Submit a request")
     await page.goto("/feed")
     await expect(page.locator("h1")).to_have_text("Recent requests")
-    await _shot(page, shots, "10-feed-en")
+    await shot(page, shots, "10-feed-en")

@@ -1,0 +1,46 @@
+"""Driving the pages in Debian's Chromium with Playwright: launch arguments, log in, screenshots.
+
+The `browser` and `shots` fixtures are in tests/web/conftest.py; these are the helpers the
+browser tests share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser, Page, expect
+
+from tests.utils.staff import StaffAccount
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+async def shot(page: Page, shots: list[Path], name: str) -> None:
+    data = await page.screenshot(full_page=True)
+    for folder in shots:
+        (folder / f"{name}.png").write_bytes(data)
+
+
+async def login(browser: Browser, api_url: str, account: StaffAccount) -> Page:
+    context = await browser.new_context(base_url=api_url, locale="zh-CN")
+    page = await context.new_page()
+    await page.goto("/console/login")
+    await page.fill("input[name=username]", account.username)
+    await page.fill("input[name=password]", account.password)
+    await page.click("button[type=submit].primary")
+    await expect(page.locator("#me")).to_contain_text(account.username)
+    return page
+
+
+async def case_action(page: Page, action: str) -> None:
+    await page.click(f"#form-{action} button[type=submit]")
+    await expect(page.locator("#done")).to_be_visible()
