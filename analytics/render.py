@@ -167,7 +167,12 @@ def _heat_map(report: Report) -> Figure:
                 if value:
                     colour = "white" if value > peak / 2 else "black"
                     ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=colour)
-    ax.set_xticks(range(len(districts)), [_label(d, 8) for d in districts], rotation=90, fontsize=8)
+    ax.set_xticks(
+        range(len(districts)),
+        [_label(d, 8) for d in districts],
+        rotation=90 if len(districts) > 6 else 0,  # a unit's report: a few districts, level
+        fontsize=8,
+    )
     ax.set_yticks(range(len(categories)), [_label(c, 12) for c in categories], fontsize=8)
     ax.set_title(every_language(S_("cases by district and category")))
     return figure

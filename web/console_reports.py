@@ -41,7 +41,13 @@ RANKING_TITLES = {
     "street": S_("Streets"),
     "department": S_("Departments"),
 }
-DOWNLOADS = ("report.pdf", "report.xlsx", "report.html", "summary.csv", "units.csv")
+DOWNLOADS = (
+    ("report.pdf", S_("The report (PDF)")),
+    ("report.xlsx", S_("Every table (Excel)")),
+    ("report.html", S_("The report as a web page")),
+    ("summary.csv", S_("Summary (CSV)")),
+    ("units.csv", S_("Units (CSV)")),
+)
 SHOWN = 20  # rows of each ranking on the page; the files hold them all
 
 
