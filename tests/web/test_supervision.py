@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
+from core.settings import Settings
 from models.enums import StaffRole
 from tests.utils.cases import case_row, events, notifications
 from tests.utils.factories import make_submission
+from tests.utils.processes import ROOT, hotline_env
 from tests.utils.staff import (
     CHAOYANG,
     HAIDIAN,
@@ -145,3 +150,30 @@ def test_bad_supervisor_input_is_refused_and_changes_nothing(
     assert [e.kind for e in events(engine, number)] == ["accepted", "dispatched"]
     row = case_row(engine, number)
     assert (row.lead_unit_code, row.supervised) == (CHAOYANG, False)
+
+
+def test_the_cli_supervises_urges_and_re_dispatches(
+    api_url: str, engine: Engine, settings: Settings
+) -> None:
+    number = _dispatched_case(api_url, engine)
+    steps = [
+        ("supervise", "--note", "三天未签收"),
+        ("urge", "--note", "今天内联系市民"),
+        ("redispatch", "--unit", HAIDIAN, "--reason", "地址在海淀"),
+    ]
+    for command, *options in steps:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "cli.main", "case", command, number, *options, "--as", "boss"],
+            cwd=ROOT,
+            env={**hotline_env(settings), "COLUMNS": "250"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert [(e.kind, e.actor) for e in events(engine, number)][-3:] == [
+        ("supervised", "boss"),
+        ("urged", "boss"),
+        ("redispatched", "boss"),
+    ]
+    assert case_row(engine, number).lead_unit_code == HAIDIAN
