@@ -33,7 +33,8 @@ units_c = columns(Unit)
 RESOLVING = ("resolved", "answered_directly")
 CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
 DEADLINES = ("acknowledge", "respond", "resolve")
-PROCESS_KINDS = ("dispatched", "returned", "reopened", "sla_breach", *RESOLVING)
+DISPATCHES = ("dispatched", "redispatched")  # a supervisor's 改派 is a dispatch too
+PROCESS_KINDS = (*DISPATCHES, "returned", "reopened", "sla_breach", *RESOLVING)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: 
         select(
             key.label("key"),
             cases.created_at.label("created_at"),
-            func.sum(_flag(event.kind == "dispatched")).label("dispatches"),
+            func.sum(_flag(event.kind.in_(DISPATCHES))).label("dispatches"),
             func.sum(_flag(event.kind == "returned")).label("returns"),
             func.max(_flag(event.kind == "reopened")).label("reopened"),
             func.min(case((event.kind.in_(RESOLVING), event.created_at))).label("resolved_at"),

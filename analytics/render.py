@@ -24,6 +24,7 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from analytics import pdf_tables
 from analytics.fonts import INSTALL_HINT, cjk_font_file, missing_cjk_font
 from analytics.reports import Report
 from analytics.tables import Table, display, report_tables, write_csv, write_xlsx
@@ -33,7 +34,6 @@ from core.settings import get_settings
 log = logging.getLogger("hotline.analytics")
 
 A4 = (8.27, 11.69)
-PDF_ROWS_PER_PAGE = 32
 PDF_MAX_PAGES = 2  # per table: the PDF is for reading; the XLSX and CSV files have every row
 PDF_LEFT_OUT = {"units", "trend", "heat-map"}  # too wide to read on A4, or drawn as a chart
 KIND_TITLES = {"daily": S_("daily report"), "weekly": S_("weekly report")}
@@ -130,7 +130,7 @@ def _ranking(report: Report) -> Figure:
     groups = report.rankings.get("district", [])
     figure = Figure(figsize=(8, max(2.5, 0.35 * len(groups) + 1)), layout="constrained")
     ax = figure.subplots()
-    names = [f"{g.rank}. {g.name}" for g in groups][::-1]
+    names = [f"{g.rank}. {_label(g.name, 16)}" for g in groups][::-1]
     scores = [g.score or 0.0 for g in groups][::-1]
     bars = ax.barh(names, scores, color="#2e86c1")
     ax.bar_label(bars, fmt="%.1f", padding=2, fontsize=8)
@@ -144,27 +144,47 @@ def _ranking(report: Report) -> Figure:
 
 
 def _heat_map(report: Report) -> Figure:
+    """Categories down the side (their names are long and read level), districts across.
+
+    The figure is as wide as the PDF page and as tall as its categories need, so on the page
+    (and in the HTML) it is a map of cells, not a band squeezed to the page's width.
+    """
     heat = report.heat_map
-    figure = Figure(
-        figsize=(max(6, 0.6 * len(heat.columns) + 3), max(3, 0.35 * len(heat.rows) + 1.5)),
-        layout="constrained",
-    )
+    categories = heat.columns
+    districts = heat.rows
+    height = min(10.5, max(4.0, 0.32 * len(categories) + 2.8))
+    figure = Figure(figsize=(7.5, height), layout="constrained")
     ax = figure.subplots()
-    if heat.columns:
-        image = ax.imshow(heat.values, cmap="YlOrRd", aspect="auto")
+    if categories and districts:
+        values = [[row[j] for row in heat.values] for j in range(len(categories))]
+        image = ax.imshow(values, cmap="YlOrRd", aspect="auto")
         figure.colorbar(
             image, ax=ax, shrink=0.8, label=every_language(SP_("measure word", "cases"))
         )
-        ax.set_xticks(range(len(heat.columns)), heat.columns, rotation=45, ha="right", fontsize=8)
-        peak = max((max(row) for row in heat.values), default=0)
-        for i, row in enumerate(heat.values):
+        peak = max((max(row) for row in values), default=0)
+        for i, row in enumerate(values):
             for j, value in enumerate(row):
                 if value:
                     colour = "white" if value > peak / 2 else "black"
                     ax.text(j, i, str(value), ha="center", va="center", fontsize=7, color=colour)
-    ax.set_yticks(range(len(heat.rows)), heat.rows, fontsize=8)
+    ax.set_xticks(
+        range(len(districts)),
+        [_label(d, 8) for d in districts],
+        rotation=90 if len(districts) > 6 else 0,  # a unit's report: a few districts, level
+        fontsize=8,
+    )
+    ax.set_yticks(range(len(categories)), [_label(c, 12) for c in categories], fontsize=8)
     ax.set_title(every_language(S_("cases by district and category")))
     return figure
+
+
+def _label(name: str, per_line: int) -> str:
+    """A tick label in at most two lines of `per_line` characters (the tables name it whole)."""
+    if len(name) <= per_line:
+        return name
+    if len(name) <= 2 * per_line:
+        return f"{name[:per_line]}\n{name[per_line:]}"
+    return f"{name[:per_line]}\n{name[per_line : 2 * per_line - 1]}…"
 
 
 def _channels(report: Report) -> Figure:
@@ -262,20 +282,22 @@ def render_pdf(
         for table in tables[1:]:
             if table.name in PDF_LEFT_OUT:
                 continue
-            shown = min(len(table.rows), PDF_ROWS_PER_PAGE * PDF_MAX_PAGES)
-            for start in range(0, max(shown, 1), PDF_ROWS_PER_PAGE):
-                pdf.savefig(_table_page(table, start, shown))
+            for page in _table_pages(table):
+                pdf.savefig(page)
     return path
 
 
 def _cover(report: Report, summary: Table, trend: Figure, title: str) -> Figure:
     page = Figure(figsize=A4)
-    page.text(0.5, 0.95, title, ha="center", fontsize=18, weight="bold", color="#922b21")
+    heading = pdf_tables.wrap(title, (A4[0] - 1) * pdf_tables.POINTS_PER_INCH, 18, max_lines=2)
+    page.text(0.5, 0.95, "\n".join(heading), ha="center", va="top", fontsize=18, color="#922b21")
     page.text(
-        0.5, 0.92, f"{report.first} – {report.last} ({report.timezone})", ha="center", fontsize=10
+        0.5, 0.89, f"{report.first} – {report.last} ({report.timezone})", ha="center", fontsize=10
     )
-    ax = page.add_axes((0.08, 0.45, 0.84, 0.44))
-    _draw_table(ax, summary, 0)
+    box = pdf_tables.Box(left=0.12, right=0.88, top=0.87, bottom=0.45)
+    width = (box.right - box.left) * A4[0] * pdf_tables.POINTS_PER_INCH
+    drawn = pdf_tables.layout(summary, width, 8)
+    pdf_tables.draw(page, drawn, pdf_tables.pages_of_rows(drawn, box, A4[1])[0], box)
     image = page.add_axes((0.05, 0.05, 0.9, 0.36))
     image.imshow(_as_image(trend))
     image.axis("off")
@@ -290,45 +312,28 @@ def _chart_page(chart: Figure) -> Figure:
     return page
 
 
-def _table_page(table: Table, start: int, shown: int) -> Figure:
-    page = Figure(figsize=A4)
-    suffix = f" ({start // PDF_ROWS_PER_PAGE + 1})" if shown > PDF_ROWS_PER_PAGE else ""
-    page.text(0.5, 0.96, table.title + suffix, ha="center", fontsize=13, weight="bold")
-    ax = page.add_axes((0.03, 0.05, 0.94, 0.88))
-    _draw_table(ax, table, start, min(PDF_ROWS_PER_PAGE, shown - start))
-    if start + PDF_ROWS_PER_PAGE >= shown and len(table.rows) > shown:
+TABLE_BOX = pdf_tables.Box(left=0.05, right=0.95, top=0.93, bottom=0.05)
+
+
+def _table_pages(table: Table) -> list[Figure]:
+    """The table over as many pages as its wrapped rows need, at most PDF_MAX_PAGES."""
+    size = 7 if len(table.columns) > 8 else 8
+    width = (TABLE_BOX.right - TABLE_BOX.left) * A4[0] * pdf_tables.POINTS_PER_INCH
+    drawn = pdf_tables.layout(table, width, size)
+    chunks = pdf_tables.pages_of_rows(drawn, TABLE_BOX, A4[1])
+    shown = chunks[:PDF_MAX_PAGES]
+    pages = []
+    for number, rows in enumerate(shown, start=1):
+        page = Figure(figsize=A4)
+        suffix = f" ({number})" if len(chunks) > 1 else ""
+        page.text(0.5, 0.96, table.title + suffix, ha="center", fontsize=13, weight="bold")
+        pdf_tables.draw(page, drawn, rows, TABLE_BOX)
+        pages.append(page)
+    left_out = len(table.rows) - (shown[-1].stop if shown else 0)
+    if left_out > 0:
         more = every_language(S_("({count} more rows there)"))  # zh names the files
-        left = more.format(count=len(table.rows) - shown, table=table.name)
-        page.text(0.5, 0.02, left, ha="center")
-    return page
-
-
-def _draw_table(ax: object, table: Table, start: int, count: int = PDF_ROWS_PER_PAGE) -> None:
-    from matplotlib.axes import Axes
-
-    assert isinstance(ax, Axes)
-    ax.axis("off")
-    rows = [
-        [_clip(display(value, table.kind(r, c))) for c, value in enumerate(row)]
-        for r, row in enumerate(table.rows[start : start + count], start=start)
-    ] or [["—"] * len(table.columns)]
-    drawn = ax.table(
-        cellText=rows,
-        colLabels=[_clip(c.title.replace(" ", "\n", 1)) for c in table.columns],
-        loc="upper center",
-        cellLoc="center",
-    )
-    drawn.auto_set_font_size(False)
-    drawn.set_fontsize(7 if len(table.columns) > 8 else 8)
-    drawn.scale(1, 1.3)
-    for (row, _col), cell in drawn.get_celld().items():
-        if row == 0:
-            cell.set_facecolor("#f2f3f4")
-            cell.set_height(cell.get_height() * 1.8)
-
-
-def _clip(text: str, limit: int = 28) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        pages[-1].text(0.5, 0.02, more.format(count=left_out, table=table.name), ha="center")
+    return pages
 
 
 def _as_image(figure: Figure) -> Any:

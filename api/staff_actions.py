@@ -32,9 +32,12 @@ from workflows.types import (
     ExtensionRequest,
     Merge,
     Overrule,
+    Redispatch,
     Resolve,
     ReturnCase,
+    Supervise,
     UnitAction,
+    Urge,
 )
 
 TEXT = 4000
@@ -101,6 +104,19 @@ class MergeIn(BaseModel):
     master_number: str = Field(pattern=CASE_NUMBER)
 
 
+class SuperviseIn(BaseModel):
+    note: Text = Field(description="Why the case is supervised; the unit reads it.")
+
+
+class UrgeIn(BaseModel):
+    note: Text = Field(description="What the unit must do now; sent to the unit.")
+
+
+class RedispatchIn(BaseModel):
+    unit_code: Code = Field(description="The unit that takes the case over.")
+    reason: Text
+
+
 # Which body each action takes; the console builds the same bodies from its forms.
 BODIES: dict[StaffAction, type[BaseModel]] = {
     StaffAction.dispatch: DispatchIn,
@@ -113,6 +129,9 @@ BODIES: dict[StaffAction, type[BaseModel]] = {
     StaffAction.resolve: ResolveIn,
     StaffAction.answer: AnswerIn,
     StaffAction.merge: MergeIn,
+    StaffAction.supervise: SuperviseIn,
+    StaffAction.urge: UrgeIn,
+    StaffAction.redispatch: RedispatchIn,
 }
 
 
@@ -164,6 +183,12 @@ def _message(action: StaffAction, user: StaffUser, case: Case, body: Any) -> tup
         return CaseWorkflow.answer_directly, AnswerDirectly(actor, body.reply)
     if action is StaffAction.merge:
         return CaseWorkflow.merge, Merge(actor, body.master_number)
+    if action is StaffAction.supervise:
+        return CaseWorkflow.supervise, Supervise(actor, body.note)
+    if action is StaffAction.urge:
+        return CaseWorkflow.urge, Urge(actor, body.note)
+    if action is StaffAction.redispatch:
+        return CaseWorkflow.redispatch, Redispatch(actor, body.unit_code, body.reason)
     unit = acting_unit(user, case, body.unit_code)
     if action is StaffAction.acknowledge:
         return CaseWorkflow.acknowledge, UnitAction(actor, unit, body.note)

@@ -25,6 +25,9 @@ class StaffAction(StrEnum):
     extend = "extend"  # ask for an extension
     decide_extension = "decide_extension"
     resolve = "resolve"
+    supervise = "supervise"  # 督办: flag with a note
+    urge = "urge"  # 催办: notify the unit
+    redispatch = "redispatch"  # 改派: move a dispatched case to another unit
 
 
 _R = StaffRole
@@ -40,7 +43,13 @@ ALLOWED: dict[StaffAction, frozenset[StaffRole]] = {
     StaffAction.extend: frozenset({_R.unit_handler, _R.admin}),
     StaffAction.decide_extension: frozenset({_R.supervisor, _R.admin}),
     StaffAction.resolve: frozenset({_R.unit_handler, _R.admin}),
+    # Supervision is the supervisors' (and admin's): a dispatcher works the queue and gets a
+    # unit's wrong case back by its return (退单), not by taking it away from the unit.
+    StaffAction.supervise: frozenset({_R.supervisor, _R.admin}),
+    StaffAction.urge: frozenset({_R.supervisor, _R.admin}),
+    StaffAction.redispatch: frozenset({_R.supervisor, _R.admin}),
 }
+SUPERVISOR_ACTIONS = (StaffAction.supervise, StaffAction.urge, StaffAction.redispatch)
 UNIT_ACTIONS = frozenset(
     {
         StaffAction.acknowledge,

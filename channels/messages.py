@@ -39,6 +39,11 @@ NOTICES: dict[str, tuple[Domain, str]] = {
         Domain.staff,
         S_("The extension request for case {number} was {decision}."),
     ),
+    "unit_urged": (Domain.staff, S_("Urged (催办): case {number} needs your action now. {note}")),
+    "unit_redispatched": (
+        Domain.staff,
+        S_("Case {number} was moved to another unit ({unit}); it is no longer yours."),
+    ),
     "returned": (Domain.staff, S_("Case {number} was returned by {unit}: {reason}")),
 }
 

@@ -172,6 +172,35 @@ def merge(number: str, into: str = typer.Option(...), actor: str = ACTOR) -> Non
     _act(number, "merge", Merge(actor, into))
 
 
+@app.command()
+def supervise(number: str, note: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """督办: flag the case for supervision, with a note the unit reads."""
+    from workflows.types import Supervise
+
+    _act(number, "supervise", Supervise(actor, note))
+
+
+@app.command()
+def urge(number: str, note: str = typer.Option(...), actor: str = ACTOR) -> None:
+    """催办: urge the unit holding the case (the unit is notified)."""
+    from workflows.types import Urge
+
+    _act(number, "urge", Urge(actor, note))
+
+
+@app.command()
+def redispatch(
+    number: str,
+    unit: str = typer.Option(..., help="The unit that takes the case over."),
+    reason: str = typer.Option(...),
+    actor: str = ACTOR,
+) -> None:
+    """改派: move a case a unit holds to another unit; its deadlines start again."""
+    from workflows.types import Redispatch
+
+    _act(number, "redispatch", Redispatch(actor, unit, reason))
+
+
 def _act(number: str, update: str, argument: Any) -> None:
     """Run the `CaseWorkflow` update named `update` (a method name) and print the new state."""
     from temporalio.service import RPCError

@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from web import console, console_admin, maps, public
+from web import console, console_admin, console_reports, maps, public
 
 router = APIRouter()
 router.include_router(public.router)
 router.include_router(maps.router)
 router.include_router(console.router)
 router.include_router(console_admin.router)
+router.include_router(console_reports.router)

@@ -41,6 +41,7 @@ def event_names(pgettext: Pgettext) -> dict[str, str]:
         "accepted": pgettext("event", "Request received"),
         "dispatched": pgettext("event", "Sent to the unit responsible"),
         "return_overruled": pgettext("event", "Sent to the unit responsible"),
+        "redispatched": pgettext("event", "Sent to the unit responsible"),
         "acknowledged": pgettext("event", "The unit accepted the case"),
         "responded": pgettext("event", "The unit contacted you and is working on it"),
         "extension_approved": pgettext("event", "The deadline was extended"),

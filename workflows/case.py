@@ -46,13 +46,16 @@ with workflow.unsafe.imports_passed_through():
         PendingExtension,
         Policy,
         PolicyRequest,
+        Redispatch,
         Resolve,
         ReturnCase,
+        Supervise,
         SurveyAnswer,
         TimelineEntry,
         Transition,
         UnitAction,
         UnitCheck,
+        Urge,
         Withdraw,
     )
 
@@ -61,6 +64,13 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 TIMELINE_KEPT = 100  # the workflow keeps the recent story; the database keeps all of it
 SYSTEM = "system"
+# UNIT_HANDLING in lifecycle order, so a refusal names the states the same way every time.
+_UNIT_HANDLING_ORDER = (
+    CaseStatus.dispatched,
+    CaseStatus.acknowledged,
+    CaseStatus.in_progress,
+    CaseStatus.reopened,
+)
 SMART = SMART_DISPATCH
 
 
@@ -584,6 +594,112 @@ class CaseWorkflow:
         _require_text(action.master_number, "name the case to merge into")
         if action.master_number == self.state.number:
             raise ValueError("a case cannot be merged into itself")
+
+    # ---- supervisor actions (updates): 督办, 催办, 改派 ----------------------------------
+    # New handlers only: no history written before them holds these updates, so replaying
+    # one never reaches this code and no `workflow.patched` marker is needed; the existing
+    # paths (dispatch, deadlines) are untouched.
+
+    @workflow.update
+    async def supervise(self, action: Supervise) -> ActionResult:
+        """督办: flag the case with a note; the unit sees the flag and the note on the case."""
+        async with self.lock:
+            self._recheck(self._check_supervise, action)
+            self.state.supervised = True
+            await self._record(
+                "supervised",
+                action.actor,
+                changes=CaseChanges(supervised=True),
+                payload={"unit": self.state.lead_unit_code or "", "note": action.note},
+                detail=action.note,
+            )
+            return self._result()
+
+    @supervise.validator
+    def _validate_supervise(self, action: Supervise) -> None:
+        self._check_supervise(action)
+
+    def _check_supervise(self, action: Supervise) -> None:
+        self._require(*_UNIT_HANDLING_ORDER)
+        _require_text(action.note, "supervision (督办) needs a note for the unit")
+
+    @workflow.update
+    async def urge(self, action: Urge) -> ActionResult:
+        """催办: urge the unit holding the case; the case is flagged and the unit notified."""
+        async with self.lock:
+            self._recheck(self._check_urge, action)
+            unit = self.state.lead_unit_code or ""
+            self.state.supervised = True
+            await self._record(
+                "urged",
+                action.actor,
+                changes=CaseChanges(supervised=True),
+                payload={"unit": unit, "note": action.note},
+                detail=action.note,
+            )
+            await self._notify("unit", "unit_urged", unit_code=unit, params={"note": action.note})
+            return self._result()
+
+    @urge.validator
+    def _validate_urge(self, action: Urge) -> None:
+        self._check_urge(action)
+
+    def _check_urge(self, action: Urge) -> None:
+        self._require(*_UNIT_HANDLING_ORDER)
+        _require_text(action.note, "urging (催办) needs a note for the unit")
+
+    @workflow.update
+    async def redispatch(self, action: Redispatch) -> ActionResult:
+        """改派: move the case to another unit; its deadlines start again as at a dispatch."""
+        async with self.lock:
+            self._recheck(self._check_redispatch, action)
+            await self._checked_activity("check_units", UnitCheck([action.unit_code]))
+            previous = self.state.lead_unit_code or ""
+            now = workflow.now()
+            deadlines = await self._plan(now, extension=self.state.extension_days_granted)
+            assisting = [c for c in self.state.assisting_unit_codes if c != action.unit_code]
+            self.state.deadlines = deadlines
+            self.state.dispatched_at = now
+            self.state.breached = []
+            self.state.lead_unit_code = action.unit_code
+            self.state.assisting_unit_codes = assisting
+            await self._record(
+                "redispatched",
+                action.actor,
+                to=CaseStatus.dispatched,
+                changes=CaseChanges(
+                    lead_unit_code=action.unit_code,
+                    assisting_unit_codes=assisting,
+                    acknowledge_due_at=deadlines.acknowledge_due_at,
+                    respond_due_at=deadlines.respond_due_at,
+                    resolve_due_at=deadlines.resolve_due_at,
+                ),
+                payload={"unit": action.unit_code, "from_unit": previous, "reason": action.reason},
+                detail=action.reason,
+            )
+            await self._notify(
+                "unit",
+                "unit_new_case",
+                unit_code=action.unit_code,
+                params={"due": _iso(deadlines.acknowledge_due_at)},
+            )
+            await self._notify(
+                "unit", "unit_redispatched", unit_code=previous, params={"unit": action.unit_code}
+            )
+            return self._result()
+
+    @redispatch.validator
+    def _validate_redispatch(self, action: Redispatch) -> None:
+        self._check_redispatch(action)
+
+    def _check_redispatch(self, action: Redispatch) -> None:
+        self._require(*_UNIT_HANDLING_ORDER)
+        _require_text(action.unit_code, "name the unit to re-dispatch to")
+        _require_text(action.reason, "a re-dispatch needs a reason")
+        if action.unit_code == self.state.lead_unit_code:
+            raise ValueError(f"case {self.state.number} is already with unit {action.unit_code}")
+        if self.state.pending_extension is not None:
+            raise ValueError("decide the pending extension request before re-dispatching")
 
     # ---- citizen messages (signals) ----------------------------------------------------
 

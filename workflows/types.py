@@ -171,6 +171,31 @@ class Merge:
 
 
 @dataclass
+class Supervise:
+    """督办: a supervisor flags the case for supervision, with a note the unit reads."""
+
+    actor: str
+    note: str
+
+
+@dataclass
+class Urge:
+    """催办: a supervisor urges the unit holding the case; the unit is notified."""
+
+    actor: str
+    note: str
+
+
+@dataclass
+class Redispatch:
+    """改派: a supervisor moves a case from the unit holding it to another, with a reason."""
+
+    actor: str
+    unit_code: str
+    reason: str
+
+
+@dataclass
 class ActionResult:
     number: str
     status: CaseStatus

@@ -391,6 +391,7 @@ PUBLIC_KINDS: dict[str, tuple[str, str]] = {
     "dispatched": ("activity", N_("Assigned to {unit}")),
     "returned": ("activity", N_("Being reassigned")),
     "return_overruled": ("activity", N_("Assigned to {unit}")),
+    "redispatched": ("activity", N_("Assigned to {unit}")),
     "acknowledged": ("activity", N_("Accepted by the responsible unit")),
     "responded": ("activity", N_("The responsible unit is handling it")),
     "extension_approved": ("activity", N_("Deadline extended by {working_days} working days")),

@@ -39,5 +39,11 @@ async def login(
     await page.fill("input[name=username]", account.username)
     await page.fill("input[name=password]", account.password)
     await page.click("button[type=submit].primary")
-    await expect(page.locator("#me")).to_be_visible()
+    await expect(page.locator("#me")).to_contain_text(account.username)
     return page
+
+
+async def case_action(page: Page, action: str) -> None:
+    """Submit the case page's form for `action` and wait for the confirmation."""
+    await page.click(f"#form-{action} button[type=submit]")
+    await expect(page.locator("#done")).to_be_visible()

@@ -8,27 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
-from tests.utils.browser import login, shot
+from tests.utils.browser import case_action, login, shot
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission
-from tests.utils.staff import CHAOYANG, StaffAccount, make_staff
+from tests.utils.staff import CHAOYANG, make_staff
 
 REPLY = "路灯已于今日修复，感谢您的反映。"
-
-
-async def _login(browser: Browser, api_url: str, account: StaffAccount) -> Page:
-    page = await login(browser, api_url, account)
-    await expect(page.locator("#me")).to_contain_text(account.username)
-    return page
-
-
-async def _case_action(page: Page, action: str) -> None:
-    await page.click(f"#form-{action} button[type=submit]")
-    await expect(page.locator("#done")).to_be_visible()
 
 
 async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_shows_it(
@@ -60,25 +49,25 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
 
     # The dispatcher finds it in the queue and dispatches it to the unit.
     dispatcher = make_staff(engine, StaffRole.dispatcher)
-    desk = await _login(browser, api_url, dispatcher)
+    desk = await login(browser, api_url, dispatcher)
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible()
     await shot(desk, shots, "04-dispatch-queue")
     await desk.click(f'a[href="/console/cases/{number}"]')
     await desk.select_option("#form-dispatch select[name=unit_code]", CHAOYANG)
     await shot(desk, shots, "05-case-before-dispatch")
-    await _case_action(desk, "dispatch")
+    await case_action(desk, "dispatch")
     await expect(desk.locator("#lead-unit")).to_have_text(CHAOYANG)
 
     # The unit handler acknowledges, contacts the citizen and resolves with a reply.
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
-    inbox = await _login(browser, api_url, handler)
+    inbox = await login(browser, api_url, handler)
     await expect(inbox.locator(f'tr[data-number="{number}"]')).to_be_visible()
     await shot(inbox, shots, "06-unit-inbox")
     await inbox.click(f'a[href="/console/cases/{number}"]')
-    await _case_action(inbox, "acknowledge")
-    await _case_action(inbox, "respond")
+    await case_action(inbox, "acknowledge")
+    await case_action(inbox, "respond")
     await inbox.fill("#form-resolve textarea[name=reply]", REPLY)
-    await _case_action(inbox, "resolve")
+    await case_action(inbox, "resolve")
     await shot(inbox, shots, "07-case-resolved")
 
     # The public tracker shows the case resolved; the reply waits for the one-time code.
@@ -96,7 +85,7 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
 async def test_the_dispatch_queue_updates_without_a_reload(
     browser: Browser, api_url: str, engine: Engine, shots: list[Path]
 ) -> None:
-    desk = await _login(browser, api_url, make_staff(engine, StaffRole.dispatcher))
+    desk = await login(browser, api_url, make_staff(engine, StaffRole.dispatcher))
     marker = await desk.evaluate("() => { window.notReloaded = true; return true; }")
     assert marker
     async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
