@@ -63,6 +63,7 @@ STATIC = {
     "style.css": "text/css",
     "picker.js": "text/javascript",
     "console.js": "text/javascript",
+    "console_list.js": "text/javascript",
 }
 DETAILS_COOKIE = "hotline_details"
 CODE_COOKIE = "hotline_code"

@@ -85,6 +85,10 @@ GUARDS: dict[str, Guard] = {
     "GET /console": Guard.console,
     "GET /console/cases": Guard.console,
     "GET /console/rows": Guard.console,
+    "GET /console/cases.csv": Guard.console,
+    "GET /console/alerts.json": Guard.console,
+    "POST /console/views": Guard.console,
+    "POST /console/views/{view_id}/delete": Guard.console,
     "GET /console/cases/{number}": Guard.console,
     "POST /console/cases/{number}/{action}": Guard.console,
     "GET /console/intake": Guard.console,
@@ -116,6 +120,7 @@ SAMPLES = {
     "service_code": "01.01.001",
     "service_request_id": "20261130-000001",
     "token": "t",
+    "view_id": "1",
 }
 
 

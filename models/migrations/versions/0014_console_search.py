@@ -32,9 +32,11 @@ BODY = (
     "(coalesce(description, '') || ' ' || coalesce(address, '') || ' ' "
     "|| coalesce(contact_name, ''))"
 )
-NEW_BODY = BODY.replace("description", "new.description").replace(
-    "address", "new.address"
-).replace("contact_name", "new.contact_name")
+NEW_BODY = (
+    BODY.replace("description", "new.description")
+    .replace("address", "new.address")
+    .replace("contact_name", "new.contact_name")
+)
 
 
 def upgrade() -> None:
@@ -52,9 +54,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("staff_user_id", "name", name="uq_staff_saved_view"),
     )
-    op.create_index(
-        "ix_staff_saved_views_staff_user_id", "staff_saved_views", ["staff_user_id"]
-    )
+    op.create_index("ix_staff_saved_views_staff_user_id", "staff_saved_views", ["staff_user_id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(f"CREATE INDEX ix_cases_search_trgm ON cases USING gin ({BODY} gin_trgm_ops)")
