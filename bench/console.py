@@ -315,11 +315,11 @@ def _explain(engine: Engine, query: Any, scope: Scope) -> str:
             .where(*conditions(session, query, scope, utcnow(), ZONE, "CN"))
             .limit(query.per_page)
         )
-        compiled = statement.compile(dialect=session.get_bind().dialect)
+        compiled = statement.compile(
+            dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+        )
         connection = session.connection()
-        rows = connection.exec_driver_sql(
-            "EXPLAIN ANALYZE " + str(compiled), compiled.construct_params()
-        ).all()
+        rows = connection.exec_driver_sql("EXPLAIN ANALYZE " + str(compiled), compiled.params).all()
     return "\n".join(row[0] for row in rows)
 
 

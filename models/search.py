@@ -182,7 +182,7 @@ def search_cases(
     if visible_unit is not None:
         statement = statement.where(Case.lead_unit_code == visible_unit)
     total = session.exec(select(func.count()).select_from(statement.subquery())).one()
-    statement = _sorted(statement, query.sort)
+    statement = sort_statement(statement, query.sort)
     if paged:
         statement = statement.offset((query.page - 1) * query.per_page).limit(query.per_page)
     return CasePage(cases=list(session.exec(statement).all()), total=total, query=query)
@@ -203,7 +203,7 @@ def iterate_cases(
     statement = select(Case).where(*conditions(session, query, scope, now, zone, default_region))
     if visible_unit is not None:
         statement = statement.where(Case.lead_unit_code == visible_unit)
-    statement = _sorted(statement, query.sort)
+    statement = sort_statement(statement, query.sort)
     offset = 0
     while True:
         rows = session.exec(statement.offset(offset).limit(batch)).all()
@@ -337,7 +337,7 @@ def _word(session: Session, word: str) -> ColumnElement[bool]:
     return col(Case.id).in_(found.select_from(text("case_search")))
 
 
-def _sorted(statement: Any, sort: str) -> Any:
+def sort_statement(statement: Any, sort: str) -> Any:
     if sort == "oldest":
         return statement.order_by(col(Case.created_at), col(Case.id))
     if sort == "deadline":
