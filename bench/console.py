@@ -45,7 +45,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from auth.users import create_staff_user
 from core.clock import utcnow
@@ -54,7 +54,7 @@ from models import migrate
 from models.case import Case
 from models.enums import StaffRole
 from models.queues import DISPATCH_QUEUE
-from models.search import Scope, conditions, parse_case_query, search_cases
+from models.search import Scope, conditions, parse_case_query, search_cases, sort_statement
 from models.seed import seed
 
 console = Console()
@@ -310,17 +310,20 @@ def measure(
 
 def _explain(engine: Engine, query: Any, scope: Scope) -> str:
     with Session(engine) as session:
-        statement = (
-            select(Case)
-            .where(*conditions(session, query, scope, utcnow(), ZONE, "CN"))
-            .limit(query.per_page)
-        )
-        compiled = statement.compile(
-            dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
-        )
-        connection = session.connection()
-        rows = connection.exec_driver_sql("EXPLAIN ANALYZE " + str(compiled), compiled.params).all()
-    return "\n".join(row[0] for row in rows)
+        matching = select(Case).where(*conditions(session, query, scope, utcnow(), ZONE, "CN"))
+        page = sort_statement(matching, query.sort)
+        page = page.offset((query.page - 1) * query.per_page).limit(query.per_page)
+        count = select(func.count()).select_from(matching.subquery())
+        plans = []
+        for statement in (count, page):
+            compiled = statement.compile(
+                dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+            )
+            rows = session.connection().exec_driver_sql(
+                "EXPLAIN ANALYZE " + str(compiled), compiled.params
+            )
+            plans.append("\n".join(row[0] for row in rows))
+    return "\n-- page:\n".join(plans)
 
 
 def _times(call: Callable[[], None], repeat: int) -> list[float]:

@@ -2,8 +2,9 @@
 and pages, always inside what the staff member may see.
 
 Words are searched in the case's text (description, address, the name given with it) through
-the index of migration 0014: a pg_trgm GIN index on PostgreSQL (`ILIKE '%word%'`, so Chinese
-words are found inside a sentence with no word splitter), an FTS5 trigram table on SQLite. A
+the index of migration 0014 (Chinese has no spaces: both index character n-grams): on
+PostgreSQL a GIN index of the text's bigrams narrows to the cases holding all of a word's
+bigrams and `ILIKE '%word%'` checks them; on SQLite an FTS5 trigram table answers `LIKE`. A
 query that looks like a case number finds the numbers it starts; one that reads as a phone
 number (any format: spaces, dashes, +86) finds the cases given that phone and the cases of the
 citizen who proved it. The caller passes `visible_unit` (a unit handler's unit): it is applied
@@ -29,11 +30,12 @@ from models.citizen import CaseContact, Citizen, CitizenIdentity
 from models.enums import CaseStatus, Channel, IdentityKind
 from workflows.types import UNIT_HANDLING
 
-# The searched text; the same expression as the index of migration 0014.
+# The searched text and its bigrams: the same expressions as the index of migration 0014.
 BODY = (
     "(coalesce(description, '') || ' ' || coalesce(address, '') || ' ' "
     "|| coalesce(contact_name, ''))"
 )
+VECTOR = f"to_tsvector('simple'::regconfig, hotline_bigrams({BODY}))"
 SORTS = ("created", "oldest", "deadline", "status", "number")
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -327,7 +329,13 @@ def _named(session: Session, q: str) -> list[int]:
 def _word(session: Session, word: str) -> ColumnElement[bool]:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if session.get_bind().dialect.name == "postgresql":
-        return literal_column(BODY).ilike(f"%{escaped}%", escape="\\")
+        substring = literal_column(BODY).ilike(f"%{escaped}%", escape="\\")
+        if len(word) < 2 or not any(c.isalnum() for c in word):
+            return substring  # no bigram to look up: a scan (one character is rarely asked)
+        bigrams = func.plainto_tsquery(
+            literal_column("'simple'::regconfig"), func.hotline_bigrams(word)
+        )
+        return and_(literal_column(VECTOR).op("@@")(bigrams), substring)
     if escaped != word:  # FTS5's LIKE has no ESCAPE: look for the characters themselves
         found: Select[Any] = select(literal_column("rowid")).where(
             text("instr(lower(body), lower(:word)) > 0").bindparams(word=word)
