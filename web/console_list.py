@@ -56,6 +56,8 @@ CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 @dataclass(frozen=True)
 class Row:
     case: Case
+    status: str  # the value (a row read back holds a plain string, a fresh one the enum)
+    urgent: bool
     created: str
     category: str
     unit: str
@@ -120,6 +122,8 @@ def _list(
     rows = [
         Row(
             case=case,
+            status=CaseStatus(case.status).value,
+            urgent=Urgency(case.urgency) == Urgency.urgent,
             created=case.created_at.astimezone(zone).strftime("%m-%d %H:%M"),
             category=categories.get(case.category_code or "", case.category_code or "—"),
             unit=units.get(case.lead_unit_code or "", case.lead_unit_code or "—"),
@@ -199,7 +203,6 @@ def case_list(
         saved_views=saved,
         unit_filter=own_unit(staff.user) is None,
         may_dispatch=may(staff.user, StaffAction.dispatch),
-        urgent=Urgency.urgent.value,
     )
     return _page(request, staff, "console/cases.html", context)
 

@@ -4,6 +4,7 @@ Screenshots of the list are written as it goes."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -60,7 +61,28 @@ async def test_a_dispatcher_finds_a_case_by_phone_and_by_word_and_opens_it(
     await expect(desk.locator("body")).to_contain_text(word)
     await shot(desk, shots, "22-console-case-opened")
 
-    # The CSV link carries the same search.
-    await desk.go_back()
+    # The CSV link carries the same search; d goes to the selected case's dispatch form.
+    await desk.goto(f"/console/cases?view=all&q={number}")
     href = await desk.locator("#export").get_attribute("href")
-    assert href is not None and "q=" in href
+    assert href is not None and f"q={number}" in href
+    row = desk.locator(f'tr[data-number="{number}"]')
+    await expect(row).to_have_attribute("data-dispatch", f"/console/cases/{number}#form-dispatch")
+    await desk.locator("h1").click()
+    await desk.keyboard.press("j")
+    await expect(row).to_have_class("selected")
+    await desk.keyboard.press("d")
+    await expect(desk).to_have_url(re.compile(rf"/console/cases/{number}#form-dispatch$"))
+
+
+async def test_the_tab_title_counts_new_cases_in_the_queue(
+    browser: Browser, api_url: str, engine: Engine, shots: list[Path]
+) -> None:
+    desk = await staff_login(browser, api_url, make_staff(engine, StaffRole.dispatcher))
+    await desk.goto("/console/cases?view=queue")
+    title = await desk.title()
+    await desk.wait_for_timeout(1500)  # the first poll sets the starting time
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
+        created = await http.post("/api/v1/requests", json=make_submission())
+    assert created.status_code == 201
+    await expect(desk).to_have_title(re.compile(r"^\(\d+\) " + re.escape(title)), timeout=30_000)
+    await shot(desk, shots, "23-console-alert-title")
