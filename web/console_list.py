@@ -26,7 +26,7 @@ from sqlmodel import Session, col, func, select
 from api.deps import SessionDep, SettingsDep
 from auth.roles import StaffAction, may, own_unit
 from core.clock import utcnow
-from core.i18n import S_, Domain
+from core.i18n import S_, Domain, pgettext_for
 from core.settings import Settings
 from models.case import Case
 from models.enums import CaseStatus, Channel, StaffRole, UnitKind, Urgency
@@ -44,12 +44,20 @@ from models.search import (
 from models.staff import StaffUser
 from models.unit import Category, Unit
 from web.console import HOME_VIEW, Staff, StaffDep, _check_csrf, _page
-from web.i18n import request_language, text
+from web.i18n import request_language, status_names, text
 from web.sla import Badge, sla_badges
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 MAX_SAVED_VIEWS = 30
+CHANNEL_NAMES = {
+    Channel.voice: S_("Phone call"),
+    Channel.sms: S_("SMS"),
+    Channel.chat: S_("Chat"),
+    Channel.web: S_("Website"),
+    Channel.open311: S_("Open311"),
+    Channel.staff: S_("Staff"),
+}
 CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -192,7 +200,7 @@ def case_list(
         views=views_of(staff.user),
         districts=[(u.code, (u.name_en or u.name_zh) if english else u.name_zh) for u in districts],
         statuses=[s.value for s in CaseStatus],
-        channels=[c.value for c in Channel],
+        channels=[(c.value, text(language, Domain.staff, CHANNEL_NAMES[c])) for c in Channel],
         sorts=[
             ("created", text(language, Domain.staff, S_("Newest first"))),
             ("oldest", text(language, Domain.staff, S_("Oldest first"))),
@@ -252,6 +260,9 @@ def export_csv(
         S_("Description"),
     ]
 
+    statuses = status_names(pgettext_for(language))
+    channels = {c.value: text(language, Domain.staff, name) for c, name in CHANNEL_NAMES.items()}
+
     def local(moment: datetime | None) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -266,8 +277,8 @@ def export_csv(
                 for value in (
                     case.number,
                     local(case.created_at),
-                    case.status,
-                    case.channel,
+                    statuses.get(str(case.status), str(case.status)),
+                    channels.get(str(case.channel), str(case.channel)),
                     case.category_code or "",
                     case.lead_unit_code or "",
                     case.district_code or "",

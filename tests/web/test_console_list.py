@@ -205,6 +205,7 @@ def test_the_csv_export_has_every_matching_case_and_no_formulas(
     assert rows[0][0] == "受理编号" or rows[0][0]
     assert [row[0] for row in rows[1:]] == [number]
     assert rows[1][-1].startswith("'=")
+    assert rows[1][2] == "已受理" and rows[1][3] == "网站"  # status and channel in words
     assert safe_cell("+1") == "'+1" and safe_cell("@a") == "'@a" and safe_cell("-") == "'-"
     assert safe_cell("路灯") == "路灯"
 
