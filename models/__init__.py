@@ -10,6 +10,7 @@ from models.channels import RateLimitWindow, SmsMessage
 from models.citizen import CaseContact, Citizen, CitizenIdentity
 from models.event import CaseEvent
 from models.notification import Notification
+from models.saved_view import SavedView
 from models.staff import StaffUser
 from models.unit import Category, Unit
 from models.voice_call import VoiceCall
@@ -29,6 +30,7 @@ __all__ = [
     "CitizenIdentity",
     "Notification",
     "RateLimitWindow",
+    "SavedView",
     "SmsMessage",
     "SpikeAlert",
     "StaffUser",

@@ -37,8 +37,12 @@ class CaseBase(SQLModel):
     description: str = Field(sa_type=Text)
     transcript: str | None = Field(default=None, sa_type=Text)
     address: str | None = Field(default=None, max_length=500)
-    district_code: str | None = Field(default=None, foreign_key="units.code", max_length=32)
-    street_code: str | None = Field(default=None, foreign_key="units.code", max_length=32)
+    district_code: str | None = Field(
+        default=None, foreign_key="units.code", max_length=32, index=True
+    )
+    street_code: str | None = Field(
+        default=None, foreign_key="units.code", max_length=32, index=True
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     category_code: str | None = Field(
@@ -66,7 +70,7 @@ class Case(CaseBase, CasePlace, table=True):
 
     acknowledge_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     respond_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    resolve_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolve_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

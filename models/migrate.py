@@ -26,6 +26,14 @@ from core.db import make_engine
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 REVISION_ID = re.compile(r"^\d{4}$")
+# Search structures that only a migration can describe (an FTS5 table and its shadow tables on
+# SQLite, an expression index on PostgreSQL): comparisons with the models leave them out.
+UNMODELLED = re.compile(r"^(case_search($|_)|ix_cases_search_)")
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's `include_name` hook: everything but the search structures above."""
+    return not (name and UNMODELLED.match(name))
 
 
 class RevisionError(ValueError):
@@ -86,7 +94,9 @@ def autogenerate_revision(*, message: str, versions_dir: Path = VERSIONS_DIR) ->
         engine = make_engine(url)
         try:
             with engine.connect() as connection:
-                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_name": include_name}
+                )
                 changes = [describe(diff) for diff in compare_metadata(context, SQLModel.metadata)]
         finally:
             engine.dispose()

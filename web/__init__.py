@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from web import console, console_admin, console_reports, maps, public
+from web import console, console_admin, console_list, console_reports, maps, public
 
 router = APIRouter()
 router.include_router(public.router)
@@ -10,3 +10,4 @@ router.include_router(maps.router)
 router.include_router(console.router)
 router.include_router(console_admin.router)
 router.include_router(console_reports.router)
+router.include_router(console_list.router)

@@ -1,8 +1,8 @@
 """The staff console: login, a view per role, case pages with the actions the role allows.
 
 Server-rendered forms (each with the session's CSRF token) post to the same checks the staff
-API uses (`api/staff_actions.py`); the case lists refresh themselves through a small script
-that fetches their rows every few seconds.
+API uses (`api/staff_actions.py`); the case lists (search, filters, export, alerts) are in
+`web/console_list.py`.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from intake.flows import start_case_workflow
 from intake.owners import case_contacts
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
-from models.case import Case, CasePublic
+from models.case import Case
 from models.catalog import search_categories
 from models.citizen import CaseContact
 from models.enums import CaseStatus, Channel, RequestType, StaffRole, UnitKind, Urgency
 from models.event import CaseEvent
-from models.queues import DISPATCH_QUEUE, OPEN, find_cases, latest_event, pending_extension_numbers
+from models.queues import latest_event, pending_extension_numbers
 from models.service import CaseNotFound, case_public
 from models.staff import StaffUser
 from models.unit import Category, Unit
@@ -180,97 +180,6 @@ def _login_error(request: Request, message: str, status: int) -> HTMLResponse:
 @router.get("", response_model=None)
 def home(staff: StaffDep) -> RedirectResponse:
     return RedirectResponse(f"/console/cases?view={HOME_VIEW[staff.user.role]}", 303)
-
-
-@router.get("/cases", response_class=HTMLResponse)
-def case_list(
-    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
-) -> HTMLResponse:
-    view = _view(staff.user, view)
-    rows = _rows(session, settings, staff.user, view)
-    context = {"view": view, "views": _views(staff.user), "rows": rows}
-    return _page(request, staff, "console/cases.html", context)
-
-
-@router.get("/rows", response_class=HTMLResponse)
-def case_rows(
-    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
-) -> HTMLResponse:
-    """The rows of one list, for the page's live refresh."""
-    view = _view(staff.user, view)
-    rows = _rows(session, settings, staff.user, view)
-    return _page(request, staff, "console/_rows.html", {"rows": rows})
-
-
-@dataclass(frozen=True)
-class Row:
-    case: CasePublic
-    created: str
-    due: str
-    overdue: bool
-    pending_extension: bool
-
-
-def _view(user: StaffUser, view: str) -> str:
-    """The view asked for when the role has it, else the role's own (a unit handler asking
-    for the dispatch queue gets their unit's list, never other units' cases)."""
-    return view if view in _views(user) else HOME_VIEW[user.role]
-
-
-def _views(user: StaffUser) -> list[str]:
-    if user.role == StaffRole.unit_handler:
-        return ["unit", "all"]
-    return ["queue", "supervision", "all"]
-
-
-def _rows(session: Session, settings: Settings, user: StaffUser, view: str) -> list[Row]:
-    unit = own_unit(user)
-    now = utcnow()
-    pending = set(pending_extension_numbers(session=session, unit_code=unit))
-    if view == "queue":
-        cases = find_cases(session=session, statuses=DISPATCH_QUEUE, limit=200).data
-    elif view == "unit":
-        cases = find_cases(session=session, statuses=OPEN, unit_code=unit, limit=200).data
-    elif view == "supervision":
-        flagged = {
-            c.number
-            for c in find_cases(session=session, statuses=OPEN, supervised=True, limit=500).data
-        }
-        overdue = {c.number for c in find_cases(session=session, overdue_at=now, limit=500).data}
-        cases = find_cases(session=session, numbers=flagged | overdue | pending, limit=200).data
-    else:
-        cases = find_cases(session=session, unit_code=unit, limit=200).data
-    zone = ZoneInfo(settings.timezone)
-    return [
-        Row(
-            case=case,
-            created=_local(case.created_at, zone),
-            due=_local(case.resolve_due_at, zone),
-            overdue=_is_overdue(case, now),
-            pending_extension=case.number in pending,
-        )
-        for case in cases
-    ]
-
-
-def _is_overdue(case: CasePublic, now: datetime) -> bool:
-    if (
-        case.status == CaseStatus.dispatched
-        and case.acknowledge_due_at
-        and case.acknowledge_due_at < now
-    ):
-        return True
-    return bool(
-        case.status
-        in (
-            CaseStatus.dispatched,
-            CaseStatus.acknowledged,
-            CaseStatus.in_progress,
-            CaseStatus.reopened,
-        )
-        and case.resolve_due_at
-        and case.resolve_due_at < now
-    )
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:

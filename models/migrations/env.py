@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.db import make_engine
+from models.migrate import include_name
 
 config = context.config
 url: str = config.get_main_option("sqlalchemy.url") or ""
@@ -18,6 +19,7 @@ def run_migrations_offline() -> None:
         target_metadata=SQLModel.metadata,
         literal_binds=True,
         compare_type=True,
+        include_name=include_name,
         render_as_batch=url.startswith("sqlite"),
     )
     with context.begin_transaction():
@@ -31,6 +33,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=SQLModel.metadata,
             compare_type=True,
+            include_name=include_name,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():

@@ -46,7 +46,9 @@ def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
 
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": migrate.include_name}
+        )
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 

@@ -91,6 +91,10 @@ GUARDS: dict[str, Guard] = {
     "GET /console": Guard.console,
     "GET /console/cases": Guard.console,
     "GET /console/rows": Guard.console,
+    "GET /console/cases.csv": Guard.console,
+    "GET /console/alerts.json": Guard.console,
+    "POST /console/views": Guard.console,
+    "POST /console/views/{view_id}/delete": Guard.console,
     "GET /console/cases/{number}": Guard.console,
     "POST /console/cases/{number}/{action}": Guard.console,
     "GET /console/intake": Guard.console,
@@ -142,6 +146,7 @@ SAMPLES = {
     "code": "110105",
     "day": "2027-01-04",
     "photo_id": "1",
+    "view_id": "1",
 }
 
 
