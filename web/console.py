@@ -28,7 +28,6 @@ from auth.roles import UNIT_ACTIONS, NotPermitted, StaffAction, may, own_unit, r
 from auth.throttle import app_throttle, login_limits
 from auth.tokens import SessionData, new_session, read_session, same_secret
 from auth.users import log_out_everywhere
-from core.clock import utcnow
 from core.i18n import S_, Domain
 from core.settings import Settings
 from intake.errors import IntakeRejected

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, expect
 from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
-from tests.utils.browser import shot, login
+from tests.utils.browser import login, shot
 from tests.utils.factories import make_submission, unique_phone
 from tests.utils.staff import make_staff
 
