@@ -22,6 +22,7 @@ class TokenKind(StrEnum):
     api = "api-token"
     form = "anonymous-form"  # CSRF secret for forms shown before login (login, public intake)
     details = "case-details"  # proof that a citizen entered the one-time code for a case
+    survey = "survey-link"  # the callback survey's web link, sent to the case's contact
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from web import console, public
+from web import console, public, survey
 
 router = APIRouter()
 router.include_router(public.router)
+router.include_router(survey.router)
 router.include_router(console.router)
