@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from auth.tokens import TokenKind, sign
 from core.settings import Settings
@@ -56,7 +56,10 @@ def read_survey_token(settings: Settings, token: str) -> ReadToken:
     try:
         data = serializer.loads(token, max_age=int(settings.survey_link_days * 86400))
     except SignatureExpired as exc:  # the signature is good, only old: the payload is ours
-        payload = exc.payload
+        try:  # the signer hands back the encoded payload
+            payload = serializer.load_payload(exc.payload) if exc.payload else None
+        except BadData:
+            payload = None
         number = payload.get("n") if isinstance(payload, dict) else None
         return ReadToken(None, expired_number=str(number) if number else None)
     except BadSignature:
