@@ -96,6 +96,7 @@ GUARDS: dict[str, Guard] = {
     "GET /console/intake": Guard.console,
     "POST /console/intake": Guard.console,
     "GET /console/admin": Guard.console,
+    "GET /console/inbox": Guard.console,
     "POST /telegram/webhook": Guard.telegram,
     "POST /twilio/voice": Guard.twilio,
     "POST /twilio/voice/menu": Guard.twilio,
