@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from auth.survey_links import survey_url
 from channels.messages import render, survey_link_text
 from channels.notifier import NotifierRegistry, OutboundMessage
+from channels.sms.segments import split_segments
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
@@ -72,6 +73,15 @@ DISPATCH_CENTRE = "dispatch-centre"
 # Where the survey notice carries its web link (`/survey/{token}`): texts and e-mail. A call
 # asks on the phone and Telegram has buttons.
 SURVEY_LINK_CHANNELS = frozenset({Channel.sms, Channel.web})
+
+
+def with_survey_link(text: str, line: str, channel: Channel | None, max_segments: int) -> str:
+    """The survey with its link last; first when an SMS would be trimmed (segments): a cut
+    question still reads, a cut link does not work."""
+    joined = f"{text}\n{line}"
+    if channel == Channel.sms and len(split_segments(joined)) > max_segments:
+        return f"{line}\n{text}"
+    return joined
 
 
 @dataclass(frozen=True)
@@ -294,7 +304,10 @@ class CaseActivities:
             if notice.kind == "survey" and recipient.channel in SURVEY_LINK_CHANNELS:
                 round_ = int(notice.params.get("round", "1"))
                 link = survey_url(self.settings, case.number, round_, recipient.address)
-                text = f"{text}\n{survey_link_text(recipient.language, link)}"
+                line = survey_link_text(recipient.language, link)
+                text = with_survey_link(
+                    text, line, recipient.channel, self.settings.sms_max_segments
+                )
             message = OutboundMessage(
                 case_number=case.number,
                 channel=recipient.channel,

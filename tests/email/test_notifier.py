@@ -14,6 +14,7 @@ from models.enums import Channel, Language
 from tests.utils.factories import unique_email
 from tests.utils.servers import free_port
 from tests.utils.smtp_server import SENDER, RecordingSmtp, html_of, smtp_settings_for, text_of
+from workflows.activities import with_survey_link
 
 NUMBER = "20261130-000042"
 
@@ -86,3 +87,11 @@ def test_unset_smtp_host_means_no_email_notifier(
     configured = smtp_settings_for(settings, smtp_server)
     registry = channel_notifiers(configured, engine)  # type: ignore[arg-type]
     assert isinstance(registry.for_channel(Channel.web), EmailNotifier)
+
+
+def test_a_survey_link_that_would_be_trimmed_from_an_sms_goes_first() -> None:
+    question = "诉求回访：" + "请回答三个问题。" * 20
+    line = "也可以在网页上回答：https://12345.example.gov.cn/survey/" + "x" * 100
+    assert with_survey_link(question, line, Channel.web, 1) == f"{question}\n{line}"
+    assert with_survey_link("短", line, Channel.sms, 6) == f"短\n{line}"
+    assert with_survey_link(question, line, Channel.sms, 3) == f"{line}\n{question}"

@@ -19,7 +19,12 @@ from tests.email.test_web_loop import resolve
 from tests.sms.phone import wait_for_sms
 from tests.utils.factories import unique_email, unique_phone
 from tests.utils.servers import serve
-from tests.utils.smtp_server import RecordingSmtp, smtp_settings_for, survey_link_of
+from tests.utils.smtp_server import (
+    SURVEY_LINK,
+    RecordingSmtp,
+    smtp_settings_for,
+    survey_link_of,
+)
 from tests.utils.staff import csrf_of
 from tests.utils.twilio_api import (
     ACCOUNT_SID,
@@ -88,8 +93,12 @@ async def test_a_web_case_with_an_email_hears_by_email_and_one_with_a_phone_by_s
     texts = await wait_for_sms(twilio, only_phone, 3)
     assert twilio.messages_to(phone) == []
     survey_sms = texts[-1]["Body"]
-    assert f"{PUBLIC}/survey/" in survey_sms  # the link the SMS survey carries too
+    found = SURVEY_LINK.search(survey_sms)  # the SMS survey carries the link too
+    assert found and found.group(0).startswith(f"{PUBLIC}/survey/"), survey_sms
     assert survey_link_of(mails[-1]).startswith("/survey/")
+    with httpx.Client(base_url=both_url, timeout=60, follow_redirects=True) as citizen:
+        page = citizen.get(found.group(1))
+    assert page.status_code == 200 and 'id="survey"' in page.text
 
 
 @pytest.mark.asyncio(loop_scope="session")
