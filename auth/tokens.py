@@ -23,6 +23,7 @@ class TokenKind(StrEnum):
     form = "anonymous-form"  # CSRF secret for forms shown before login (login, public intake)
     details = "case-details"  # proof that a citizen entered the one-time code for a case
     submitted = "case-submitted"  # the case numbers this browser has just filed (web form)
+    survey = "survey-link"  # the callback survey's web link, sent to the case's contact
 
 
 @dataclass(frozen=True)

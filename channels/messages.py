@@ -72,3 +72,11 @@ def render(kind: str, language: Language, params: dict[str, str]) -> str:
         for name, value in params.items()
     }
     return translate(language, domain, message).format(**words)
+
+
+SURVEY_LINK = N_("Or answer on the web: {link}")
+
+
+def survey_link_text(language: Language, link: str) -> str:
+    """The line a survey notice ends with when its channel can carry a link (SMS, e-mail)."""
+    return translate(language, Domain.citizen, SURVEY_LINK).format(link=link)

@@ -61,6 +61,13 @@ class NotifierRegistry:
         self.default: Notifier = default or LoggingNotifier()
         self.by_channel = dict(by_channel or {})
 
+    def delivers(self, channel: Channel | None) -> bool:
+        """True when the channel's messages reach someone: it has a notifier of its own, or
+        the default is not the log (a test's recording notifier)."""
+        if channel is not None and channel in self.by_channel:
+            return True
+        return not isinstance(self.default, LoggingNotifier)
+
     def for_channel(self, channel: Channel | None) -> Notifier:
         if channel is None:
             return self.default

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
+from channels.email.notifier import EmailNotifier, email_configured
 from channels.notifier import Notifier, NotifierRegistry
 from channels.sms.notifier import SmsNotifier, sms_configured
 from core.settings import Settings
@@ -11,7 +12,9 @@ from models.enums import Channel
 
 
 def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
-    """The notifier of each channel that is configured; the rest go to the log."""
+    """The notifier of each channel that is configured; the rest go to the log.
+
+    E-mail has no channel of its own: an address is reached through `Channel.web`."""
     by_channel: dict[Channel, Notifier] = {}
     if sms_configured(settings):
         by_channel[Channel.sms] = SmsNotifier(settings=settings, engine=engine)
@@ -23,4 +26,6 @@ def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:
         from channels.voice.notifier import VoiceNotifier
 
         by_channel[Channel.voice] = VoiceNotifier(settings, texts=by_channel[Channel.sms])
+    if email_configured(settings):  # e-mail addresses are reached through the web channel
+        by_channel[Channel.web] = EmailNotifier(settings)
     return NotifierRegistry(by_channel=by_channel)

@@ -77,6 +77,21 @@ def mask_phone(phone: str | None) -> str:
     return f"{prefix}{'*' * hidden}{''.join(digits[-2:])}"
 
 
+def mask_for_owner(value: str) -> str:
+    """Where a one-time code went, as the page tells its reader: '138****1234', 'a***@example.com'.
+
+    Enough for the owner to recognise their own contact, too little for anyone else to use."""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = "".join(char for char in value if char.isdigit())
+    if value.startswith("+86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) < 11:
+        return mask_phone(value)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
 def _mask_emails(text: str) -> str:
     if "@" not in text:
         return text

@@ -154,6 +154,18 @@ class Settings(BaseSettings):
     channel_rate_limit_window_s: int = Field(default=3600, ge=1)
     channel_rate_limit_backend: Literal["database", "memory"] = "database"
 
+    # ---- e-mail channel (SMTP): notices, surveys and one-time codes to citizens' e-mail ----
+    # Unset host: no e-mail; notices to an e-mail address go to the log as before.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""  # the From address, e.g. "12345 <noreply@12345.example.gov.cn>"
+    smtp_starttls: bool = True  # upgrade the connection before logging in (port 587)
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    # How long the signed survey link of a callback notice stays good.
+    survey_link_days: float = Field(default=7, gt=0)
+
     # ---- Open311 GeoReport v2 (api/open311, docs/open311.md) ----
     # The one jurisdiction this endpoint serves; a request naming another one gets 404.
     open311_jurisdiction_id: str = "12345.beijing.gov.cn"

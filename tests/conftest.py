@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,11 @@ from models.seed import seed
 from tests.utils.databases import fresh_database, server_url
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import free_port, serve
+from tests.utils.smtp_server import RecordingSmtp, recording_smtp, smtp_settings_for
 from tests.utils.temporal import dev_server_path, test_server_path
 from tests.utils.tiles import tile_app
 from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
+from workflows.worker import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +135,41 @@ def worker_process(settings: Settings, var_dir: Path) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def api_url(settings: Settings, worker_process: None) -> Iterator[str]:
     with serve(create_app(settings)) as url:
+        yield url
+
+
+# ---- e-mail: a local SMTP server that records messages (tests/utils/smtp_server.py) ----
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[RecordingSmtp]:
+    """A local SMTP server for the session: `.host`, `.port`, `.messages`, `await .wait_for(to)`.
+
+    Shared by every test of the session: use a unique address per test (`unique_email()`)."""
+    with recording_smtp() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def smtp_settings(settings: Settings, smtp_server: RecordingSmtp) -> Settings:
+    """E-mail configured and pointed at `smtp_server`; its own task queue."""
+    return smtp_settings_for(settings, smtp_server).model_copy(
+        update={"temporal_task_queue": f"hotline-email-{uuid.uuid4().hex[:8]}"}
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def email_worker(smtp_settings: Settings, temporal_client: Client) -> AsyncIterator[None]:
+    """The case worker as `hotline worker` builds it: with SMTP configured it sends e-mail."""
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        async with build_worker(temporal_client, smtp_settings, executor=executor):
+            yield
+
+
+@pytest.fixture(scope="session")
+def email_url(smtp_settings: Settings, email_worker: None) -> Iterator[str]:
+    """The API with SMTP configured (one-time codes by e-mail), cases on `email_worker`."""
+    with serve(create_app(smtp_settings)) as url:
         yield url
 
 

@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
-from web import console, console_admin, console_list, console_reports, maps, public
+from web import console, console_admin, console_list, console_reports, inbox, maps, public, survey
 
 router = APIRouter()
 router.include_router(public.router)
 router.include_router(maps.router)
+router.include_router(survey.router)
 router.include_router(console.router)
 router.include_router(console_admin.router)
 router.include_router(console_reports.router)
 router.include_router(console_list.router)
+router.include_router(inbox.router)

@@ -31,6 +31,7 @@ from auth.tokens import TokenKind, sign, unsign
 from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
 from core.i18n import LOCALES, N_, Domain
+from core.redaction import mask_for_owner
 from core.settings import Settings
 from intake.attachments import attachment_path, store_attachment
 from intake.errors import IntakeRejected
@@ -262,7 +263,10 @@ async def send_code(
     settings: SettingsDep,
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Send a one-time code to the case's own phone or chat; it unlocks the case's details."""
+    """Send a one-time code to the case's own phone, e-mail or chat; it unlocks the details.
+
+    Only a channel that really delivers is used; with none, the page says so instead of
+    claiming a code was sent."""
 
     def prepare() -> tuple[HTMLResponse | None, tuple[Channel, str] | None, Language]:
         with Session(engine) as session:
@@ -273,24 +277,30 @@ async def send_code(
                     Language.zh,
                 )
             case = get_case(session=session, number=number) if CASE_NUMBER.match(number) else None
-            recipient = _code_recipient(session, case) if case is not None else None
+            candidates = _code_recipients(session, case) if case is not None else []
+            registry = _notifier(request)
+            delivered = [c for c in candidates if registry.delivers(c[0])]
+            recipient = delivered[0] if delivered else None
             if case is None or recipient is None:
-                missing = (
-                    N_("This request has no phone number to send a code to.")
-                    if case is not None
-                    else N_("No request with this number.")
-                )
+                if case is None:
+                    missing = N_("No request with this number.")
+                elif candidates:  # the contact exists, but no channel to it is configured
+                    missing = N_(
+                        "A code cannot be sent to this request's phone or e-mail at the "
+                        "moment. Please call 12345 to hear about your request."
+                    )
+                else:
+                    missing = N_("This request has no phone number or e-mail to send a code to.")
                 page = _track_page(
                     request, session, settings, number, message=_text(request, missing)
                 )
                 return page, None, Language.zh
             return None, recipient, Language(case.language)
 
-    def page(message: str, status_code: int = 200) -> HTMLResponse:
+    def page(message: str, status_code: int = 200, *, translated: bool = False) -> HTMLResponse:
+        shown = message if translated else _text(request, message)
         with Session(engine) as session:
-            answer = _track_page(
-                request, session, settings, number, message=_text(request, message)
-            )
+            answer = _track_page(request, session, settings, number, message=shown)
         answer.status_code = status_code
         return answer
 
@@ -324,7 +334,10 @@ async def send_code(
         log.warning("details code for %s not sent: %s", number, type(exc).__name__)
         failed = N_("The code could not be sent just now; please try again later.")
         return await run_in_threadpool(page, failed, 503)
-    answer = await run_in_threadpool(page, N_("The code has been sent."))
+    sent = _text(request, N_("The code has been sent to {contact}.")).format(
+        contact=mask_for_owner(address)
+    )
+    answer = await run_in_threadpool(lambda: page(sent, translated=True))
     answer.set_cookie(
         CODE_COOKIE,
         sign(
@@ -736,18 +749,22 @@ def _details_unlocked(request: Request, settings: Settings, number: str) -> bool
     return data is not None and data.get("n") == number and data.get("ok") == "1"
 
 
-def _code_recipient(session: Session, case: Case) -> tuple[Channel, str] | None:
-    """Where the case's one-time code goes: the phone or chat the case came from or named.
+def _code_recipients(session: Session, case: Case) -> list[tuple[Channel, str]]:
+    """Where the case's one-time code may go: the phone, e-mail or chat the case carries.
 
     Holding that contact is what proves the reader owns the case, so the code never goes to a
-    contact that merely claims the same person on another case.
+    contact that merely claims the same person on another case, nor to one the reader types.
     """
     reachable = reachable_contacts(session=session, case=case)
-    if IdentityKind.phone in reachable:
-        return Channel.sms, reachable[IdentityKind.phone]
-    if IdentityKind.telegram in reachable:
-        return Channel.chat, reachable[IdentityKind.telegram]
-    return None
+    return [
+        (channel, reachable[kind])
+        for kind, channel in (
+            (IdentityKind.phone, Channel.sms),
+            (IdentityKind.email, Channel.web),  # e-mail goes out through the web channel
+            (IdentityKind.telegram, Channel.chat),
+        )
+        if kind in reachable
+    ]
 
 
 def _notifier(request: Request) -> NotifierRegistry:

@@ -17,8 +17,10 @@ from sqlmodel import Session, col, delete, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from channels.messages import render
+from auth.survey_links import survey_url
+from channels.messages import render, survey_link_text
 from channels.notifier import NotifierRegistry, OutboundMessage
+from channels.sms.segments import split_segments
 from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
@@ -48,12 +50,13 @@ from workflows.types import (
     UnitCheck,
 )
 
-# Which identity reaches a citizen, by the channel they came through (first that exists wins).
+# Which identity reaches a citizen, by the channel they came through: the first that exists and
+# whose channel is configured wins, else the first that exists (its notice goes to the log).
 REACH_BY_CHANNEL: dict[Channel, tuple[IdentityKind, ...]] = {
     Channel.voice: (IdentityKind.phone,),
     Channel.sms: (IdentityKind.phone,),
     Channel.chat: (IdentityKind.telegram, IdentityKind.phone),
-    Channel.web: (IdentityKind.phone, IdentityKind.email, IdentityKind.telegram),
+    Channel.web: (IdentityKind.email, IdentityKind.phone, IdentityKind.telegram),
     Channel.open311: (IdentityKind.email, IdentityKind.phone),
     Channel.staff: (IdentityKind.phone, IdentityKind.telegram, IdentityKind.email),
 }
@@ -70,6 +73,18 @@ IDENTITY_CHANNEL = {
     IdentityKind.email: Channel.web,
 }
 DISPATCH_CENTRE = "dispatch-centre"
+# Where the survey notice carries its web link (`/survey/{token}`): texts and e-mail. A call
+# asks on the phone and Telegram has buttons.
+SURVEY_LINK_CHANNELS = frozenset({Channel.sms, Channel.web})
+
+
+def with_survey_link(text: str, line: str, channel: Channel | None, max_segments: int) -> str:
+    """The survey with its link last; first when an SMS would be trimmed (segments): a cut
+    question still reads, a cut link does not work."""
+    joined = f"{text}\n{line}"
+    if channel == Channel.sms and len(split_segments(joined)) > max_segments:
+        return f"{line}\n{text}"
+    return joined
 
 
 @dataclass(frozen=True)
@@ -227,6 +242,7 @@ class CaseActivities:
             dedupe_key=f"{request.number}:survey:{request.round}:{request.attempt}",
             audience="citizen",
             kind="survey",
+            params={"round": str(request.round)},
         )
         return await self._send(notice)
 
@@ -306,6 +322,13 @@ class CaseActivities:
                 return Sent(sent=False, reachable=False, detail="no contact for this case")
             params = {"number": case.number, "reply": case.reply or "", **notice.params}
             text = render(notice.kind, recipient.language, params)
+            if notice.kind == "survey" and recipient.channel in SURVEY_LINK_CHANNELS:
+                round_ = int(notice.params.get("round", "1"))
+                link = survey_url(self.settings, case.number, round_, recipient.address)
+                line = survey_link_text(recipient.language, link)
+                text = with_survey_link(
+                    text, line, recipient.channel, self.settings.sms_max_segments
+                )
             message = OutboundMessage(
                 case_number=case.number,
                 channel=recipient.channel,
@@ -351,9 +374,17 @@ class CaseActivities:
             return _Recipient(None, DISPATCH_CENTRE, Language.zh)
         by_kind = reachable_contacts(session=session, case=case)
         case_channel = Channel(case.channel)
-        for kind in REACH_BY_CHANNEL[case_channel]:
-            if kind in by_kind:
-                native = NATIVE_IDENTITY.get(case_channel) == kind
-                channel = case_channel if native else IDENTITY_CHANNEL[kind]
-                return _Recipient(channel, by_kind[kind], language)
-        return None
+        candidates = [
+            _Recipient(self._channel_for(case_channel, kind), by_kind[kind], language)
+            for kind in REACH_BY_CHANNEL[case_channel]
+            if kind in by_kind
+        ]
+        delivered = [c for c in candidates if self.notifiers.delivers(c.channel)]
+        chosen = delivered or candidates
+        return chosen[0] if chosen else None
+
+    @staticmethod
+    def _channel_for(case_channel: Channel, kind: IdentityKind) -> Channel:
+        """The case's own channel when it can carry messages to `kind`, else the one that can."""
+        native = NATIVE_IDENTITY.get(case_channel) == kind
+        return case_channel if native else IDENTITY_CHANNEL[kind]

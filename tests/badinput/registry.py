@@ -22,8 +22,10 @@ from sqlmodel import Session
 
 from api.open311 import inputs as open311_inputs
 from api.open311.render import Open311Error
+from auth.survey_links import read_survey_token, survey_token
 from channels.sms import commands as sms_commands
 from channels.survey_replies import parse_survey_keys, parse_survey_reply
+from core.settings import Settings
 from intake.contacts import normalise_identities, normalise_phone
 from intake.errors import IntakeRejected
 from intake.schemas import Contact
@@ -86,6 +88,7 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+SURVEY_SETTINGS = Settings(secret_key="k" * 40, _env_file=None)  # type: ignore[call-arg]
 # ---- the channels' parsers --------------------------------------------------------------
 
 
@@ -198,6 +201,16 @@ CHANNEL_PARSERS: list[Parser] = [
         NeverRaised,
         st.text(max_size=6) | st.from_regex(r"[0-9#*]{0,4}", fullmatch=True),
     ),  # fmt: skip
+    Parser(
+        "survey link token",
+        lambda token: read_survey_token(SURVEY_SETTINGS, token),
+        NeverRaised,
+        st.text(max_size=200)
+        | st.from_regex(r"[A-Za-z0-9_\-]{0,60}\.[A-Za-z0-9_\-]{0,10}\.[A-Za-z0-9_\-]{0,30}")
+        | st.sampled_from([survey_token(SURVEY_SETTINGS, "20261130-000001", 1, "a@b.cn")]).map(
+            lambda token: token[:-3] + "abc"
+        ),
+    ),
     Parser("telegram update", validate_update, ValidationError, telegram_updates()),
     Parser("media stream mu-law frame", decode_mulaw, NeverRaised, st.binary(max_size=2000)),
     Parser("recording wav", read_wav, AudioError, wav_files()),

@@ -29,6 +29,10 @@ class Guard(StrEnum):
     twilio = "X-Twilio-Signature over the public URL and form, with the account's token"
     telegram = "X-Telegram-Bot-Api-Secret-Token"
     media = "Twilio Media Stream: a start frame carrying the call's signed stream token"
+    survey_link = (
+        "survey link signed for one case and the contact it was sent to, expiring; "
+        "the answer also needs the page's CSRF token"
+    )
 
 
 GUARDS: dict[str, Guard] = {
@@ -85,6 +89,8 @@ GUARDS: dict[str, Guard] = {
     "POST /track/{number}/code": Guard.public_form,
     "POST /track/{number}/details": Guard.public_form,
     "GET /feed": Guard.public,
+    "GET /survey/{token}": Guard.survey_link,
+    "POST /survey/{token}": Guard.survey_link,
     "GET /console/login": Guard.public,
     "POST /console/login": Guard.public_form,
     "POST /console/logout": Guard.console,
@@ -116,6 +122,7 @@ GUARDS: dict[str, Guard] = {
     "GET /console/admin/audit": Guard.console,
     "GET /console/reports": Guard.console,
     "GET /console/reports/files/{name}": Guard.console,
+    "GET /console/inbox": Guard.console,
     "POST /telegram/webhook": Guard.telegram,
     "POST /twilio/voice": Guard.twilio,
     "POST /twilio/voice/menu": Guard.twilio,
@@ -222,3 +229,13 @@ def test_an_open311_write_without_a_key_is_refused(
     answer = httpx.request(method, f"{api_url}{_path(template)}", data={}, timeout=60)
     assert answer.status_code in (400, 403), answer.text
     assert answer.status_code == 403 or "api_key" in answer.text
+
+
+@pytest.mark.parametrize(("method", "template"), _guarded(Guard.survey_link))
+def test_a_survey_link_not_signed_by_us_is_refused(
+    api_url: str, method: str, template: str
+) -> None:
+    form = {"contacted": "1", "resolved": "1", "satisfaction": "1"}
+    answer = httpx.request(method, f"{api_url}{_path(template)}", data=form, timeout=60)
+    assert answer.status_code == 404, answer.text
+    assert 'id="survey-problem"' in answer.text

@@ -18,6 +18,11 @@ def unique_phone() -> str:
     return f"+86138{uuid.uuid4().int % 10**8:08d}"
 
 
+def unique_email() -> str:
+    """An e-mail address no other test uses (the `smtp_server` fixture is shared)."""
+    return f"citizen-{uuid.uuid4().hex[:10]}@example.com"
+
+
 def make_intake(**overrides: Any) -> Intake:
     values: dict[str, Any] = {
         "channel": Channel.web,

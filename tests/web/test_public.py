@@ -208,7 +208,9 @@ def test_guessing_the_code_and_asking_for_codes_are_throttled(
 ) -> None:
     # One window (they are fixed, at multiples of their length) holds all of this test's tries.
     strict = settings.model_copy(update={"login_max_failures": 2, "login_window_s": 10**9})
-    with serve(create_app(strict)) as url, httpx.Client(base_url=url, timeout=60) as client:
+    app = create_app(strict)
+    app.state.notifiers = NotifierRegistry(default=RecordingNotifier())
+    with serve(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         created = _submit(client, description="井盖", phone=unique_phone())
         number = created.headers["location"].split("/")[-1].split("?")[0]
         token = csrf_of(client.get("/track", params={"number": number}).text)

@@ -1,0 +1,66 @@
+"""The console inbox: notices addressed to units (new case, reopened, returned, SLA breach...).
+
+They are the `notifications` outbox rows with no citizen channel, written by the workflow's
+`notify` activity; a unit handler sees those to their own unit, dispatchers, supervisors and
+admins every unit's (the dispatch centre's among them). Operators take calls: no inbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import Session, col, select
+
+from api.deps import SessionDep, SettingsDep
+from models.case import Case
+from models.enums import StaffRole
+from models.notification import Notification
+from models.staff import StaffUser
+from web.console import StaffDep, _page
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+INBOX_SIZE = 200
+SEES_ALL = frozenset({StaffRole.dispatcher, StaffRole.supervisor, StaffRole.admin})
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    number: str
+    unit: str
+    text: str
+    local: str  # the time, in the hotline's zone
+
+
+def unit_notices(session: Session, user: StaffUser, zone: ZoneInfo) -> list[InboxItem]:
+    query = (
+        select(Notification, Case.number)
+        .join(Case, col(Case.id) == col(Notification.case_id))
+        .where(col(Notification.channel).is_(None), Notification.audience != "citizen")
+        .order_by(col(Notification.id).desc())
+        .limit(INBOX_SIZE)
+    )
+    if user.role not in SEES_ALL:
+        query = query.where(Notification.address == user.unit_code)
+    return [
+        InboxItem(
+            number=number,
+            unit=notice.address,
+            text=notice.body,
+            local=notice.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+        )
+        for notice, number in session.exec(query).all()
+    ]
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(
+    request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    user = staff.user
+    if user.role not in SEES_ALL and not (user.role == StaffRole.unit_handler and user.unit_code):
+        raise HTTPException(403, "the inbox is for units, dispatchers and supervisors")
+    items = unit_notices(session, user, ZoneInfo(settings.timezone))
+    return _page(request, staff, "console/inbox.html", {"items": items})
