@@ -101,3 +101,33 @@ class AttachmentKind(StrEnum):
     audio = "audio"
     photo = "photo"
     document = "document"
+
+
+class EventKind(StrEnum):
+    """Every kind of case-timeline event written (`case_events.kind`); the console names each
+    in words (`web/staff_words.py`), and a test checks no page shows one raw."""
+
+    accepted = "accepted"
+    dispatch_suggested = "dispatch_suggested"
+    dispatch_suggestion_failed = "dispatch_suggestion_failed"
+    dispatched = "dispatched"
+    acknowledged = "acknowledged"
+    returned = "returned"
+    return_overruled = "return_overruled"
+    responded = "responded"
+    extension_requested = "extension_requested"
+    extension_approved = "extension_approved"
+    extension_rejected = "extension_rejected"
+    resolved = "resolved"
+    answered_directly = "answered_directly"
+    callback_started = "callback_started"
+    survey_answered = "survey_answered"
+    survey_unanswered = "survey_unanswered"
+    reopened = "reopened"
+    closed = "closed"
+    merged = "merged"
+    duplicate_merged = "duplicate_merged"
+    citizen_details = "citizen_details"
+    withdrawn = "withdrawn"
+    sla_breach = "sla_breach"
+    sms_delivery = "sms_delivery"

@@ -284,7 +284,7 @@ class CaseActivities:
             if recipient is None:
                 return Sent(sent=False, reachable=False, detail="no contact for this case")
             params = {"number": case.number, "reply": case.reply or "", **notice.params}
-            text = render(notice.kind, recipient.language, params)
+            text = render(notice.kind, recipient.language, params, zone=self.settings.timezone)
             message = OutboundMessage(
                 case_number=case.number,
                 channel=recipient.channel,

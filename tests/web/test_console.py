@@ -98,7 +98,8 @@ def test_the_workflows_refusal_is_shown_on_the_case_page(api_url: str, engine: E
     with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         response = _act(client, number, "resolve", unit_code=CHAOYANG, reply="done")
     assert response.status_code == 409
-    assert f"case {number} is accepted; this needs it to be in_progress, reopened" in response.text
+    # The workflow's English refusal, in the staff member's language (the API keeps the English).
+    assert f"案件 {number} 当前状态为“已受理”，此操作要求状态为“办理中、重办”" in response.text
 
 
 def test_a_unit_handler_never_sees_or_acts_on_another_units_case_in_the_console(
@@ -213,9 +214,13 @@ def test_the_dispatch_form_preselects_the_unit_smart_dispatch_suggested(
         )
     with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
-    assert f'<option value="{HAIDIAN}" selected>' in page
-    assert "01.02.001 · 0.41 · 110108" in page
-    assert "16.01.002 · 0.22 · —" in page
+    assert (
+        f'id="unit-picker" name="unit_code" list="unit-options" autocomplete="off" value="{HAIDIAN}"'
+        in page
+    )
+    # In words: the category and unit names, the confidence as a percentage.
+    assert "<strong>园林绿化环卫</strong> · 41% · 海淀区" in page
+    assert "<strong>水压低</strong> · 22% · —" in page
 
 
 def test_a_console_session_expires(settings: Settings, engine: Engine) -> None:
