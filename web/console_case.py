@@ -7,7 +7,9 @@ number (an attachment id of another case is 404), and never cached.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep
@@ -19,6 +21,7 @@ from web.console import StaffDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
+MAX_ID = 2**31 - 1  # an id column's range in both databases
 # Types a browser may show inline; anything else is offered as a download.
 INLINE = ("image/", "audio/", "video/")
 
@@ -26,7 +29,7 @@ INLINE = ("image/", "audio/", "video/")
 @router.get("/cases/{number}/attachments/{attachment_id}", response_model=None)
 def attachment(
     number: str,
-    attachment_id: int,
+    attachment_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     staff: StaffDep,
     session: SessionDep,
     settings: SettingsDep,

@@ -86,6 +86,7 @@ GUARDS: dict[str, Guard] = {
     "GET /console/cases": Guard.console,
     "GET /console/rows": Guard.console,
     "GET /console/cases/{number}": Guard.console,
+    "GET /console/cases/{number}/attachments/{attachment_id}": Guard.console,
     "POST /console/cases/{number}/{action}": Guard.console,
     "GET /console/intake": Guard.console,
     "POST /console/intake": Guard.console,
@@ -116,6 +117,7 @@ SAMPLES = {
     "service_code": "01.01.001",
     "service_request_id": "20261130-000001",
     "token": "t",
+    "attachment_id": "1",
 }
 
 
