@@ -237,7 +237,9 @@ def suggestions(session: Session, case: Case, words: StaffWords) -> list[Suggest
         except ValueError:
             continue
         unit = None if bits[2] == "-" else bits[2]
-        reason = bits[3].strip("()") if len(bits) == 4 else ""
+        reason = bits[3] if len(bits) == 4 else ""
+        if reason.startswith("(") and reason.endswith(")"):
+            reason = reason[1:-1]  # one pair only: a reason may end in its own parenthesis
         found.append(
             SuggestionView(
                 category_code=bits[0],
