@@ -5,69 +5,20 @@ tests/security/test_privacy.py). Screenshots of the main pages are saved as it g
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
-import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy.engine import Engine
 
 from models.enums import StaffRole
+from tests.utils.browser import console_login as _login
+from tests.utils.browser import save_shot as _shot
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission
-from tests.utils.staff import CHAOYANG, StaffAccount, make_staff
+from tests.utils.staff import CHAOYANG, make_staff
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPLY = "路灯已于今日修复，感谢您的反映。"
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> list[Path]:
-    """Where screenshots go: the test's tmp dir and, when set, HOTLINE_SCREENSHOTS_DIR."""
-    folders = [tmp_path / "screenshots"]
-    extra = os.environ.get("HOTLINE_SCREENSHOTS_DIR")
-    if extra:
-        folders.append(Path(extra))
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-    return folders
-
-
-async def _shot(page: Page, shots: list[Path], name: str) -> None:
-    data = await page.screenshot(full_page=True)
-    for folder in shots:
-        (folder / f"{name}.png").write_bytes(data)
-
-
-async def _login(browser: Browser, api_url: str, account: StaffAccount) -> Page:
-    context = await browser.new_context(base_url=api_url, locale="zh-CN")
-    page = await context.new_page()
-    await page.goto("/console/login")
-    await page.fill("input[name=username]", account.username)
-    await page.fill("input[name=password]", account.password)
-    await page.click("button[type=submit].primary")
-    await expect(page.locator("#me")).to_contain_text(account.username)
-    return page
 
 
 async def _case_action(page: Page, action: str) -> None:
@@ -108,7 +59,7 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible()
     await _shot(desk, shots, "04-dispatch-queue")
     await desk.click(f'a[href="/console/cases/{number}"]')
-    await desk.select_option("#form-dispatch select[name=unit_code]", CHAOYANG)
+    await desk.fill("#unit-picker", CHAOYANG)
     await _shot(desk, shots, "05-case-before-dispatch")
     await _case_action(desk, "dispatch")
     await expect(desk.locator("#lead-unit")).to_have_text(CHAOYANG)
