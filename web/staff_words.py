@@ -97,6 +97,12 @@ WORDS: dict[str, dict[str, str]] = {
         "answer": SP_("action", "answer"),
         "merge": SP_("action", "merge"),
     },
+    "place_method": {
+        "given": SP_("place method", "codes given with the request"),
+        "address": SP_("place method", "found from the address"),
+        "point": SP_("place method", "found from the map point"),
+        "both": SP_("place method", "the address and the map point agree"),
+    },
     "kind": {"district": SP_("unit kind", "district"), "street": SP_("unit kind", "street")},
     "status": {
         "delivered": SP_("sms status", "delivered"),

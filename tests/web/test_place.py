@@ -79,7 +79,7 @@ def test_the_console_shows_the_place_and_how_it_was_found(
     place = re.search(r'<dd id="place">(.*?)</dd>', page, re.S)
     assert place is not None
     assert "110105 朝阳区" in place.group(1) and "110105026 望京街道" in place.group(1)
-    assert "both" in place.group(1)
+    assert "地址与地图位置一致" in place.group(1)  # how it was found, in words (not "both")
 
 
 def test_a_form_point_picked_on_an_amap_map_is_converted(api_url: str, engine: Engine) -> None:
