@@ -324,7 +324,7 @@ async def case_action(
             engine=engine, client=temporal, user=staff.user, number=number, action=chosen, body=body
         )
     except CaseNotFound as exc:
-        message = {"message": str(exc)}
+        message = {"message": _not_found(request, exc)}
         return _page(request, staff, "console/error.html", message, status_code=404)
     except NotPermitted as exc:
         return await _case_again(request, staff, engine, settings, number, exc.message, 403)
@@ -391,7 +391,8 @@ def _case_page(
     try:
         case = visible_case(session=session, user=staff.user, number=number)
     except CaseNotFound as exc:
-        return _page(request, staff, "console/error.html", {"message": str(exc)}, status_code=404)
+        message = {"message": _not_found(request, exc)}
+        return _page(request, staff, "console/error.html", message, status_code=404)
     language = request_language(request)
     view = case_view(
         session=session, case=case, user=staff.user, language=language, zone=settings.timezone
@@ -418,6 +419,11 @@ def _case_page(
         "field_errors": field_errors or {},
     }
     return _page(request, staff, "console/case.html", context, status_code=status)
+
+
+def _not_found(request: Request, exc: CaseNotFound) -> str:
+    language = request_language(request)
+    return text(language, Domain.staff, S_("No case numbered {number}."), number=exc.number)
 
 
 def _actions(user: StaffUser, case: Case, pending: bool) -> list[str]:

@@ -173,3 +173,13 @@ def test_the_timeline_is_in_words_with_local_times(api_url: str, engine: Engine)
     for name in ("签收时限", "响应时限", "办结时限"):
         assert name in page
     assert "Dispatched to Chaoyang District" in english
+
+
+def test_a_case_that_is_not_there_is_said_in_the_staff_language(
+    api_url: str, engine: Engine
+) -> None:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        missing = client.get("/console/cases/20990101-000001")
+        english = client.get("/console/cases/20990101-000001?lang=en")
+    assert missing.status_code == 404 and "没有编号为 20990101-000001 的案件。" in missing.text
+    assert "No case numbered 20990101-000001." in english.text
