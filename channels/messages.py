@@ -8,6 +8,7 @@ from the `staff` one.
 from __future__ import annotations
 
 from core.i18n import N_, S_, SP_, Domain, translate
+from core.local_time import DEFAULT_ZONE, local_time_text
 from models.enums import Language
 
 NOTICES: dict[str, tuple[Domain, str]] = {
@@ -63,15 +64,25 @@ PARAMETER_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def render(kind: str, language: Language, params: dict[str, str]) -> str:
+# Parameters that carry a moment (ISO text from the workflow), shown in local time instead
+# ("请在 2026-11-30T17:24:04.921946+00:00 前签收" became "请在 2026-12-01 01:24 前签收").
+MOMENTS = frozenset({"due"})
+
+
+def render(
+    kind: str, language: Language, params: dict[str, str], *, zone: str = DEFAULT_ZONE
+) -> str:
     domain, message = NOTICES[kind]
-    words = {
-        name: translate(language, domain, PARAMETER_WORDS[name][value])
-        if value in PARAMETER_WORDS.get(name, {})
-        else value
-        for name, value in params.items()
-    }
+    words = {name: _word(language, domain, name, value, zone) for name, value in params.items()}
     return translate(language, domain, message).format(**words)
+
+
+def _word(language: Language, domain: Domain, name: str, value: str, zone: str) -> str:
+    if value in PARAMETER_WORDS.get(name, {}):
+        return translate(language, domain, PARAMETER_WORDS[name][value])
+    if name in MOMENTS:
+        return local_time_text(value, zone)
+    return value
 
 
 SURVEY_LINK = N_("Or answer on the web: {link}")

@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from web import console, console_admin, console_list, console_reports, inbox, maps, public, survey
+from web import (
+    console,
+    console_admin,
+    console_case,
+    console_list,
+    console_reports,
+    inbox,
+    maps,
+    public,
+    survey,
+)
 
 router = APIRouter()
 router.include_router(public.router)
@@ -13,3 +23,4 @@ router.include_router(console_admin.router)
 router.include_router(console_reports.router)
 router.include_router(console_list.router)
 router.include_router(inbox.router)
+router.include_router(console_case.router)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError
 
@@ -38,12 +38,12 @@ from intake.service import accept_intake
 from models.case import Case
 from models.catalog import search_categories
 from models.citizen import CaseContact
-from models.enums import CaseStatus, Channel, RequestType, StaffRole, UnitKind, Urgency
-from models.event import CaseEvent
-from models.queues import latest_event, pending_extension_numbers
+from models.enums import CaseStatus, Channel, RequestType, StaffRole, Urgency
+from models.queues import pending_extension_numbers
 from models.service import CaseNotFound, case_public
 from models.staff import StaffUser
 from models.unit import Category, Unit
+from web.case_view import FieldProblem, case_view, dispatch_values, suggested_unit
 from web.i18n import request_language, text
 from web.pages import anonymous_form_ok, render, secure_cookies
 from web.public import catalog_groups, clean
@@ -215,7 +215,15 @@ async def case_action(
     _check_csrf(staff, str(form.get("csrf_token", "")))
     try:
         chosen = StaffAction(action)
-        body = BODIES[chosen].model_validate(_body(chosen, form))
+        values = _body(chosen, form)
+        if chosen is StaffAction.dispatch:
+            values = await run_in_threadpool(dispatch_values, engine, values)
+        body = BODIES[chosen].model_validate(values)
+    except FieldProblem as exc:
+        problem = text(request_language(request), Domain.staff, exc.message, **exc.params)
+        return await _case_again(
+            request, staff, engine, settings, number, problem, 422, field=exc.field
+        )
     except (ValueError, KeyError, ValidationError) as exc:
         return await _case_again(request, staff, engine, settings, number, str(exc), 422)
     try:
@@ -223,7 +231,7 @@ async def case_action(
             engine=engine, client=temporal, user=staff.user, number=number, action=chosen, body=body
         )
     except CaseNotFound as exc:
-        message = {"message": str(exc)}
+        message = {"message": _not_found(request, exc)}
         return _page(request, staff, "console/error.html", message, status_code=404)
     except NotPermitted as exc:
         return await _case_again(request, staff, engine, settings, number, exc.message, 403)
@@ -255,22 +263,24 @@ async def _case_again(
     number: str,
     error: str,
     status: int,
+    *,
+    field: str | None = None,
 ) -> HTMLResponse:
     def page() -> HTMLResponse:
         with Session(engine) as session:
             return _case_page(
-                request, staff, session, settings, number, done="", error=error, status=status
+                request,
+                staff,
+                session,
+                settings,
+                number,
+                done="",
+                error=None if field else error,
+                status=status,
+                field_errors={field: error} if field else {},
             )
 
     return await run_in_threadpool(page)
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    category_code: str
-    probability: str
-    unit_code: str | None
-    reason: str
 
 
 def _case_page(
@@ -283,18 +293,20 @@ def _case_page(
     done: str,
     error: str | None,
     status: int = 200,
+    field_errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     try:
         case = visible_case(session=session, user=staff.user, number=number)
     except CaseNotFound as exc:
-        return _page(request, staff, "console/error.html", {"message": str(exc)}, status_code=404)
-    zone = ZoneInfo(settings.timezone)
-    events = session.exec(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(col(CaseEvent.id))
-    ).all()
-    suggestions = _suggestions(session, case)
+        message = {"message": _not_found(request, exc)}
+        return _page(request, staff, "console/error.html", message, status_code=404)
+    language = request_language(request)
+    view = case_view(
+        session=session, case=case, user=staff.user, language=language, zone=settings.timezone
+    )
     pending = case.number in pending_extension_numbers(session=session)
     context = {
+        **view,
         "case": case_public(session=session, case=case),
         "description": case.description,
         "address": case.address,
@@ -303,20 +315,22 @@ def _case_page(
             for code in (case.district_code, case.street_code)
             if code and (unit := session.get(Unit, code)) is not None
         ],
-        "due": _local(case.resolve_due_at, zone),
         "category": session.get(Category, case.category_code) if case.category_code else None,
         "lead_unit": session.get(Unit, case.lead_unit_code) if case.lead_unit_code else None,
         "contacts": _contacts(session, case),
-        "events": [(_local(e.created_at, zone), e) for e in events],
-        "suggestions": suggestions,
-        "units": _unit_choices(session),
-        "suggested_unit": _suggested_unit(case, suggestions),
+        "suggested_unit": suggested_unit(case, view["suggestions"]),
         "actions": _actions(staff.user, case, pending),
         "pending_extension": pending,
         "done": done,
         "error": error,
+        "field_errors": field_errors or {},
     }
     return _page(request, staff, "console/case.html", context, status_code=status)
+
+
+def _not_found(request: Request, exc: CaseNotFound) -> str:
+    language = request_language(request)
+    return text(language, Domain.staff, S_("No case numbered {number}."), number=exc.number)
 
 
 def _actions(user: StaffUser, case: Case, pending: bool) -> list[str]:
@@ -327,39 +341,6 @@ def _actions(user: StaffUser, case: Case, pending: bool) -> list[str]:
     if own_unit(user) is not None and case.lead_unit_code != own_unit(user):
         allowed = [a for a in allowed if a not in UNIT_ACTIONS]
     return [a.value for a in allowed]
-
-
-def _suggestions(session: Session, case: Case) -> list[Suggestion]:
-    """Smart dispatch's advice, as the workflow recorded it (`dispatch_suggested`)."""
-    event = latest_event(session=session, case=case, kind="dispatch_suggested")
-    if event is None:
-        return []
-    found = []
-    for part in str(event.payload.get("suggestions", "")).split(" | "):
-        bits = part.split(" ", 3)
-        if len(bits) >= 3:
-            unit = None if bits[2] == "-" else bits[2]
-            reason = bits[3].strip("()") if len(bits) == 4 else ""
-            found.append(Suggestion(bits[0], bits[1], unit, reason))
-    return found
-
-
-def _suggested_unit(case: Case, suggestions: list[Suggestion]) -> str | None:
-    for suggestion in suggestions:
-        if suggestion.unit_code:
-            return suggestion.unit_code
-    return case.lead_unit_code or case.street_code or case.district_code
-
-
-def _unit_choices(session: Session) -> list[Unit]:
-    kinds = [UnitKind.district, UnitKind.street, UnitKind.department, UnitKind.utility]
-    return list(
-        session.exec(
-            select(Unit)
-            .where(col(Unit.active).is_(True), col(Unit.kind).in_([k.value for k in kinds]))
-            .order_by(col(Unit.code))
-        ).all()
-    )
 
 
 def _contacts(session: Session, case: Case) -> list[CaseContact]:

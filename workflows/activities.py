@@ -321,7 +321,12 @@ class CaseActivities:
             if recipient is None:
                 return Sent(sent=False, reachable=False, detail="no contact for this case")
             params = {"number": case.number, "reply": case.reply or "", **notice.params}
-            text = render(notice.kind, recipient.language, params)
+            if params.get("unit"):  # staff read the unit's name ("朝阳区"), not its code
+                unit = session.get(Unit, params["unit"])
+                if unit is not None:
+                    english = recipient.language is Language.en and unit.name_en
+                    params["unit"] = unit.name_en if english else unit.name_zh
+            text = render(notice.kind, recipient.language, params, zone=self.settings.timezone)
             if notice.kind == "survey" and recipient.channel in SURVEY_LINK_CHANNELS:
                 round_ = int(notice.params.get("round", "1"))
                 link = survey_url(self.settings, case.number, round_, recipient.address)

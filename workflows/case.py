@@ -766,8 +766,15 @@ class CaseWorkflow:
 
     async def _mark_resolved(self, kind: str, actor: str, reply: str) -> None:
         self.state.reply = reply
+        # The reply also goes on the event: a reopened case is resolved again with a new reply,
+        # and the console shows every one of them (the case row keeps only the last).
         await self._record(
-            kind, actor, to=CaseStatus.resolved, changes=CaseChanges(reply=reply), detail=reply
+            kind,
+            actor,
+            to=CaseStatus.resolved,
+            changes=CaseChanges(reply=reply),
+            payload={"reply": reply},
+            detail=reply,
         )
         await self._notify("citizen", "resolved")
 

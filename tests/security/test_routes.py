@@ -102,6 +102,7 @@ GUARDS: dict[str, Guard] = {
     "POST /console/views": Guard.console,
     "POST /console/views/{view_id}/delete": Guard.console,
     "GET /console/cases/{number}": Guard.console,
+    "GET /console/cases/{number}/attachments/{attachment_id}": Guard.console,
     "POST /console/cases/{number}/{action}": Guard.console,
     "GET /console/intake": Guard.console,
     "POST /console/intake": Guard.console,
@@ -154,6 +155,7 @@ SAMPLES = {
     "day": "2027-01-04",
     "photo_id": "1",
     "view_id": "1",
+    "attachment_id": "1",
 }
 
 

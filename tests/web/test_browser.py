@@ -53,7 +53,7 @@ async def test_citizen_submits_dispatcher_dispatches_handler_resolves_tracker_sh
     await expect(desk.locator(f'tr[data-number="{number}"]')).to_be_visible()
     await shot(desk, shots, "04-dispatch-queue")
     await desk.click(f'a[href="/console/cases/{number}"]')
-    await desk.select_option("#form-dispatch select[name=unit_code]", CHAOYANG)
+    await desk.fill("#unit-picker", CHAOYANG)
     await shot(desk, shots, "05-case-before-dispatch")
     await case_action(desk, "dispatch")
     await expect(desk.locator("#lead-unit")).to_have_text(CHAOYANG)

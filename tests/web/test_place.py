@@ -14,7 +14,7 @@ from dispatch.geo import wgs84_to_gcj02
 from models.enums import PlaceMethod, StaffRole
 from tests.utils.cases import case_row
 from tests.utils.factories import make_submission
-from tests.utils.staff import console_login, csrf_of, make_staff
+from tests.utils.staff import csrf_of, login, make_staff
 
 CHAOYANG, WANGJING = "110105", "110105026"
 WANGJING_POINT = (39.9935, 116.4555)  # WGS-84
@@ -74,12 +74,12 @@ def test_open311_shows_the_area_as_the_address(api_url: str, number: str) -> Non
 def test_the_console_shows_the_place_and_how_it_was_found(
     api_url: str, number: str, engine: Engine
 ) -> None:
-    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
     place = re.search(r'<dd id="place">(.*?)</dd>', page, re.S)
     assert place is not None
     assert "110105 朝阳区" in place.group(1) and "110105026 望京街道" in place.group(1)
-    assert "both" in place.group(1)
+    assert "地址与地图位置一致" in place.group(1)  # how it was found, in words (not "both")
 
 
 def test_a_form_point_picked_on_an_amap_map_is_converted(api_url: str, engine: Engine) -> None:

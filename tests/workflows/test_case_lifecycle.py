@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -190,6 +191,10 @@ async def test_missed_acknowledge_deadline_escalates(
     assert state.supervised and state.breached == ["acknowledge"]
     sent = [(n.kind, n.address) for n in notifications(engine, handle.id) if n.kind == "sla_breach"]
     assert sent == [("sla_breach", CHAOYANG), ("sla_breach", "110000")]  # the unit and its parent
+    # In words: the deadline (签收) and the unit's name, no English word or code inside.
+    bodies = [n.body for n in notifications(engine, handle.id)]
+    assert any("已超过签收时限（朝阳区）" in body for body in bodies), bodies
+    assert not any(re.search(r"\d{4}-\d\d-\d\dT\d\d:", body) for body in bodies), bodies
 
 
 async def test_missed_respond_deadline_escalates(

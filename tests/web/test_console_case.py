@@ -1,0 +1,185 @@
+"""The console's case page over real HTTP against a real worker and Temporal: the dispatch form
+(picker, category correction, errors next to the field), attachments served to those who may
+see the case only, the caller's other cases, the timeline in words."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from core.db import session_scope
+from core.settings import Settings
+from intake.attachments import store_attachment
+from models.enums import AttachmentKind, EventKind, StaffRole
+from tests.utils.cases import case_row, events
+from tests.utils.factories import make_submission, unique_phone
+from tests.utils.staff import CHAOYANG, HAIDIAN, csrf_of, login, make_staff
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+WAV = b"RIFF$\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00@\x1f\x00\x00\x80>\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"  # noqa: E501
+
+
+def _new_case(api_url: str, **overrides: object) -> str:
+    created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission(**overrides))
+    number: str = created.json()["number"]
+    return number
+
+
+def _dispatch(client: httpx.Client, number: str, **fields: str) -> httpx.Response:
+    token = csrf_of(client.get(f"/console/cases/{number}").text)
+    return client.post(f"/console/cases/{number}/dispatch", data={"csrf_token": token, **fields})
+
+
+def _attach(
+    engine: Engine, settings: Settings, number: str, data: bytes, kind: AttachmentKind
+) -> int:
+    content_type, name = (
+        ("image/png", "lamp.png") if kind is AttachmentKind.photo else ("audio/wav", "call.wav")
+    )
+    with session_scope(engine) as session:
+        case_id = case_row(engine, number).id
+        assert case_id is not None
+        row = store_attachment(
+            session=session,
+            root=settings.attachments_path,
+            case_id=case_id,
+            data=data,
+            kind=kind,
+            content_type=content_type,
+            filename=name,
+            max_bytes=settings.max_attachment_bytes,
+        )
+        assert row.id is not None
+        return row.id
+
+
+def test_without_a_suggestion_no_unit_is_preselected_and_none_chosen_is_an_error_by_the_field(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{number}").text
+        assert (
+            'id="unit-picker" name="unit_code" list="unit-options" autocomplete="off" value=""'
+            in page
+        )
+        assert "selected" not in page.split('id="unit-options"')[1].split("</datalist>")[0]
+        empty = _dispatch(client, number, unit_code="")
+        unknown = _dispatch(client, number, unit_code="不存在的单位")
+        ambiguous = _dispatch(client, number, unit_code="八里庄街道")  # in 朝阳区 and 海淀区
+    assert empty.status_code == 422
+    assert re.search(r'id="unit-error" role="alert">请选择派单的承办单位。', empty.text)
+    assert unknown.status_code == ambiguous.status_code == 422
+    assert "没有与“不存在的单位”匹配的单位" in unknown.text
+    assert [e.kind for e in events(engine, number)] == ["accepted"]
+
+
+def test_the_dispatcher_picks_a_unit_by_name_and_corrects_the_category(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url, category_code="01.02.001")
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        bad = _dispatch(client, number, unit_code=HAIDIAN, category_code="01.02")  # not a leaf
+        assert bad.status_code == 422
+        assert 'id="category-error"' in bad.text
+        done = _dispatch(client, number, unit_code="海淀区", category_code="16.01.002")
+        assert done.status_code == 303
+        page = client.get(done.headers["location"]).text
+    row = case_row(engine, number)
+    assert (row.lead_unit_code, row.category_code) == (HAIDIAN, "16.01.002")
+    assert "水压低" in page
+    assert "派单至海淀区" in page  # the timeline in words, the unit by name
+
+
+def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
+    api_url: str, engine: Engine, settings: Settings
+) -> None:
+    number = _new_case(api_url)
+    other = _new_case(api_url)
+    photo = _attach(engine, settings, number, PNG, AttachmentKind.photo)
+    audio = _attach(engine, settings, number, WAV, AttachmentKind.audio)
+    elsewhere = _attach(engine, settings, other, PNG + b"x", AttachmentKind.photo)
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        _dispatch(client, number, unit_code=CHAOYANG)
+        page = client.get(f"/console/cases/{number}").text
+        assert f'<img src="/console/cases/{number}/attachments/{photo}"' in page
+        assert (
+            f'<audio controls preload="none" src="/console/cases/{number}/attachments/{audio}">'
+            in page
+        )
+        served = client.get(f"/console/cases/{number}/attachments/{photo}")
+        assert served.status_code == 200 and served.content == PNG
+        assert served.headers["content-type"] == "image/png"
+        assert "no-store" in served.headers["cache-control"]
+        assert client.get(f"/console/cases/{number}/attachments/{audio}").content == WAV
+        # An attachment of another case, asked for under this case's number: not found.
+        assert client.get(f"/console/cases/{number}/attachments/{elsewhere}").status_code == 404
+        assert client.get(f"/console/cases/{number}/attachments/999999").status_code == 404
+    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as stranger:
+        refused = stranger.get(f"/console/cases/{number}/attachments/{photo}")
+        assert refused.status_code == 404 and PNG not in refused.content
+    with login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
+        assert own.get(f"/console/cases/{number}/attachments/{photo}").content == PNG
+    anonymous = httpx.get(
+        f"{api_url}/console/cases/{number}/attachments/{photo}", follow_redirects=False
+    )
+    assert anonymous.status_code == 303 and PNG not in anonymous.content
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "1.5", "9" * 30])
+def test_a_malformed_attachment_id_is_refused(api_url: str, engine: Engine, bad: str) -> None:
+    number = _new_case(api_url)
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        assert client.get(f"/console/cases/{number}/attachments/{bad}").status_code in (404, 422)
+
+
+def test_the_callers_other_cases_are_listed_by_the_contact_the_case_carries(
+    api_url: str, engine: Engine
+) -> None:
+    phone = unique_phone()
+    first = _new_case(api_url, contact={"phone": phone})
+    second = _new_case(api_url, contact={"phone": phone})
+    unrelated = _new_case(api_url)
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{second}").text
+    listed = page.split('id="other-cases"')[1].split("</table>")[0]
+    assert first in listed and unrelated not in listed and second not in listed
+    assert "相同联系方式（未验证）" in listed  # a web form's phone proves nothing
+    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as handler:
+        # A unit handler sees none of another unit's cases, even as "other cases".
+        with login(api_url, make_staff(engine, StaffRole.dispatcher)) as desk:
+            _dispatch(desk, second, unit_code=HAIDIAN)
+        page = handler.get(f"/console/cases/{second}").text
+    assert first not in page
+
+
+def test_the_timeline_is_in_words_with_local_times(api_url: str, engine: Engine) -> None:
+    number = _new_case(api_url)
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        _dispatch(client, number, unit_code=CHAOYANG, note="请尽快")
+        page = client.get(f"/console/cases/{number}").text
+        english = client.get(f"/console/cases/{number}?lang=en").text
+    timeline = page.split('id="timeline"')[1].split("</table>")[0]
+    text = re.sub(r"<[^>]+>", " ", timeline)
+    assert "派单至朝阳区 (请尽快)" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", page)
+    assert not any(re.search(rf"\b{kind.value}\b", text) for kind in EventKind)
+    for name in ("签收时限", "响应时限", "办结时限"):
+        assert name in page
+    assert "Dispatched to Chaoyang District" in english
+
+
+def test_a_case_that_is_not_there_is_said_in_the_staff_language(
+    api_url: str, engine: Engine
+) -> None:
+    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        missing = client.get("/console/cases/20990101-000001")
+        english = client.get("/console/cases/20990101-000001?lang=en")
+    assert missing.status_code == 404 and "没有编号为 20990101-000001 的案件。" in missing.text
+    assert "No case numbered 20990101-000001." in english.text
