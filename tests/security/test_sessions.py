@@ -35,7 +35,7 @@ from models.channels import RateLimitWindow
 from models.enums import StaffRole
 from tests.utils.processes import ROOT, hotline_env, start_hotline, stop
 from tests.utils.servers import free_port, serve
-from tests.utils.staff import StaffAccount, csrf_of, login, make_staff
+from tests.utils.staff import StaffAccount, console_login, csrf_of, make_staff
 
 PROXY = "127.0.0.1"  # nginx, as far as the app can tell
 # Throttle windows are fixed (they start at multiples of their length): one of ~30 years keeps
@@ -205,7 +205,7 @@ def test_a_console_cookie_is_refused_after_logout(api_url: str, engine: Engine) 
     """Defect 9 of issue 13: logout only asked the browser to forget the cookie."""
     account = make_staff(engine, StaffRole.dispatcher)
     token = bearer_of(api_url, account)
-    with login(api_url, account) as browser:
+    with console_login(api_url, account) as browser:
         kept = httpx.Cookies(browser.cookies)
         assert console_page(api_url, kept).status_code == 200
         csrf = csrf_of(browser.get("/console/cases").text)
@@ -220,7 +220,7 @@ def test_tokens_and_cookies_are_refused_after_a_password_change(
     """Defect 9 of issue 13: a stolen token outlived the password it was issued for."""
     account = make_staff(engine, StaffRole.admin)
     token = bearer_of(api_url, account)
-    with login(api_url, account) as browser:
+    with console_login(api_url, account) as browser:
         kept = httpx.Cookies(browser.cookies)
     changed = subprocess.run(  # noqa: S603 - `hotline staff passwd`, as an admin runs it
         [sys.executable, "-m", "cli.main", "staff", "passwd", account.username],

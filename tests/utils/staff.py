@@ -59,7 +59,7 @@ def csrf_of(html: str) -> str:
 
 
 @contextmanager
-def login(api_url: str, account: StaffAccount) -> Iterator[httpx.Client]:
+def console_login(api_url: str, account: StaffAccount) -> Iterator[httpx.Client]:
     """An HTTP client holding a logged-in console session (cookies), as a browser would."""
     with httpx.Client(base_url=api_url, timeout=60) as client:
         token = csrf_of(client.get("/console/login").text)

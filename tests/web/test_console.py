@@ -15,7 +15,7 @@ from models.enums import Channel, StaffRole
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission
 from tests.utils.servers import serve
-from tests.utils.staff import CHAOYANG, HAIDIAN, csrf_of, login, make_staff
+from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
 
 
 def _new_case(api_url: str) -> str:
@@ -33,7 +33,7 @@ def test_login_lands_on_the_roles_view_and_a_wrong_password_does_not(
     api_url: str, engine: Engine
 ) -> None:
     account = make_staff(engine, StaffRole.dispatcher)
-    with login(api_url, account) as client:
+    with console_login(api_url, account) as client:
         landing = client.get("/console", follow_redirects=True)
         assert str(landing.url).endswith("/console/cases?view=queue")
         assert account.username in landing.text
@@ -68,7 +68,7 @@ def test_an_action_without_the_csrf_token_is_refused_and_not_recorded(
     api_url: str, engine: Engine
 ) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         response = client.post(f"/console/cases/{number}/dispatch", data={"unit_code": CHAOYANG})
     assert response.status_code == 403
     assert [e.kind for e in events(engine, number)] == ["accepted"]
@@ -79,7 +79,7 @@ def test_dispatch_from_the_console_is_recorded_as_the_dispatcher(
 ) -> None:
     number = _new_case(api_url)
     dispatcher = make_staff(engine, StaffRole.dispatcher)
-    with login(api_url, dispatcher) as client:
+    with console_login(api_url, dispatcher) as client:
         assert number in client.get("/console/rows?view=queue").text
         response = _act(client, number, "dispatch", unit_code=CHAOYANG, assisting_unit_codes="")
         assert response.status_code == 303
@@ -93,7 +93,7 @@ def test_dispatch_from_the_console_is_recorded_as_the_dispatcher(
 
 def test_the_workflows_refusal_is_shown_on_the_case_page(api_url: str, engine: Engine) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         response = _act(client, number, "resolve", unit_code=CHAOYANG, reply="done")
     assert response.status_code == 409
     # The workflow's English refusal, in the staff member's language (the API keeps the English).
@@ -104,16 +104,16 @@ def test_a_unit_handler_never_sees_or_acts_on_another_units_case_in_the_console(
     api_url: str, engine: Engine
 ) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
         _act(dispatcher, number, "dispatch", unit_code=CHAOYANG)
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as other:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as other:
         assert other.get(f"/console/cases/{number}").status_code == 404
         for view in ("unit", "all"):
             assert number not in other.get(f"/console/rows?view={view}").text
         token = csrf_of(other.get("/console/cases?view=unit").text)
         refused = other.post(f"/console/cases/{number}/acknowledge", data={"csrf_token": token})
         assert refused.status_code == 404
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
         assert number in own.get("/console/rows?view=unit").text
     assert [e.kind for e in events(engine, number)] == ["accepted", "dispatched"]
 
@@ -122,7 +122,7 @@ def test_an_operator_records_a_phone_in_request_on_the_callers_behalf(
     api_url: str, engine: Engine
 ) -> None:
     operator = make_staff(engine, StaffRole.operator)
-    with login(api_url, operator) as client:
+    with console_login(api_url, operator) as client:
         form = client.get("/console/intake", params={"kb": "路灯"})
         assert "路灯" in form.text
         response = client.post(
@@ -150,14 +150,14 @@ def test_a_supervisor_sees_the_extension_request_and_approves_it(
 ) -> None:
     number = _new_case(api_url)
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as dispatcher:
         _act(dispatcher, number, "dispatch", unit_code=CHAOYANG)
-    with login(api_url, handler) as own:
+    with console_login(api_url, handler) as own:
         assert _act(own, number, "acknowledge").status_code == 303
         asked = _act(own, number, "extend", working_days="3", reason="等待配件")
         assert asked.status_code == 303
     supervisor = make_staff(engine, StaffRole.supervisor)
-    with login(api_url, supervisor) as client:
+    with console_login(api_url, supervisor) as client:
         assert str(client.get("/console", follow_redirects=True).url).endswith("supervision")
         assert number in client.get("/console/rows?view=supervision").text
         decided = _act(client, number, "decide_extension", approve="true", note="同意")
@@ -173,7 +173,7 @@ def test_a_unit_handler_asking_for_the_dispatch_queue_gets_their_own_list(
     api_url: str, engine: Engine
 ) -> None:
     number = _new_case(api_url)  # accepted: in the dispatch queue, no unit yet
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as client:
         for view in ("queue", "supervision"):
             assert number not in client.get(f"/console/rows?view={view}").text
 
@@ -194,7 +194,7 @@ def test_the_dispatch_form_preselects_the_unit_smart_dispatch_suggested(
                 payload={"reason": "below the threshold", "suggestions": suggestions},
             )
         )
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
     assert f'list="unit-options" autocomplete="off" value="{HAIDIAN}"' in page
     # In words: the category and unit names, the confidence as a percentage.
@@ -205,7 +205,7 @@ def test_the_dispatch_form_preselects_the_unit_smart_dispatch_suggested(
 def test_a_console_session_expires(settings: Settings, engine: Engine) -> None:
     brief = settings.model_copy(update={"session_hours": 1 / 3600})  # one second
     account = make_staff(engine, StaffRole.dispatcher)
-    with serve(create_app(brief)) as url, login(url, account) as client:
+    with serve(create_app(brief)) as url, console_login(url, account) as client:
         assert client.get("/console/cases").status_code == 200
         time.sleep(2.1)  # signatures count whole seconds
         expired = client.get("/console/cases")

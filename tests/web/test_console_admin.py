@@ -26,8 +26,8 @@ from tests.utils.staff import (
     PASSWORD,
     StaffAccount,
     bearer,
+    console_login,
     csrf_of,
-    login,
     make_staff,
 )
 from workflows.activities import CaseActivities
@@ -98,7 +98,7 @@ def test_no_other_role_reaches_an_admin_page_or_action(
 ) -> None:
     admin = make_staff(engine, StaffRole.admin)
     before = len(_changes(engine, admin.username))
-    with login(api_url, make_staff(engine, role, unit)) as client:
+    with console_login(api_url, make_staff(engine, role, unit)) as client:
         for page in PAGES:
             assert client.get(page).status_code == 403, page
         token = csrf_of(client.get("/console/cases").text)
@@ -127,7 +127,7 @@ def test_an_admin_form_without_its_csrf_token_is_refused_and_changes_nothing(
     admin = make_staff(engine, StaffRole.admin)
     victim = make_staff(engine, StaffRole.dispatcher)
     username = _new_username()
-    with login(api_url, admin) as client:
+    with console_login(api_url, admin) as client:
         added = client.post(
             "/console/admin/staff",
             data={"username": username, "role": "dispatcher", "password": PASSWORD},
@@ -142,7 +142,7 @@ def test_an_admin_form_without_its_csrf_token_is_refused_and_changes_nothing(
 
 
 def test_the_admin_pages_show_no_server_path(api_url: str, engine: Engine) -> None:
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         for page in PAGES:
             for lang in ("zh", "en"):
                 answer = client.get(page, params={"lang": lang})
@@ -156,7 +156,7 @@ def test_the_admin_pages_show_no_server_path(api_url: str, engine: Engine) -> No
 
 
 def test_an_unknown_unit_or_leaf_is_a_clear_404(api_url: str, engine: Engine) -> None:
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         unit = client.get("/console/admin/units/nowhere")
         area = client.get("/console/admin/catalog/01")  # a level-1 area, not a leaf
         page = client.get("/console/admin/audit", params={"page": -3})
@@ -173,7 +173,7 @@ def test_an_admin_adds_a_unit_handler_with_a_generated_password_shown_once(
 ) -> None:
     admin = make_staff(engine, StaffRole.admin)
     username = _new_username()
-    with login(api_url, admin) as client:
+    with console_login(api_url, admin) as client:
         answer = _post(
             client,
             "/console/admin",
@@ -197,7 +197,7 @@ def test_an_admin_adds_a_unit_handler_with_a_generated_password_shown_once(
     assert change.after["unit_code"] == CHAOYANG and change.before == {}
     assert password not in str(change.after) and "password" not in str(change.after)
     account = StaffAccount(username, password, StaffRole.unit_handler, CHAOYANG)
-    with login(api_url, account) as own:
+    with console_login(api_url, account) as own:
         assert "王芳" in own.get("/console/cases").text  # their name, as logged in
 
 
@@ -217,7 +217,7 @@ def test_a_wrong_staff_form_says_what_is_wrong_next_to_the_field_and_adds_no_one
 ) -> None:
     username = _new_username()
     form = {"username": username, "role": "dispatcher", "password": PASSWORD, **fields}
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         answer = _post(client, "/console/admin", "/console/admin/staff", **form)
     assert answer.status_code == 422
     error = re.search(rf'id="error-{field}">([^<]+)<', answer.text)
@@ -231,7 +231,7 @@ def test_a_taken_username_is_refused_in_english_for_an_english_admin(
     api_url: str, engine: Engine
 ) -> None:
     taken = make_staff(engine, StaffRole.dispatcher)
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         client.get("/console/admin", params={"lang": "en"})  # the language cookie
         answer = _post(
             client,
@@ -251,7 +251,7 @@ def test_a_disabled_user_is_logged_out_at_once_and_cannot_log_in_until_enabled(
     admin = make_staff(engine, StaffRole.admin)
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
     token = bearer(api_url, handler)
-    with login(api_url, handler) as own, login(api_url, admin) as desk:
+    with console_login(api_url, handler) as own, console_login(api_url, admin) as desk:
         assert own.get("/console/cases").status_code == 200
         path = f"/console/admin/staff/{handler.username}/active"
         assert _post(desk, "/console/admin", path, active="no").status_code == 303
@@ -263,7 +263,7 @@ def test_a_disabled_user_is_logged_out_at_once_and_cannot_log_in_until_enabled(
             login = {"username": handler.username, "password": PASSWORD, "csrf_token": token}
             assert anonymous.post("/console/login", data=login).status_code == 401
         assert _post(desk, "/console/admin", path, active="yes").status_code == 303
-    with login(api_url, handler) as again:
+    with console_login(api_url, handler) as again:
         assert again.get("/console/cases").status_code == 200
     actions = [(c.action, c.before, c.after) for c in _changes(engine, handler.username)]
     assert actions == [
@@ -274,7 +274,7 @@ def test_a_disabled_user_is_logged_out_at_once_and_cannot_log_in_until_enabled(
 
 def test_an_admin_cannot_disable_their_own_account(api_url: str, engine: Engine) -> None:
     admin = make_staff(engine, StaffRole.admin)
-    with login(api_url, admin) as client:
+    with console_login(api_url, admin) as client:
         path = f"/console/admin/staff/{admin.username}/active"
         answer = _post(client, "/console/admin", path, active="no")
     assert answer.status_code == 422 and "不能停用自己的账号" in answer.text
@@ -287,7 +287,7 @@ def test_a_password_reset_ends_the_old_sessions_and_logs_no_secret(
     admin = make_staff(engine, StaffRole.admin)
     dispatcher = make_staff(engine, StaffRole.dispatcher)
     old_hash = _user(engine, dispatcher.username).password_hash
-    with login(api_url, dispatcher) as own, login(api_url, admin) as desk:
+    with console_login(api_url, dispatcher) as own, console_login(api_url, admin) as desk:
         path = f"/console/admin/staff/{dispatcher.username}/password"
         short = _post(desk, "/console/admin", path, password="short")
         assert short.status_code == 422
@@ -298,7 +298,7 @@ def test_a_password_reset_ends_the_old_sessions_and_logs_no_secret(
         assert found
         assert own.get("/console/cases").status_code == 303
     renewed = StaffAccount(dispatcher.username, found.group(1), StaffRole.dispatcher, None)
-    with login(api_url, renewed) as again:
+    with console_login(api_url, renewed) as again:
         assert again.get("/console/cases").status_code == 200
     [change] = _changes(engine, dispatcher.username)
     assert change.action == "password_reset" and change.before == {} and change.after == {}
@@ -312,7 +312,7 @@ def test_an_admin_edits_a_unit_and_the_log_shows_before_and_after(
     api_url: str, engine: Engine
 ) -> None:
     page = f"/console/admin/units/{STREET}"
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         original = client.get(page).text
         assert "交道口街道" in original
         form = {
@@ -353,7 +353,7 @@ def test_a_wrong_unit_form_changes_nothing(
     page = f"/console/admin/units/{STREET}"
     form = {"name_zh": "交道口街道", "kind": "street", "parent_code": "110101", "active": "yes"}
     before = len(_changes(engine, STREET))
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         answer = _post(client, page, page, **{**form, **fields})
     assert answer.status_code == 422
     error = re.search(rf'id="error-{field}">([^<]+)<', answer.text)
@@ -364,7 +364,7 @@ def test_a_wrong_unit_form_changes_nothing(
 def test_a_unit_under_itself_is_refused_as_a_loop(api_url: str, engine: Engine) -> None:
     page = "/console/admin/units/110101"  # 东城区, the parent of STREET
     form = {"name_zh": "东城区", "kind": "district", "parent_code": STREET, "active": "yes"}
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         answer = _post(client, page, page, **form)
     assert answer.status_code == 422 and "会形成循环" in answer.text
     with Session(engine) as session:
@@ -376,7 +376,7 @@ def test_a_unit_in_use_is_not_deleted_and_a_unused_one_is(api_url: str, engine: 
     code = f"T-{uuid.uuid4().hex[:6]}"
     with session_scope(engine) as session:
         session.add(Unit(code=code, name_zh="临时单位", kind=UnitKind.department))
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         page = f"/console/admin/units/{CHAOYANG}"
         refused = _post(client, page, f"{page}/delete")
         assert refused.status_code == 409 and "请改为停用" in refused.text
@@ -404,7 +404,7 @@ def test_an_admin_edits_a_leafs_deadlines_and_bad_values_are_refused(
         "resolve_working_days": "2",
         "active": "yes",
     }
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         for bad, field, message in [
             ({"resolve_working_days": "1.5"}, "resolve_working_days", "整数个工作日"),
             ({"respond_hours": "-3"}, "respond_hours", "填正数"),
@@ -451,7 +451,7 @@ def test_an_extra_day_off_moves_the_deadlines_computed_after_it(
     request = DeadlineRequest(start=start, policy=Policy(resolve_working_days=1))
     before = activities.plan_deadlines(request).resolve_due_at
     page = "/console/admin/holidays"
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         saturday = day + timedelta(days=5 - day.weekday())
         refused = _post(client, page, page, day=saturday.isoformat(), kind="holiday", name="x")
         assert refused.status_code == 422 and "已经是休息日" in refused.text
@@ -503,7 +503,7 @@ def test_the_audit_log_pages_in_local_time_and_the_staff_language(
             )
             change.at = moment
     assert all(c.before == {"role": "dispatcher"} for c in _changes(engine, key))
-    with login(api_url, make_staff(engine, StaffRole.admin)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
         first = client.get("/console/admin/audit").text
         total = client.get("/console/admin/audit", params={"page": 999}).text
         english = client.get("/console/admin/audit", params={"page": 999, "lang": "en"}).text

@@ -16,7 +16,7 @@ from intake.attachments import store_attachment
 from models.enums import AttachmentKind, EventKind, StaffRole
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission, unique_phone
-from tests.utils.staff import CHAOYANG, HAIDIAN, csrf_of, login, make_staff
+from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -63,7 +63,7 @@ def test_without_a_suggestion_no_unit_is_preselected_and_none_chosen_is_an_error
     api_url: str, engine: Engine
 ) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
         assert (
             'id="unit-picker" name="unit_code" list="unit-options" autocomplete="off" value=""'
@@ -84,7 +84,7 @@ def test_the_dispatcher_picks_a_unit_by_name_and_corrects_the_category(
     api_url: str, engine: Engine
 ) -> None:
     number = _new_case(api_url, category_code="01.02.001")
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         bad = _dispatch(client, number, unit_code=HAIDIAN, category_code="01.02")  # not a leaf
         assert bad.status_code == 422
         assert 'id="category-error"' in bad.text
@@ -105,7 +105,7 @@ def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
     photo = _attach(engine, settings, number, PNG, AttachmentKind.photo)
     audio = _attach(engine, settings, number, WAV, AttachmentKind.audio)
     elsewhere = _attach(engine, settings, other, PNG + b"x", AttachmentKind.photo)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         _dispatch(client, number, unit_code=CHAOYANG)
         page = client.get(f"/console/cases/{number}").text
         assert f'<img src="/console/cases/{number}/attachments/{photo}"' in page
@@ -121,10 +121,10 @@ def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
         # An attachment of another case, asked for under this case's number: not found.
         assert client.get(f"/console/cases/{number}/attachments/{elsewhere}").status_code == 404
         assert client.get(f"/console/cases/{number}/attachments/999999").status_code == 404
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as stranger:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as stranger:
         refused = stranger.get(f"/console/cases/{number}/attachments/{photo}")
         assert refused.status_code == 404 and PNG not in refused.content
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as own:
         assert own.get(f"/console/cases/{number}/attachments/{photo}").content == PNG
     anonymous = httpx.get(
         f"{api_url}/console/cases/{number}/attachments/{photo}", follow_redirects=False
@@ -135,7 +135,7 @@ def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
 @pytest.mark.parametrize("bad", ["abc", "-1", "1.5", "9" * 30])
 def test_a_malformed_attachment_id_is_refused(api_url: str, engine: Engine, bad: str) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         assert client.get(f"/console/cases/{number}/attachments/{bad}").status_code in (404, 422)
 
 
@@ -146,14 +146,14 @@ def test_the_callers_other_cases_are_listed_by_the_contact_the_case_carries(
     first = _new_case(api_url, contact={"phone": phone})
     second = _new_case(api_url, contact={"phone": phone})
     unrelated = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{second}").text
     listed = page.split('id="other-cases"')[1].split("</table>")[0]
     assert first in listed and unrelated not in listed and second not in listed
     assert "相同联系方式（未验证）" in listed  # a web form's phone proves nothing
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as handler:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, HAIDIAN)) as handler:
         # A unit handler sees none of another unit's cases, even as "other cases".
-        with login(api_url, make_staff(engine, StaffRole.dispatcher)) as desk:
+        with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as desk:
             _dispatch(desk, second, unit_code=HAIDIAN)
         page = handler.get(f"/console/cases/{second}").text
     assert first not in page
@@ -161,7 +161,7 @@ def test_the_callers_other_cases_are_listed_by_the_contact_the_case_carries(
 
 def test_the_timeline_is_in_words_with_local_times(api_url: str, engine: Engine) -> None:
     number = _new_case(api_url)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         _dispatch(client, number, unit_code=CHAOYANG, note="请尽快")
         page = client.get(f"/console/cases/{number}").text
         english = client.get(f"/console/cases/{number}?lang=en").text
@@ -178,7 +178,7 @@ def test_the_timeline_is_in_words_with_local_times(api_url: str, engine: Engine)
 def test_a_case_that_is_not_there_is_said_in_the_staff_language(
     api_url: str, engine: Engine
 ) -> None:
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         missing = client.get("/console/cases/20990101-000001")
         english = client.get("/console/cases/20990101-000001?lang=en")
     assert missing.status_code == 404 and "没有编号为 20990101-000001 的案件。" in missing.text

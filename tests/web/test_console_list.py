@@ -24,7 +24,7 @@ from models.case import Case
 from models.enums import CaseStatus, StaffRole
 from models.search import BadQuery, CaseQuery, parse_case_query, search_cases
 from tests.utils.factories import make_intake, unique_phone
-from tests.utils.staff import CHAOYANG, HAIDIAN, csrf_of, login, make_staff
+from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
 from web.console_list import safe_cell
 
 
@@ -76,7 +76,7 @@ def test_search_finds_a_case_by_number_phone_name_and_word(
     other = _case(engine, settings, description="别的事情")
     local = phone.removeprefix("+86")
     spaced = f"+86 {local[:3]} {local[3:7]} {local[7:]}"
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         for q in (number, spaced, f"0086-{local}", local, word, word[2:], name):
             page = client.get("/console/cases", params={"view": "all", "q": q})
             assert page.status_code == 200, q
@@ -113,7 +113,7 @@ def test_filters_sort_and_pages(api_url: str, engine: Engine, settings: Settings
     numbers = [
         _case(engine, settings, description=f"{word} 第{i}件", unit=CHAOYANG) for i in range(3)
     ]
-    with login(api_url, make_staff(engine, StaffRole.supervisor)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.supervisor)) as client:
         first = client.get(
             "/console/cases",
             params={
@@ -172,7 +172,7 @@ def test_a_unit_handler_never_sees_another_units_case(
     mine = _case(engine, settings, description=f"{word} 朝阳", unit=CHAOYANG)
     theirs = _case(engine, settings, description=f"{word} 海淀", unit=HAIDIAN, phone=phone)
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG)
-    with login(api_url, handler) as client:
+    with console_login(api_url, handler) as client:
         for params in (
             {"q": word},
             {"q": word, "view": "all"},
@@ -197,7 +197,7 @@ def test_the_csv_export_has_every_matching_case_and_no_formulas(
 ) -> None:
     word = _word()
     number = _case(engine, settings, description=f'=HYPERLINK("http://x") {word}')
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         export = client.get("/console/cases.csv", params={"view": "all", "q": word})
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("text/csv")
@@ -214,7 +214,7 @@ def test_saved_views_are_their_owners_and_re_scoped(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
     owner = make_staff(engine, StaffRole.dispatcher)
-    with login(api_url, owner) as client:
+    with console_login(api_url, owner) as client:
         token = csrf_of(client.get("/console/cases").text)
         saved = client.post(
             "/console/views",
@@ -231,7 +231,7 @@ def test_saved_views_are_their_owners_and_re_scoped(
         forged = client.post("/console/views", data={"name": "y", "query": ""})
         assert forged.status_code == 403
     view_id = page.split('action="/console/views/')[1].split("/")[0]
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as stranger:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as stranger:
         token = csrf_of(stranger.get("/console/cases").text)
         taken = stranger.post(f"/console/views/{view_id}/delete", data={"csrf_token": token})
         assert taken.status_code == 404
@@ -241,7 +241,7 @@ def test_saved_views_are_their_owners_and_re_scoped(
 def test_alerts_count_new_cases_in_the_dispatch_queue(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         first = client.get("/console/alerts.json").json()
         _case(engine, settings, description="新来的案件")
         later = client.get("/console/alerts.json", params={"since": first["since"]}).json()

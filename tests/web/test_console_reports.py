@@ -25,7 +25,7 @@ from models.seed import seed
 from tests.analytics.history import add_case, answered, handled, local
 from tests.utils.databases import fresh_database
 from tests.utils.servers import serve
-from tests.utils.staff import login, make_staff
+from tests.utils.staff import console_login, make_staff
 
 CHAOYANG_STREET, HAIDIAN_STREET = "110105001", "110108001"
 HEATING = ["暖气不热，家里很冷", "家里暖气不热，老人冷", "暖气一直不热，家里冷得很"]
@@ -96,7 +96,7 @@ def test_a_supervisor_reads_the_citys_month_with_the_clis_figures(
     api: str, history: tuple[Engine, Settings]
 ) -> None:
     engine, settings = history
-    with login(api, make_staff(engine, StaffRole.supervisor)) as client:
+    with console_login(api, make_staff(engine, StaffRole.supervisor)) as client:
         page = client.get("/console/reports?month=2025-02")
     assert page.status_code == 200
     period = period_for(PeriodKind.monthly, date(2025, 2, 1), settings.timezone)
@@ -118,7 +118,7 @@ def test_a_unit_handler_reads_their_own_unit_only(
 ) -> None:
     engine, settings = history
     handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG_STREET)
-    with login(api, handler) as client:
+    with console_login(api, handler) as client:
         page = client.get("/console/reports?month=2025-02")
         units = client.get("/console/reports/files/units.csv?month=2025-02")
         pdf = client.get("/console/reports/files/report.pdf?month=2025-02")
@@ -136,7 +136,7 @@ def test_a_unit_handler_reads_their_own_unit_only(
 def test_an_operator_reads_no_reports_in_the_console(
     api: str, history: tuple[Engine, Settings]
 ) -> None:
-    with login(api, make_staff(history[0], StaffRole.operator)) as client:
+    with console_login(api, make_staff(history[0], StaffRole.operator)) as client:
         assert 'id="nav-reports"' not in client.get("/console/intake").text
         assert client.get("/console/reports").status_code == 403
         assert client.get("/console/reports/files/report.pdf").status_code == 403
@@ -146,7 +146,7 @@ def test_an_operator_reads_no_reports_in_the_console(
 def test_a_bad_month_gets_a_clear_error(
     api: str, history: tuple[Engine, Settings], month: str
 ) -> None:
-    with login(api, make_staff(history[0], StaffRole.dispatcher)) as client:
+    with console_login(api, make_staff(history[0], StaffRole.dispatcher)) as client:
         page = client.get("/console/reports", params={"month": month})
         file = client.get("/console/reports/files/report.pdf", params={"month": month})
     assert page.status_code == 422 and 'id="report-error"' in page.text
@@ -154,7 +154,7 @@ def test_a_bad_month_gets_a_clear_error(
 
 
 def test_only_the_reports_own_files_download(api: str, history: tuple[Engine, Settings]) -> None:
-    with login(api, make_staff(history[0], StaffRole.admin)) as client:
+    with console_login(api, make_staff(history[0], StaffRole.admin)) as client:
         for name in ("../report.json", "report.json", "nope.csv"):
             answer = client.get(f"/console/reports/files/{name}?month=2025-02")
             assert answer.status_code == 404, name

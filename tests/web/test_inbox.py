@@ -11,7 +11,7 @@ from temporalio.client import Client
 
 from models.enums import StaffRole
 from tests.utils.cases import wait_for_notification
-from tests.utils.staff import csrf_of, login, make_staff
+from tests.utils.staff import console_login, csrf_of, make_staff
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch
 
@@ -37,7 +37,7 @@ async def test_a_units_notice_is_in_its_inbox_and_in_no_other_units(
     await wait_for_notification(engine, number, "unit_new_case")
 
     def inbox(role: StaffRole, unit: str | None = None) -> httpx.Response:
-        with login(api_url, make_staff(engine, role, unit)) as staff:
+        with console_login(api_url, make_staff(engine, role, unit)) as staff:
             return staff.get("/console/inbox")
 
     own = inbox(StaffRole.unit_handler, CHAOYANG)

@@ -27,7 +27,7 @@ from models import CaseEvent
 from models.enums import EventKind, Satisfaction, StaffRole
 from tests.utils.cases import case_row, wait_for_notification
 from tests.utils.factories import make_submission
-from tests.utils.staff import CHAOYANG, HAIDIAN, StaffAccount, csrf_of, login, make_staff
+from tests.utils.staff import CHAOYANG, HAIDIAN, StaffAccount, console_login, csrf_of, make_staff
 from workflows.case import CaseWorkflow
 from workflows.types import SurveyAnswer
 
@@ -144,9 +144,9 @@ async def _full_history(api_url: str, engine: Engine, client: Client) -> Story:
             session.add(CaseEvent(case_id=case.id, kind=kind.value, actor=actor, payload=payload))
     handle = client.get_workflow_handle(number)
     with (
-        login(api_url, accounts["dispatcher"]) as desk,
-        login(api_url, accounts["handler"]) as unit,
-        login(api_url, accounts["supervisor"]) as boss,
+        console_login(api_url, accounts["dispatcher"]) as desk,
+        console_login(api_url, accounts["handler"]) as unit,
+        console_login(api_url, accounts["supervisor"]) as boss,
     ):
         _act(desk, number, "dispatch", unit_code=CHAOYANG, note="请尽快处理")
         _act(unit, number, "return", reason="不属于本单位")
@@ -217,7 +217,7 @@ async def test_no_page_shows_message_ids_event_kinds_or_iso_timestamps(
                 if found:
                     failures[f"{language} {path}"] = found
         for role, account in story.accounts.items():
-            with login(api_url, account) as client:
+            with console_login(api_url, account) as client:
                 for path in _console_pages(number, role):
                     markup = client.get(path, params={"lang": language}).text
                     found = problems(markup, language, {account.username})

@@ -14,7 +14,7 @@ from dispatch.geo import wgs84_to_gcj02
 from models.enums import PlaceMethod, StaffRole
 from tests.utils.cases import case_row
 from tests.utils.factories import make_submission
-from tests.utils.staff import csrf_of, login, make_staff
+from tests.utils.staff import console_login, csrf_of, make_staff
 
 CHAOYANG, WANGJING = "110105", "110105026"
 WANGJING_POINT = (39.9935, 116.4555)  # WGS-84
@@ -74,7 +74,7 @@ def test_open311_shows_the_area_as_the_address(api_url: str, number: str) -> Non
 def test_the_console_shows_the_place_and_how_it_was_found(
     api_url: str, number: str, engine: Engine
 ) -> None:
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
     place = re.search(r'<dd id="place">(.*?)</dd>', page, re.S)
     assert place is not None

@@ -17,8 +17,8 @@ from tests.utils.processes import ROOT, hotline_env
 from tests.utils.staff import (
     CHAOYANG,
     HAIDIAN,
+    console_login,
     csrf_of,
-    login,
     make_staff,
     staff_headers,
 )
@@ -50,7 +50,7 @@ def test_a_supervisor_urges_from_the_console_and_the_unit_sees_the_flag(
 ) -> None:
     number = _dispatched_case(api_url, engine)
     supervisor = make_staff(engine, StaffRole.supervisor)
-    with login(api_url, supervisor) as client:
+    with console_login(api_url, supervisor) as client:
         page = client.get(f"/console/cases/{number}").text
         assert 'id="form-urge"' in page and 'id="form-redispatch"' in page
         urged = _act(client, number, "urge", note="市民第三次来电，今天内联系")
@@ -60,7 +60,7 @@ def test_a_supervisor_urges_from_the_console_and_the_unit_sees_the_flag(
     assert [n.address for n in notifications(engine, number) if n.kind == "unit_urged"] == [
         CHAOYANG
     ]
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as unit:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as unit:
         seen = unit.get(f"/console/cases/{number}").text
     assert 'id="supervision-flag"' in seen and "市民第三次来电，今天内联系" in seen
     assert 'id="form-urge"' not in seen  # the unit is told, it does not urge itself
@@ -70,7 +70,7 @@ def test_a_supervisor_urges_from_the_console_and_the_unit_sees_the_flag(
 def test_a_supervisor_re_dispatches_from_the_console(api_url: str, engine: Engine) -> None:
     number = _dispatched_case(api_url, engine)
     supervisor = make_staff(engine, StaffRole.supervisor)
-    with login(api_url, supervisor) as client:
+    with console_login(api_url, supervisor) as client:
         moved = _act(client, number, "redispatch", unit_code=HAIDIAN, reason="地址在海淀")
         assert moved.status_code == 303
         again = _act(client, number, "redispatch", unit_code=HAIDIAN, reason="again")
@@ -80,7 +80,7 @@ def test_a_supervisor_re_dispatches_from_the_console(api_url: str, engine: Engin
         "redispatched",
         supervisor.username,
     )
-    with login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as old:
+    with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as old:
         assert old.get(f"/console/cases/{number}").status_code == 404  # no longer theirs
 
 
@@ -118,7 +118,7 @@ def test_a_dispatcher_sees_no_supervisor_forms_and_the_console_refuses_them(
     api_url: str, engine: Engine
 ) -> None:
     number = _dispatched_case(api_url, engine)
-    with login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
         page = client.get(f"/console/cases/{number}").text
         assert 'id="supervisor-actions"' not in page
         refused = _act(client, number, "urge", note="n")
