@@ -96,6 +96,10 @@ def words_for(session: Session, language: Language, zone: str) -> StaffWords:
     return StaffWords(language, zone=zone, units=units, categories=categories)
 
 
+# The events whose note the supervision flag shows (the latest one).
+SUPERVISION_KINDS = {EventKind.supervised, EventKind.urged, EventKind.sla_breach}
+
+
 def case_view(
     *, session: Session, case: Case, user: StaffUser, language: Language, zone: str
 ) -> dict[str, Any]:
@@ -110,6 +114,7 @@ def case_view(
     return {
         "words": words,
         "timeline": words.timeline(events),
+        "supervision_events": [e for e in events if e.kind in SUPERVISION_KINDS],
         "replies": replies(events, case, words),
         "attachments": attachments(session, case),
         "other_cases": other_cases(session, case, user, words),
