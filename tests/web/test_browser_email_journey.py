@@ -147,7 +147,7 @@ async def staff_resolve(base_url: str, engine: Engine, number: str, reply: str) 
     Async HTTP: the e-mail worker runs on this test's event loop and must run meanwhile."""
     dispatcher = staff_headers(base_url, engine, StaffRole.dispatcher)
     handler = staff_headers(base_url, engine, StaffRole.unit_handler, DONGCHENG)
-    steps = (
+    steps: tuple[tuple[str, dict[str, str], dict[str, str]], ...] = (
         ("dispatch", dispatcher, {"unit_code": DONGCHENG}),
         ("acknowledge", handler, {}),
         ("respond", handler, {}),
