@@ -141,6 +141,13 @@ async def switch_language_and_back(page: Page, sees: Sees) -> None:
     await expect(page.locator("html")).to_have_attribute("lang", sees.html_lang)
 
 
+async def phone_shot(page: Page, shots: list[Path], name: str) -> None:
+    """A screenshot of a page that must fit the phone's width in either language."""
+    width = await page.evaluate("() => document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"], f"{name}: {width} px wide on a {PHONE['width']} px phone"
+    await shot(page, shots, name)
+
+
 async def staff_resolve(base_url: str, engine: Engine, number: str, reply: str) -> None:
     """派单, 签收, 响应, 办结 through the staff API, as a dispatcher and the unit's handler.
 
@@ -184,11 +191,11 @@ async def test_a_citizen_reports_on_a_phone_and_answers_the_survey_from_the_emai
         "input[name=photo]", files=FilePayload(name="lamp.png", mimeType="image/png", buffer=PHOTO)
     )
     await page.fill("#email", email)
-    await shot(page, shots, f"journey-{lang}-01-submit")
+    await phone_shot(page, shots, f"journey-{lang}-01-submit")
     await page.click("#send")
     await expect(page.locator("h1")).to_have_text(sees.received)
     number = (await page.locator("#case-number").inner_text()).strip()
-    await shot(page, shots, f"journey-{lang}-02-submitted")
+    await phone_shot(page, shots, f"journey-{lang}-02-submitted")
     case = case_row(engine, number)
     assert (case.language, case.district_code, case.category_code) == (lang, DONGCHENG, LEAF)
 
@@ -199,7 +206,7 @@ async def test_a_citizen_reports_on_a_phone_and_answers_the_survey_from_the_emai
     notice = page.locator("p.notice[role=status]")
     await expect(notice).to_have_text(sees.code_sent.format(contact=masked))
     assert email not in await page.content()
-    await shot(page, shots, f"journey-{lang}-03-code-sent")
+    await phone_shot(page, shots, f"journey-{lang}-03-code-sent")
     [code_mail] = await smtp_server.wait_for(email)
     code = code_of(code_mail)
     assert code_mail["Subject"] == sees.code_subject.format(number=number)
@@ -215,7 +222,7 @@ async def test_a_citizen_reports_on_a_phone_and_answers_the_survey_from_the_emai
     await expect(photo).to_have_count(1)
     await expect(photo).to_be_visible()
     assert await photo.evaluate("img => img.complete && img.naturalWidth") == 160
-    await shot(page, shots, f"journey-{lang}-04-details")
+    await phone_shot(page, shots, f"journey-{lang}-04-details")
 
     # Staff resolve it; the unit's reply and then the survey link arrive by e-mail.
     await staff_resolve(email_url, engine, number, sees.reply)
@@ -231,7 +238,7 @@ async def test_a_citizen_reports_on_a_phone_and_answers_the_survey_from_the_emai
     await page.reload()  # the details stay open for this browser: now with the reply
     await expect(page.locator("#reply")).to_have_text(sees.reply)
     await expect(page.locator("#timeline")).to_contain_text(sees.resolved)
-    await shot(page, shots, f"journey-{lang}-05-resolved")
+    await phone_shot(page, shots, f"journey-{lang}-05-resolved")
     link = survey_link_of(survey_mail)
 
     # The citizen follows the link and answers the three questions in their language.
@@ -245,10 +252,10 @@ async def test_a_citizen_reports_on_a_phone_and_answers_the_survey_from_the_emai
     await contacted.get_by_label(sees.yes, exact=True).check()
     await solved.get_by_label(sees.yes, exact=True).check()
     await satisfaction.get_by_label(sees.satisfied, exact=True).check()
-    await shot(page, shots, f"journey-{lang}-06-survey")
+    await phone_shot(page, shots, f"journey-{lang}-06-survey")
     await page.click(f"#survey button:text-is('{sees.send}')")
     await expect(page.locator("#survey-thanks")).to_have_text(sees.thanks.format(number=number))
-    await shot(page, shots, f"journey-{lang}-07-thanks")
+    await phone_shot(page, shots, f"journey-{lang}-07-thanks")
 
     await wait_for_status(engine, number, CaseStatus.closed)
     row = case_row(engine, number)
