@@ -4,7 +4,6 @@ web through its signed link, closing the case as answered."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import httpx
@@ -12,7 +11,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from models.enums import CaseStatus, Satisfaction
-from tests.utils.cases import case_row, event_kinds
+from tests.utils.cases import case_row, event_kinds, wait_for_status
 from tests.utils.factories import unique_email
 from tests.utils.smtp_server import RecordingSmtp, code_of, survey_link_of, text_of
 from tests.utils.staff import csrf_of
@@ -42,14 +41,6 @@ async def resolve(client: Client, number: str, reply: str) -> None:
     await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", CHAOYANG))
     await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", CHAOYANG))
     await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, reply))
-
-
-async def wait_for_status(engine: Engine, number: str, status: CaseStatus) -> None:
-    for _ in range(600):
-        if case_row(engine, number).status == status:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case {number} never became {status}: {event_kinds(engine, number)}")
 
 
 async def test_an_email_citizen_gets_notices_the_code_and_answers_the_survey_on_the_web(

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models import Case, CaseEvent, Notification
+from models.enums import CaseStatus
 from models.service import get_case_or_raise
 
 
@@ -49,3 +50,14 @@ async def wait_for_notification(engine: Engine, number: str, kind: str, count: i
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"case {number} never sent {count} '{kind}' notice(s)")
+
+
+async def wait_for_status(engine: Engine, number: str, status: CaseStatus) -> None:
+    """Wait (in real time, briefly) until the case row reaches `status`."""
+    import asyncio
+
+    for _ in range(600):
+        if case_row(engine, number).status == status:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {number} never became {status}: {event_kinds(engine, number)}")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, FilePayload, Page, Route, expect
+from playwright.async_api import Browser, FilePayload, expect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import Attachment
-from tests.utils.browser import shot
+from tests.utils.browser import drop_pin, local_only, shot
 from tests.utils.cases import case_row
 from tests.utils.factories import make_submission
 from tests.web.test_public import PNG
@@ -25,44 +25,15 @@ LEAF = "01.02.001"
 SAYS = {"zh": "您标记的位置", "en": "Your pin is in"}
 
 
-async def _local_only(
-    browser: Browser, api_url: str, lang: str, **options: object
-) -> tuple[BrowserContext, list[str]]:
-    """A context that refuses (and records) every request to anything but 127.0.0.1."""
-    context = await browser.new_context(
-        base_url=api_url,
-        locale="zh-CN" if lang == "zh" else "en-US",
-        **options,  # type: ignore[arg-type]
-    )
-    outside: list[str] = []
-
-    async def guard(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-            await route.continue_()
-        else:
-            outside.append(url)
-            await route.abort()
-
-    await context.route("**/*", guard)
-    return context, outside
-
-
-async def _drop_pin(page: Page) -> None:
-    await expect(page.locator("#map .leaflet-tile-loaded").first).to_be_visible()
-    await page.locator("#map").click()  # the middle of the map: the centre point
-    await expect(page.locator("#pin-place")).to_be_visible()
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_a_citizen_on_a_phone_reports_with_a_pin_and_a_photo(
     browser: Browser, api_url: str, engine: Engine, shots: list[Path], lang: str
 ) -> None:
-    context, outside = await _local_only(browser, api_url, lang, viewport=PHONE)
+    context, outside = await local_only(browser, api_url, lang, viewport=PHONE)
     page = await context.new_page()
     await page.goto(f"/submit?lang={lang}")
     await expect(page.locator("#point-boxes")).to_be_hidden()  # the map replaces the boxes
-    await _drop_pin(page)
+    await drop_pin(page)
     await expect(page.locator("#pin-place")).to_contain_text(SAYS[lang])
     assert await page.input_value("#latitude") and await page.input_value("#longitude")
     await page.select_option("#category", LEAF)
@@ -114,11 +85,11 @@ async def test_open_cases_near_the_pin_are_offered_as_possible_duplicates(
     assert listed and secret not in nearby.text and "胡同" not in nearby.text
     assert listed[0]["latitude"] != CENTRE[0] + 0.0004  # only a rounded point is public
 
-    context, outside = await _local_only(browser, api_url, "zh", viewport=PHONE)
+    context, outside = await local_only(browser, api_url, "zh", viewport=PHONE)
     page = await context.new_page()
     await page.goto("/submit")
     await page.select_option("#category", LEAF)
-    await _drop_pin(page)
+    await drop_pin(page)
     duplicate = page.locator("#duplicate-list li", has_text=number)
     await expect(duplicate).to_be_visible()
     await expect(duplicate.locator("a")).to_have_attribute("href", f"/track?number={number}")
@@ -132,7 +103,7 @@ async def test_open_cases_near_the_pin_are_offered_as_possible_duplicates(
 async def test_no_public_page_is_wider_than_a_phone(
     browser: Browser, api_url: str, shots: list[Path], lang: str, size: tuple[int, int]
 ) -> None:
-    context, outside = await _local_only(
+    context, outside = await local_only(
         browser, api_url, lang, viewport={"width": size[0], "height": size[1]}
     )
     page = await context.new_page()
