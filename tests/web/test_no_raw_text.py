@@ -141,6 +141,18 @@ def _around(text: str, match: re.Match[str]) -> str:
     return f"{match.group(0)!r} in '…{before}[{match.group(0)}]{after}…'"
 
 
+def answer_problems(answer: httpx.Response) -> list[str]:
+    """A page a person reads is an HTML page, in words even when it refuses (a JSON error
+    body or a server error is raw text too)."""
+    found = []
+    if answer.status_code >= 500:
+        found.append(f"status {answer.status_code}")
+    kind = answer.headers.get("content-type", "")
+    if not kind.startswith("text/html"):
+        found.append(f"not an HTML page ({kind}): {answer.text[:200]!r}")
+    return found
+
+
 def problems(markup: str, language: str, allowed: set[str]) -> list[str]:
     text = page_text(markup)
     for word in allowed:  # the staff member's own user name (`unit-handler-1a2b`)
@@ -337,7 +349,8 @@ def _console_pages(story: Story, supervised: str, role: str) -> list[str]:
         f"/console/cases/{number}",
         f"/console/cases/{supervised}",
         "/console/cases/20990101-000001",  # not found
-        "/console/cases?sort=sideways",  # a bad query, refused in words
+        "/console/cases?sort=sideways",  # a hand-edited address, refused in words
+        "/console/rows?status=lost",
     ]
     if role != "operator":
         pages += [
@@ -364,10 +377,10 @@ def _console_pages(story: Story, supervised: str, role: str) -> list[str]:
 
 async def _citizen_journey(
     email_url: str, smtp_server: RecordingSmtp, client: Client, language: str
-) -> list[tuple[str, str]]:
-    """A web citizen with an e-mail: the pages of their journey as (what, markup), from the
+) -> list[tuple[str, httpx.Response]]:
+    """A web citizen with an e-mail: the pages of their journey as (what, answer), from the
     form to the answered survey; the survey link is the one really sent by e-mail."""
-    seen: list[tuple[str, str]] = []
+    seen: list[tuple[str, httpx.Response]] = []
     email = unique_email()
     with httpx.Client(base_url=email_url, timeout=60) as citizen:
         form = citizen.get("/submit", params={"lang": language})
@@ -383,16 +396,16 @@ async def _citizen_journey(
         assert created.status_code == 303, created.text[-2000:]
         submitted = created.headers["location"]
         number = submitted.split("/")[-1].split("?")[0]
-        seen.append(("/submitted", citizen.get(submitted).text))
+        seen.append(("/submitted", citizen.get(submitted)))
         track = citizen.get("/track", params={"number": number})
-        seen.append(("/track before the code", track.text))
+        seen.append(("/track before the code", track))
         sent = citizen.post(f"/track/{number}/code", data={"csrf_token": csrf_of(track.text)})
-        seen.append(("/track code sent", sent.text))
+        seen.append(("/track code sent", sent))
         [code_mail] = await smtp_server.wait_for(email)
         wrong = citizen.post(
             f"/track/{number}/details", data={"csrf_token": csrf_of(sent.text), "code": "000000"}
         )
-        seen.append(("/track wrong code", wrong.text))
+        seen.append(("/track wrong code", wrong))
         checked = citizen.post(
             f"/track/{number}/details",
             data={"csrf_token": csrf_of(sent.text), "code": code_of(code_mail)},
@@ -405,21 +418,19 @@ async def _citizen_journey(
         await handle.execute_update(
             CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, "路灯已修复。")
         )
-        seen.append(
-            ("/track after the code", citizen.get("/track", params={"number": number}).text)
-        )
+        seen.append(("/track after the code", citizen.get("/track", params={"number": number})))
         *_, survey_mail = await smtp_server.wait_for(email, 4)
         link = survey_link_of(survey_mail)
         survey = citizen.get(link)
-        seen.append(("/survey", survey.text))
+        seen.append(("/survey", survey))
         incomplete = citizen.post(link, data={"csrf_token": csrf_of(survey.text)})
-        seen.append(("/survey incomplete", incomplete.text))
+        seen.append(("/survey incomplete", incomplete))
         answer = {"csrf_token": csrf_of(survey.text), "contacted": "1", "resolved": "1"}
         answered = citizen.post(link, data={**answer, "satisfaction": "1"})
         assert answered.status_code == 200, answered.text[-2000:]
-        seen.append(("/survey answered", answered.text))
-        seen.append(("/survey bad token", citizen.get("/survey/not-a-token").text))
-        seen.append(("/track closed", citizen.get("/track", params={"number": number}).text))
+        seen.append(("/survey answered", answered))
+        seen.append(("/survey bad token", citizen.get("/survey/not-a-token")))
+        seen.append(("/track closed", citizen.get("/track", params={"number": number})))
     return seen
 
 
@@ -436,10 +447,10 @@ async def test_no_page_shows_message_ids_event_kinds_or_iso_timestamps(
     number = story.number
     failures: dict[str, list[str]] = {}
     for language in ("zh", "en"):
-        for what, markup in await _citizen_journey(
+        for what, answer in await _citizen_journey(
             email_url, smtp_server, temporal_client, language
         ):
-            found = problems(markup, language, set())
+            found = answer_problems(answer) + problems(answer.text, language, set())
             if found:
                 failures[f"{language} citizen {what}"] = found
         with httpx.Client(base_url=api_url, timeout=60) as citizen:
@@ -454,8 +465,8 @@ async def test_no_page_shows_message_ids_event_kinds_or_iso_timestamps(
                 f"/submitted/{number}",
                 "/console/login",
             ]:
-                markup = citizen.get(path, params={"lang": language}).text
-                found = problems(markup, language, set())
+                answer = citizen.get(path, params={"lang": language})
+                found = answer_problems(answer) + problems(answer.text, language, set())
                 if found:
                     failures[f"{language} {path}"] = found
         for role, account in story.accounts.items():
@@ -464,8 +475,9 @@ async def test_no_page_shows_message_ids_event_kinds_or_iso_timestamps(
                     _save_view(client, "unit" if "handler" in role else "queue")
                 for path in _console_pages(story, supervised, role):
                     sep = "&" if "?" in path else "?"
-                    markup = client.get(f"{path}{sep}lang={language}").text
-                    found = problems(markup, language, {account.username})
+                    answer = client.get(f"{path}{sep}lang={language}", follow_redirects=True)
+                    found = answer_problems(answer)
+                    found += problems(answer.text, language, {account.username})
                     if found:
                         failures[f"{language} {role} {path}"] = found
     assert not failures, "\n".join(f"{page}: {found}" for page, found in failures.items())
