@@ -315,6 +315,35 @@ def _admin_edits(api_url: str, account: StaffAccount) -> None:
             assert answer.status_code == 303, (path, answer.status_code, answer.text[-2000:])
 
 
+def _admin_refusals(client: httpx.Client, language: str) -> list[tuple[str, httpx.Response]]:
+    """Admin forms sent back with their errors (each changes nothing), in `language`."""
+    leaf = f"/console/admin/catalog/{LEAF}"
+    unit = f"/console/admin/units/{STREET}"
+    token = csrf_of(client.get("/console/admin", params={"lang": language}).text)
+    leaf_form = {
+        "name_zh": "冬季采暖",
+        "name_en": "Winter heating",
+        "acknowledge_hours": "soon",
+        "respond_hours": "-3",
+        "resolve_working_days": "1.5",
+        "active": "yes",
+    }
+    unit_form = {"name_zh": "", "kind": "castle", "parent_code": "nowhere", "active": "yes"}
+    sent = [
+        (f"{leaf} wrong unit", leaf, {**leaf_form, "unit_code": CHAOYANG}),
+        (f"{leaf} no unit", leaf, {**leaf_form, "unit_code": ""}),
+        (f"{unit} wrong", unit, unit_form),
+        ("holidays wrong", "/console/admin/holidays", {"day": "someday", "kind": "x"}),
+        ("staff wrong", "/console/admin/staff", {"username": "", "role": "king"}),
+    ]
+    answers = []
+    for what, path, fields in sent:
+        answer = client.post(path, data={"csrf_token": token, **fields})
+        assert answer.status_code == 422, (what, answer.status_code)
+        answers.append((what, answer))
+    return answers
+
+
 def _save_view(client: httpx.Client, view: str) -> None:
     token = csrf_of(client.get("/console/cases").text)
     query = f"view={view}&status=dispatched,closed&overdue=1&sort=deadline"
@@ -473,6 +502,12 @@ async def test_no_page_shows_message_ids_event_kinds_or_iso_timestamps(
             with console_login(api_url, account) as client:
                 if language == "zh":
                     _save_view(client, "unit" if "handler" in role else "queue")
+                if role == "admin":
+                    for what, answer in _admin_refusals(client, language):
+                        found = answer_problems(answer)
+                        found += problems(answer.text, language, {account.username})
+                        if found:
+                            failures[f"{language} admin {what}"] = found
                 for path in _console_pages(story, supervised, role):
                     sep = "&" if "?" in path else "?"
                     answer = client.get(f"{path}{sep}lang={language}", follow_redirects=True)
