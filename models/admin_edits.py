@@ -380,6 +380,12 @@ def _log_update(
 # ---- catalog leaves ------------------------------------------------------------------------
 
 DEADLINE_FIELDS = ("acknowledge_hours", "respond_hours", "resolve_working_days")
+# Which unit a leaf needs, in words (a unit kind's code in a sentence would reach the page raw).
+NEEDS_UNIT = {
+    UnitKind.department: S_("This leaf goes to a government department: choose one."),
+    UnitKind.utility: S_("This leaf goes to a utility company: choose one."),
+}
+OWN_UNIT = S_("This leaf goes to the place's own unit: leave it empty.")
 
 
 def category_snapshot(category: Category) -> dict[str, Any]:
@@ -420,11 +426,11 @@ def edit_leaf(
     if unit_code and unit_code not in units:
         problems.add("unit_code", S_("No unit has the code {code}."), code=unit_code)
     elif unit_code and kind is not None and units[unit_code] != kind:
-        problems.add("unit_code", S_("This leaf goes to a unit of kind {kind}."), kind=kind.value)
-    elif kind in (UnitKind.department, UnitKind.utility) and not unit_code:
-        problems.add("unit_code", S_("This leaf goes to a unit of kind {kind}."), kind=kind.value)
-    elif kind not in (UnitKind.department, UnitKind.utility) and unit_code:
-        problems.add("unit_code", S_("This leaf goes to the place's own unit: leave it empty."))
+        problems.add("unit_code", NEEDS_UNIT.get(kind, OWN_UNIT))
+    elif kind in NEEDS_UNIT and not unit_code:
+        problems.add("unit_code", NEEDS_UNIT[kind])
+    elif kind not in NEEDS_UNIT and unit_code:
+        problems.add("unit_code", OWN_UNIT)
     for name in DEADLINE_FIELDS:
         value = deadlines.get(name, "").strip()
         if not value:

@@ -38,7 +38,7 @@ from intake.service import accept_intake
 from models.case import Case
 from models.catalog import search_categories
 from models.citizen import CaseContact
-from models.enums import CaseStatus, Channel, RequestType, StaffRole, Urgency
+from models.enums import CaseStatus, Channel, Language, RequestType, StaffRole, Urgency
 from models.queues import pending_extension_numbers
 from models.service import CaseNotFound, case_public
 from models.staff import StaffUser
@@ -177,8 +177,10 @@ def _login_error(request: Request, message: str, status: int) -> HTMLResponse:
 
 
 @router.get("", response_model=None)
-def home(staff: StaffDep) -> RedirectResponse:
-    return RedirectResponse(f"/console/cases?view={HOME_VIEW[staff.user.role]}", 303)
+def home(staff: StaffDep, lang: str = "") -> RedirectResponse:
+    """The role's own list; a `?lang=` asked for here is carried on, not dropped."""
+    chosen = f"&lang={lang}" if lang in {language.value for language in Language} else ""
+    return RedirectResponse(f"/console/cases?view={HOME_VIEW[staff.user.role]}{chosen}", 303)
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> str:

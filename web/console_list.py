@@ -105,6 +105,24 @@ def _query(request: Request) -> CaseQuery:
         raise HTTPException(422, str(exc)) from exc
 
 
+REFUSED_QUERY = S_(
+    "This list cannot be shown: the value of “{parameter}” in its address cannot be used. "
+    "Open the list again from the menu."
+)
+
+
+def _refused_query(request: Request, staff: Staff) -> HTMLResponse | None:
+    """A hand-edited list address gets a page in the staff member's words, not the staff
+    API's English JSON error (which names the values the API accepts)."""
+    try:
+        parse_case_query(request.query_params)
+    except BadQuery as exc:
+        parameter = str(exc).split(":", 1)[0]
+        message = text(request_language(request), Domain.staff, REFUSED_QUERY, parameter=parameter)
+        return _page(request, staff, "console/error.html", {"message": message}, status_code=422)
+    return None
+
+
 def _list(
     request: Request, staff: Staff, session: Session, settings: Settings, view: str
 ) -> tuple[str, CaseQuery, Any, list[Row]]:
@@ -185,6 +203,8 @@ def case_list(
     request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
 ) -> HTMLResponse:
     """The list: the view's cases narrowed by the search and filters, one page at a time."""
+    if (refused := _refused_query(request, staff)) is not None:
+        return refused
     context = _list_context(request, staff, session, settings, view)
     language = request_language(request)
     english = language.value == "en"
@@ -220,6 +240,8 @@ def case_rows(
     request: Request, staff: StaffDep, session: SessionDep, settings: SettingsDep, view: str = ""
 ) -> HTMLResponse:
     """The rows of one list page, for the page's live refresh."""
+    if (refused := _refused_query(request, staff)) is not None:
+        return refused
     context = _list_context(request, staff, session, settings, view)
     context["may_dispatch"] = may(staff.user, StaffAction.dispatch)
     return _page(request, staff, "console/_rows.html", context)

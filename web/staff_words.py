@@ -105,6 +105,7 @@ WORDS: dict[str, dict[str, str]] = {
         "address": SP_("place method", "found from the address"),
         "point": SP_("place method", "found from the map point"),
         "both": SP_("place method", "the address and the map point agree"),
+        "dispatcher": SP_("place method", "chosen by a dispatcher"),
     },
     "kind": {"district": SP_("unit kind", "district"), "street": SP_("unit kind", "street")},
     "status": {

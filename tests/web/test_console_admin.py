@@ -409,8 +409,8 @@ def test_an_admin_edits_a_leafs_deadlines_and_bad_values_are_refused(
             ({"resolve_working_days": "1.5"}, "resolve_working_days", "整数个工作日"),
             ({"respond_hours": "-3"}, "respond_hours", "填正数"),
             ({"acknowledge_hours": "soon"}, "acknowledge_hours", "填正数"),
-            ({"unit_code": CHAOYANG}, "unit_code", "utility"),
-            ({"unit_code": ""}, "unit_code", "utility"),
+            ({"unit_code": CHAOYANG}, "unit_code", "公共服务企业"),
+            ({"unit_code": ""}, "unit_code", "公共服务企业"),
             ({"name_en": ""}, "name_en", "必填"),
         ]:
             answer = _post(client, page, page, **{**form, **bad})
