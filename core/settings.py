@@ -150,7 +150,9 @@ class Settings(BaseSettings):
     # `accepted`, adds to it instead of opening another ("NEW ..." / "新 ..." always opens one).
     sms_conversation_minutes: float = Field(default=30, ge=0)
     sms_max_segments: int = Field(default=6, ge=1, le=10)  # longer outbound texts are trimmed
-    channel_rate_limit_messages: int = Field(default=20, ge=1)  # per sender and window
+    # Per sender, counted messages (new requests, details, survey answers; never commands or
+    # button presses) in any window of channel_rate_limit_window_s seconds (a sliding window).
+    channel_rate_limit_messages: int = Field(default=20, ge=1)
     channel_rate_limit_window_s: int = Field(default=3600, ge=1)
     channel_rate_limit_backend: Literal["database", "memory"] = "database"
 

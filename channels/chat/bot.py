@@ -81,8 +81,7 @@ def build_dispatcher(settings: Settings, engine: Engine) -> Dispatcher:
     i18n = I18n(path=LOCALE_DIR, default_locale=locale_of(DEFAULT_LANGUAGE), domain=Domain.citizen)
     ChatLanguageMiddleware(i18n).setup(dp)
     limiter = RateLimiter.from_settings(settings, engine)
-    dp.message.outer_middleware(RateLimitMiddleware(limiter))
-    dp.callback_query.outer_middleware(RateLimitMiddleware(limiter))
+    dp.message.outer_middleware(RateLimitMiddleware(limiter))  # button presses never count
     dp.include_router(_errors_router())
     dp.include_routers(*routers())
     return dp

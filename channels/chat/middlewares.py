@@ -9,11 +9,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.types import Message, TelegramObject, Update, User
 from aiogram.utils.i18n import FSMI18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
-from channels.rate_limit import RateLimiter
+from channels.chat.handlers.intake import IntakeForm
+from channels.rate_limit import RateLimiter, minutes_to_wait
 from core.i18n import language_of, locale_of
 from models.enums import Channel
 
@@ -62,14 +63,33 @@ class DeduplicateUpdates(BaseMiddleware):
         return result
 
 
-class RateLimitMiddleware(BaseMiddleware):
-    """At most `HOTLINE_CHANNEL_RATE_LIMIT_MESSAGES` messages and presses per chat and window,
-    counted by the shared limiter (`channels/rate_limit.py`, in the database), so the limit
-    holds across API workers and the polling process alike.
+# Steps of one request whose first message (the description) was counted already.
+_DRAFT_STEPS = frozenset(
+    state.state for state in (IntakeForm.location, IntakeForm.photo, IntakeForm.confirm)
+)
 
-    Over the limit the update goes no further (no draft, no case, no signal); the chat is told
-    once per window, then nothing: a flood is not answered with a flood. A refused button press
-    is still answered (silently), so the client stops its spinner.
+
+def counts_for_the_limit(message: Message, raw_state: str | None) -> bool:
+    """A message that may create or change a case: a description, details, a typed survey
+    answer. Commands (/start, /lang, /status ...), the later steps of a draft request (its
+    place, photo, confirmation) and stickers and the like do not count."""
+    if raw_state in _DRAFT_STEPS:
+        return False
+    text = message.text or message.caption
+    if text is not None:
+        return not text.lstrip().startswith("/")
+    return bool(message.photo or message.location or message.voice)
+
+
+class RateLimitMiddleware(BaseMiddleware):
+    """At most `HOTLINE_CHANNEL_RATE_LIMIT_MESSAGES` counted messages per chat in any
+    `HOTLINE_CHANNEL_RATE_LIMIT_WINDOW_S` seconds, counted by the shared limiter
+    (`channels/rate_limit.py`, in the database), so the limit holds across API workers and the
+    polling process alike. Registered for messages only: button presses never count, and
+    `counts_for_the_limit` leaves out commands and the later steps of a request.
+
+    Over the limit the message goes no further (no draft, no case, no signal); the chat is told
+    once, with the real wait in minutes, then nothing: a flood is not answered with a flood.
     """
 
     def __init__(self, limiter: RateLimiter) -> None:
@@ -82,15 +102,18 @@ class RateLimitMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         chat = data.get("event_chat")
-        if chat is None:
+        if chat is None or not isinstance(event, Message):
+            return await handler(event, data)
+        if not counts_for_the_limit(event, data.get("raw_state")):
             return await handler(event, data)
         sender = str(chat.id)
         if await asyncio.to_thread(self.limiter.allow, Channel.chat, sender):
             return await handler(event, data)
-        tell = await asyncio.to_thread(self.limiter.first_refusal, Channel.chat, sender)
-        notice = _("You are sending messages very fast; please wait a minute and try again.")
-        if isinstance(event, CallbackQuery):
-            await event.answer(notice if tell else None)
-        elif isinstance(event, Message) and tell:
+        if await asyncio.to_thread(self.limiter.first_refusal, Channel.chat, sender):
+            wait = await asyncio.to_thread(self.limiter.retry_after, Channel.chat, sender)
+            notice = _(
+                "You are sending requests too often; please try again in {minutes} min. "
+                "Call 12345 if urgent."
+            ).format(minutes=minutes_to_wait(wait))
             await event.answer(notice)
         return None

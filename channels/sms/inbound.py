@@ -28,7 +28,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
-from channels.rate_limit import RateLimiter
+from channels.rate_limit import RateLimiter, minutes_to_wait
 from channels.sms import store
 from channels.sms.commands import Command, Parsed, parse
 from channels.sms.segments import fit
@@ -171,14 +171,24 @@ class SmsConversation:
 
     async def _outcome(self, message: Inbound) -> Outcome:
         parsed = parse(message.body)
-        allowed = await asyncio.to_thread(self.limiter.allow, CHANNEL, message.phone)
-        if not allowed and parsed.command not in (Command.stop, Command.start):  # always honoured
-            tell = await asyncio.to_thread(self.limiter.first_refusal, CHANNEL, message.phone)
-            language = await self._language(message.phone, None)
-            return Outcome("rate_limited", reply("rate_limited", language) if tell else None)
+        # Only texts that may create or change a case count (a report, details, a survey
+        # answer); keywords (STATUS, HELP, a language, STOP/START) never do.
+        if parsed.command is Command.text and not await asyncio.to_thread(
+            self.limiter.allow, CHANNEL, message.phone
+        ):
+            return await self._limited(message.phone)
         if parsed.command is Command.text:
             return await self._text(message, parsed)
         return await self._command(message, parsed)
+
+    async def _limited(self, phone: str) -> Outcome:
+        """Refused for the rate limit: told once, with the real wait, then silence."""
+        if not await asyncio.to_thread(self.limiter.first_refusal, CHANNEL, phone):
+            return Outcome("rate_limited", None)
+        wait = await asyncio.to_thread(self.limiter.retry_after, CHANNEL, phone)
+        language = await self._language(phone, None)
+        minutes = str(minutes_to_wait(wait))
+        return Outcome("rate_limited", reply("rate_limited", language, minutes=minutes))
 
     # ---- keywords -----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ REPLIES: dict[str, str] = {
         "Case {number} is over. To report a new problem, start your text with 'NEW'."
     ),
     "rate_limited": N_(
-        "You are sending texts too often; please try again later. Call 12345 if urgent."
+        "You are sending texts too often; please try again in {minutes} min. Call 12345 if urgent."
     ),
 }
 

@@ -1,24 +1,38 @@
-"""The per-chat rate limit is the shared per-sender one: a flooding chat is held back and told
-once per window, politely, and the count holds across API workers."""
+"""The per-chat rate limit counts what creates or changes cases, not presses or commands: a
+realistic session is never held back, a flood of new requests is, told once with the real wait,
+and the count holds across API workers."""
 
 from __future__ import annotations
 
+import math
+import time
 from contextlib import ExitStack
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client
 
 from api.main import create_app
 from channels.chat.webhook import PATH, SECRET_HEADER
+from channels.rate_limit import RateLimiter
 from core.settings import Settings
 from models import Case, CitizenIdentity
-from models.enums import IdentityKind
+from models.channels import RateLimitWindow
+from models.enums import CaseStatus, Channel, IdentityKind
+from tests.chat.conftest import Webhook
+from tests.chat.test_webhook import CHAOYANG, _open_case, _with_button
+from tests.utils.cases import wait_for_notification
 from tests.utils.servers import serve
 from tests.utils.telegram_api import Citizen, FakeTelegram
+from workflows.case import CaseWorkflow
+from workflows.types import Dispatch, Resolve, UnitAction
 
-NOTICE = "You are sending messages very fast; please wait a minute and try again."
+LIMITED_EN = (
+    "You are sending requests too often; please try again in {minutes} min. Call 12345 if urgent."
+)
+LIMITED_ZH = "您提交诉求过于频繁，请在 {minutes} 分钟后再试。紧急情况请拨打 12345。"
 
 
 def _deliver(url: str, update: dict[str, Any], settings: Settings) -> None:
@@ -27,8 +41,41 @@ def _deliver(url: str, update: dict[str, Any], settings: Settings) -> None:
     assert response.status_code == 200
 
 
-def test_a_flooding_chat_gets_one_polite_message_across_api_workers(
-    chat_settings: Settings, telegram: FakeTelegram
+def _cases_of(engine: Engine, citizen: Citizen) -> list[Case]:
+    with Session(engine) as session:
+        return list(
+            session.exec(
+                select(Case)
+                .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
+                .where(
+                    CitizenIdentity.kind == IdentityKind.telegram,
+                    CitizenIdentity.value == str(citizen.chat_id),
+                )
+            ).all()
+        )
+
+
+def _possible_waits(
+    engine: Engine, citizen: Citizen, settings: Settings, asked: tuple[float, float]
+) -> set[str]:
+    """The minutes the citizen may be told, for a refusal between `asked[0]` and `asked[1]`:
+    until the oldest counted message's slice leaves the window."""
+    limiter = RateLimiter.from_settings(settings, engine)
+    with Session(engine) as session:
+        oldest = min(
+            session.exec(
+                select(RateLimitWindow.window_start).where(
+                    RateLimitWindow.channel == Channel.chat,
+                    RateLimitWindow.sender == str(citizen.chat_id),
+                )
+            ).all()
+        )
+    ends = oldest + limiter.slice_s + limiter.window_s
+    return {str(math.ceil((ends - int(t)) / 60)) for t in asked}
+
+
+def test_a_flood_of_new_requests_is_told_the_real_wait_once_across_api_workers(
+    chat_settings: Settings, telegram: FakeTelegram, engine: Engine
 ) -> None:
     local = chat_settings.model_copy(
         update={"channel_rate_limit_messages": 3, "channel_rate_limit_backend": "database"}
@@ -36,43 +83,71 @@ def test_a_flooding_chat_gets_one_polite_message_across_api_workers(
     citizen, other = Citizen(language_code="en"), Citizen(language_code="en")
     with ExitStack() as stack:  # two API workers: the count lives in the database
         urls = [stack.enter_context(serve(create_app(local))) for _ in range(2)]
-        for i in range(6):
-            _deliver(urls[i % 2], citizen.says("/help"), local)
-        _deliver(urls[0], other.says("/help"), local)  # another chat has its own budget
+        for i in range(3):  # three new requests begun, each dropped with /cancel
+            _deliver(urls[i % 2], citizen.says(f"Street lamp number {i} is broken"), local)
+            _deliver(urls[i % 2], citizen.says("/cancel"), local)
+        before = time.time()
+        _deliver(urls[1], citizen.says("Street lamp number 3 is broken"), local)
+        after = time.time()
+        _deliver(urls[0], citizen.says("Street lamp number 4 is broken"), local)
+        _deliver(urls[1], citizen.says("/help"), local)  # commands still answered
+        _deliver(urls[0], other.says("My street lamp is broken"), local)  # its own budget
     texts = telegram.texts_to(citizen.chat_id)
-    assert len(texts) == 4
-    assert all(t.startswith("This is the 12345 citizen service hotline.") for t in texts[:3])
-    assert texts[3] == NOTICE
-    assert len(telegram.texts_to(other.chat_id)) == 1
+    notices = [t for t in texts if t.startswith("You are sending requests too often")]
+    assert len(notices) == 1
+    told = {
+        LIMITED_EN.format(minutes=m)
+        for m in _possible_waits(engine, citizen, local, (before, after))
+    }
+    assert notices[0] in told
+    assert texts[-1].startswith("This is the 12345 citizen service hotline.")
+    assert not any(t.startswith("You are sending") for t in telegram.texts_to(other.chat_id))
+    assert _cases_of(engine, citizen) == []
 
 
-def test_a_refused_press_makes_no_case_and_is_answered_silently_after_the_notice(
-    chat_settings: Settings, telegram: FakeTelegram, engine: Engine
+async def test_a_realistic_session_is_never_limited_with_the_default_limit(
+    webhook: Webhook,
+    telegram: FakeTelegram,
+    temporal_client: Client,
+    engine: Engine,
+    chat_settings: Settings,
 ) -> None:
-    local = chat_settings.model_copy(
-        update={"channel_rate_limit_messages": 3, "channel_rate_limit_backend": "database"}
+    """Two requests, /lang, /status again and again, a survey answered with buttons: over 25
+    updates, of which two count."""
+    assert chat_settings.channel_rate_limit_messages == 20
+    citizen = Citizen()
+    await webhook.deliver(citizen.says("/lang"))
+    chooser = await telegram.wait_async(
+        lambda: _with_button(telegram, citizen, "中文"), "offered the languages"
     )
-    citizen = Citizen(language_code="en")
-    with serve(create_app(local)) as url:
-        _deliver(url, citizen.says("The street lamp at the corner is broken"), local)
-        _deliver(url, citizen.says("Futong East Street 1"), local)
-        photo_prompt = telegram.message_with_buttons(citizen.chat_id)
-        _deliver(url, citizen.presses(photo_prompt, "No photo"), local)
-        summary = telegram.message_with_buttons(citizen.chat_id)
-        assert "Please check your request" in summary["text"]
-        refused = [citizen.presses(summary, "Send") for _ in range(2)]  # the 4th and 5th
-        for press in refused:
-            _deliver(url, press, local)
-    answers = {c["callback_query_id"]: c.get("text") for c in telegram.sent("answerCallbackQuery")}
-    assert [answers[press["callback_query"]["id"]] for press in refused] == [NOTICE, None]
-    assert telegram.texts_to(citizen.chat_id)[-1].startswith("Please check your request")
-    with Session(engine) as session:
-        cases = session.exec(
-            select(Case)
-            .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Case.citizen_id))
-            .where(
-                CitizenIdentity.kind == IdentityKind.telegram,
-                CitizenIdentity.value == str(citizen.chat_id),
-            )
-        ).all()
-    assert cases == []
+    await webhook.deliver(citizen.presses(chooser, "中文"))
+    first = await _open_case(webhook, telegram, citizen)
+    for _ in range(4):
+        await webhook.deliver(citizen.says("/status"))
+    await webhook.deliver(citizen.says(f"/status {first}"))
+    await webhook.deliver(citizen.says("/help"))
+    await _open_case(webhook, telegram, citizen)  # the second request
+
+    handle = temporal_client.get_workflow_handle_for(CaseWorkflow.run, first)
+    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("h", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.respond, UnitAction("h", CHAOYANG))
+    await handle.execute_update(CaseWorkflow.resolve, Resolve("h", CHAOYANG, "路灯已修复"))
+    await wait_for_notification(engine, first, "survey")
+    for step, label in (("1/3", "是"), ("2/3", "是"), ("3/3", "满意")):
+        question = await telegram.wait_async(
+            lambda s=step, lb=label: (
+                (m := _with_button(telegram, citizen, lb)) and s in m["text"] and m
+            ),
+            f"asked survey question {step}",
+        )
+        await webhook.deliver(citizen.presses(question, label))
+    assert (await handle.result()).status == CaseStatus.closed
+    for _ in range(4):
+        await webhook.deliver(citizen.says("/status"))
+    await webhook.deliver(citizen.says("/lang"))
+
+    texts = telegram.texts_to(citizen.chat_id)
+    assert not [t for t in texts if "频繁" in t or "too often" in t]
+    numbers = {c.number for c in _cases_of(engine, citizen)}
+    assert len(numbers) == 2 and first in numbers

@@ -156,6 +156,7 @@ def test_the_cli_supervises_urges_and_re_dispatches(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
     number = _dispatched_case(api_url, engine)
+    boss = make_staff(engine, StaffRole.supervisor).username
     steps = [
         ("supervise", "--note", "三天未签收"),
         ("urge", "--note", "今天内联系市民"),
@@ -163,7 +164,7 @@ def test_the_cli_supervises_urges_and_re_dispatches(
     ]
     for command, *options in steps:
         done = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "cli.main", "case", command, number, *options, "--as", "boss"],
+            [sys.executable, "-m", "cli.main", "case", command, number, *options, "--as", boss],
             cwd=ROOT,
             env={**hotline_env(settings), "COLUMNS": "250"},
             capture_output=True,
@@ -172,8 +173,8 @@ def test_the_cli_supervises_urges_and_re_dispatches(
         )
         assert done.returncode == 0, done.stdout + done.stderr
     assert [(e.kind, e.actor) for e in events(engine, number)][-3:] == [
-        ("supervised", "boss"),
-        ("urged", "boss"),
-        ("redispatched", "boss"),
+        ("supervised", boss),
+        ("urged", boss),
+        ("redispatched", boss),
     ]
     assert case_row(engine, number).lead_unit_code == HAIDIAN

@@ -17,10 +17,11 @@ from temporalio.client import Client
 from core.settings import Settings
 from intake.flows import start_case_workflow
 from intake.service import accept_intake
-from models.enums import CaseStatus, Satisfaction
+from models.enums import CaseStatus, Satisfaction, StaffRole
 from tests.utils.cases import case_row, event_kinds, notifications, wait_for_notification
 from tests.utils.factories import make_intake, make_submission
 from tests.utils.processes import ROOT, hotline_env, start_hotline, stop
+from tests.utils.staff import make_staff
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, SurveyAnswer, UnitAction
 
@@ -62,11 +63,13 @@ async def test_full_lifecycle_through_the_api_the_cli_and_a_worker_process(
         created = await http.post("/api/v1/requests", json=make_submission())
     assert created.status_code == 201
     number = created.json()["number"]
+    dispatcher = make_staff(engine, StaffRole.dispatcher).username
+    handler = make_staff(engine, StaffRole.unit_handler, CHAOYANG).username
     steps = [
-        ("dispatch", "--unit", CHAOYANG, "--as", "dispatcher-1"),
-        ("acknowledge", "--unit", CHAOYANG, "--as", "handler-1"),
-        ("respond", "--unit", CHAOYANG, "--as", "handler-1"),
-        ("resolve", "--unit", CHAOYANG, "--reply", "路灯已修复", "--as", "handler-1"),
+        ("dispatch", "--unit", CHAOYANG, "--as", dispatcher),
+        ("acknowledge", "--unit", CHAOYANG, "--as", handler),
+        ("respond", "--as", handler),
+        ("resolve", "--reply", "路灯已修复", "--as", handler),
     ]
     for command, *options in steps:
         done = await asyncio.to_thread(_hotline_case, settings, command, number, *options)
@@ -84,7 +87,8 @@ def test_cli_reports_a_refused_action_with_the_reason(
 ) -> None:
     created = httpx.post(f"{api_url}/api/v1/requests", json=make_submission())
     number = created.json()["number"]
-    done = _hotline_case(settings, "acknowledge", number, "--unit", CHAOYANG, "--as", "h")
+    admin = make_staff(engine, StaffRole.admin).username
+    done = _hotline_case(settings, "acknowledge", number, "--unit", CHAOYANG, "--as", admin)
     assert done.returncode == 1
     assert "refused" in done.stdout
     assert f"case {number} is accepted; this needs it to be dispatched" in " ".join(
