@@ -12,7 +12,7 @@ from api.errors import install_error_handlers
 from api.http_metrics import HttpMetrics
 from api.limits import RequestBodyLimit
 from api.open311 import router as open311_router
-from api.routes import cases, health, metrics, reports, staff, supervision
+from api.routes import cases, health, metrics, reports, staff, supervision, withdraw
 from channels.chat import webhook as telegram_webhook
 from channels.registry import channel_notifiers
 from channels.sms import routes as sms
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311_router)
     app.include_router(staff.router)
     app.include_router(supervision.router)
+    app.include_router(withdraw.router)
     app.include_router(web_router)
     app.include_router(telegram_webhook.router)
     app.include_router(reports.router)

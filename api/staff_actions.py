@@ -12,17 +12,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from auth.roles import StaffAction, acting_unit, can_see, require
+from intake.withdrawal import NotWithdrawable, withdraw_case
 from models.case import Case
+from models.enums import CaseStatus
 from models.service import CaseNotFound, get_case_or_raise
 from models.staff import StaffUser
-from workflows.actions import act
+from workflows.actions import ActionRefused, CaseClosedToActions, act
 from workflows.case import CaseWorkflow
 from workflows.types import (
     ActionResult,
@@ -117,6 +119,19 @@ class RedispatchIn(BaseModel):
     reason: Text
 
 
+class WithdrawIn(BaseModel):
+    reason: Text = Field(
+        min_length=1, description="Why the citizen withdraws, as they said it (recorded)."
+    )
+
+    @field_validator("reason")
+    @classmethod
+    def _said_something(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a withdrawal needs the citizen's reason")
+        return value.strip()
+
+
 # Which body each action takes; the console builds the same bodies from its forms.
 BODIES: dict[StaffAction, type[BaseModel]] = {
     StaffAction.dispatch: DispatchIn,
@@ -132,6 +147,7 @@ BODIES: dict[StaffAction, type[BaseModel]] = {
     StaffAction.supervise: SuperviseIn,
     StaffAction.urge: UrgeIn,
     StaffAction.redispatch: RedispatchIn,
+    StaffAction.withdraw: WithdrawIn,
 }
 
 
@@ -165,8 +181,30 @@ async def perform(
 
     case = await run_in_threadpool(load)
     require(user, action)
+    if action is StaffAction.withdraw:
+        return await _withdraw(engine, client, user, case, body)
     update, argument = _message(action, user, case, body)
     return await act(client=client, number=number, update=update, argument=argument)
+
+
+async def _withdraw(
+    engine: Engine, client: Client, user: StaffUser, case: Case, body: Any
+) -> ActionResult:
+    """撤回 on the citizen's behalf: a signal, not an update, so the status is checked first."""
+    try:
+        row = await withdraw_case(
+            client=client,
+            engine=engine,
+            number=case.number,
+            reason=body.reason,
+            asker=None,
+            actor=user.username,
+        )
+    except NotWithdrawable as exc:
+        raise ActionRefused(case.number, str(exc)) from exc
+    except CaseNotFound as exc:
+        raise CaseClosedToActions(case.number, f"case {case.number} is over") from exc
+    return ActionResult(number=row.number, status=CaseStatus(row.status))
 
 
 def _message(action: StaffAction, user: StaffUser, case: Case, body: Any) -> tuple[Any, Any]:

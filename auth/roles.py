@@ -28,6 +28,7 @@ class StaffAction(StrEnum):
     supervise = "supervise"  # 督办: flag with a note
     urge = "urge"  # 催办: notify the unit
     redispatch = "redispatch"  # 改派: move a dispatched case to another unit
+    withdraw = "withdraw"  # 撤回 on the citizen's behalf, with the reason they gave
 
 
 _R = StaffRole
@@ -48,6 +49,8 @@ ALLOWED: dict[StaffAction, frozenset[StaffRole]] = {
     StaffAction.supervise: frozenset({_R.supervisor, _R.admin}),
     StaffAction.urge: frozenset({_R.supervisor, _R.admin}),
     StaffAction.redispatch: frozenset({_R.supervisor, _R.admin}),
+    # The centre's people a citizen calls back to withdraw; never the unit holding the case.
+    StaffAction.withdraw: frozenset({_R.operator, _R.dispatcher, _R.supervisor, _R.admin}),
 }
 SUPERVISOR_ACTIONS = (StaffAction.supervise, StaffAction.urge, StaffAction.redispatch)
 UNIT_ACTIONS = frozenset(

@@ -18,6 +18,10 @@ NOTICES: dict[str, tuple[Domain, str]] = {
         N_("Case {number} has been sent to the unit responsible."),
     ),
     "resolved": (Domain.citizen, N_("Case {number} has been resolved. Reply: {reply}")),
+    "withdrawn": (
+        Domain.citizen,
+        N_("Case {number} has been withdrawn as you asked. It will not be handled further."),
+    ),
     "survey": (
         Domain.citizen,
         N_(
@@ -44,6 +48,10 @@ NOTICES: dict[str, tuple[Domain, str]] = {
     "unit_redispatched": (
         Domain.staff,
         S_("Case {number} was moved to another unit ({unit}); it is no longer yours."),
+    ),
+    "unit_withdrawn": (
+        Domain.staff,
+        S_("Case {number} was withdrawn (撤回) by the citizen; stop work on it."),
     ),
     "returned": (Domain.staff, S_("Case {number} was returned by {unit}: {reason}")),
 }

@@ -131,8 +131,12 @@ async def answer_survey(
     await _signal(client, number, CaseWorkflow.survey_answer.__name__, answer)
 
 
-async def withdraw(*, client: Client, number: str, reason: str = "") -> None:
-    await _signal(client, number, CaseWorkflow.withdraw.__name__, Withdraw(reason=reason))
+async def withdraw(
+    *, client: Client, number: str, reason: str = "", actor: str = "citizen", channel: str = ""
+) -> None:
+    """Signal 撤回 as is; `intake.withdrawal` checks owner and status first and waits for it."""
+    message = Withdraw(reason=reason, actor=actor, channel=channel)
+    await _signal(client, number, CaseWorkflow.withdraw.__name__, message)
 
 
 async def _signal(client: Client, number: str, signal: str, arg: object) -> None:

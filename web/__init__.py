@@ -12,6 +12,7 @@ from web import (
     maps,
     public,
     survey,
+    track_withdraw,
 )
 
 router = APIRouter()
@@ -24,3 +25,4 @@ router.include_router(console_reports.router)
 router.include_router(console_list.router)
 router.include_router(inbox.router)
 router.include_router(console_case.router)
+router.include_router(track_withdraw.router)

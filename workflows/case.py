@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         SMART_DISPATCH,
         TERMINAL,
         UNIT_HANDLING,
+        WITHDRAWABLE,
         ActionResult,
         AnswerDirectly,
         CallbackInput,
@@ -723,22 +724,30 @@ class CaseWorkflow:
 
     @workflow.signal
     async def withdraw(self, message: Withdraw) -> None:
-        """The citizen withdraws the request; ignored once the case is resolved or closed."""
+        """撤回: ignored once the case is resolved or closed (callers check first to say so).
+
+        The unit holding the case is told it is no longer theirs, and the citizen gets a
+        confirmation on the channel the case came from.
+        """
         async with self.lock:
-            withdrawable = self.state.status in UNIT_HANDLING or self.state.status in (
-                CaseStatus.accepted,
-                CaseStatus.returned,
-            )
-            if not withdrawable:
+            if self.state.status not in WITHDRAWABLE:
                 return
+            holding_unit = self.state.lead_unit_code if self.state.status in UNIT_HANDLING else None
+            payload = {"reason": message.reason}
+            if message.channel:
+                payload["channel"] = message.channel
             await self._record(
                 "withdrawn",
-                "citizen",
+                message.actor or "citizen",
                 to=CaseStatus.withdrawn,
                 changes=CaseChanges(closed_at=workflow.now()),
-                payload={"reason": message.reason},
+                payload=payload,
                 detail=message.reason,
             )
+            if workflow.patched("withdraw-notices"):
+                if holding_unit:
+                    await self._notify("unit", "unit_withdrawn", unit_code=holding_unit)
+                await self._notify("citizen", "withdrawn")
 
     @workflow.signal
     async def survey_answer(self, answer: SurveyAnswer) -> None:

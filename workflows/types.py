@@ -213,7 +213,15 @@ class CitizenDetails:
 
 @dataclass
 class Withdraw:
+    """撤回: by the citizen (actor "citizen") or by staff on their behalf (actor = the user)."""
+
     reason: str = ""
+    actor: str = "citizen"
+    channel: str = ""  # where the citizen asked (sms, chat, web); empty: staff on their behalf
+
+
+# A case may be withdrawn until the unit's answer is in: these states, and no later.
+WITHDRAWABLE = UNIT_HANDLING | {CaseStatus.accepted, CaseStatus.returned}
 
 
 @dataclass

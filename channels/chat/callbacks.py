@@ -43,3 +43,16 @@ class AddDetails(CallbackData, prefix="add"):
     """
 
     number: str
+
+
+class WithdrawAction(StrEnum):
+    ask = "ask"  # the "Withdraw" button under a status: ask to confirm
+    confirm = "yes"
+    keep = "no"
+
+
+class WithdrawCase(CallbackData, prefix="wd"):
+    """撤回 by button; every press checks again that the case is this chat's and withdrawable."""
+
+    number: str
+    action: WithdrawAction

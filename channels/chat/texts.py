@@ -9,13 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram.types import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from channels.chat.callbacks import AddDetails, IntakeAction, IntakeStep, LangChoice, SurveyPick
+from channels.chat.callbacks import (
+    AddDetails,
+    IntakeAction,
+    IntakeStep,
+    LangChoice,
+    SurveyPick,
+    WithdrawAction,
+    WithdrawCase,
+)
 from core.i18n import LOCALES, language_name
 from models.enums import CaseStatus
 
@@ -84,6 +93,12 @@ def add_details_keyboard(_: Gettext, number: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Add details"), callback_data=AddDetails(number=number))
     return builder.as_markup()
+
+
+def withdraw_button(_: Gettext, number: str) -> InlineKeyboardButton:
+    """撤回 under a case's status while it may be withdrawn; a confirm step follows."""
+    data = WithdrawCase(number=number, action=WithdrawAction.ask)
+    return InlineKeyboardButton(text=_("Withdraw"), callback_data=data.pack())
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

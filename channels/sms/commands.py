@@ -1,4 +1,5 @@
-"""Reading an inbound text: a keyword command (status, language, help, stop, start) or a message.
+"""Reading an inbound text: a keyword command (status, withdraw, language, help, stop, start) or a
+message.
 
 Keywords are matched on the whole text (trimmed, any case, full-width space allowed), so a
 report that merely mentions "help" stays a report. A command's language is the keyword's:
@@ -24,6 +25,7 @@ class Command(StrEnum):
     help = "help"
     stop = "stop"
     start = "start"
+    withdraw = "withdraw"  # 撤回 <number>: not STOP, which only stops texts
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Parsed:
     command: Command
     language: Language | None = None  # the keyword's language; None: the sender's own
     number: str | None = None  # status: the case asked about; None: the sender's newest
+    # withdraw: the case to withdraw; None with `argument` empty: no number given at all
+    argument: str = ""  # withdraw: what followed the keyword, when it is not a case number
     text: str = ""  # text: the message without any leading EN / NEW keyword
     new_case: bool = False  # text: "NEW ..." / "新 ..." always opens a new case
 
@@ -40,8 +44,12 @@ START_WORDS = {"start", "unstop", "订阅"}
 HELP_WORDS = {"help": Language.en, "info": Language.en, "帮助": Language.zh, "?": None}
 LANGUAGE_WORDS = {"en": Language.en, "english": Language.en, "中文": Language.zh, "zh": Language.zh}
 STATUS_WORDS = {"status": Language.en, "查询": Language.zh, "cx": None}
+WITHDRAW_WORDS = {"withdraw": Language.en, "撤回": Language.zh}
 
 _STATUS = re.compile(rf"^(status|查询|cx)\s*[:：]?\s*({CASE_NUMBER})?$", re.IGNORECASE)
+# The keyword and at most one word after it: "撤回 我不想投诉了，因为……" stays a message.
+_WITHDRAW = re.compile(r"^(withdraw|撤回)(?:\s*[:：]?\s*(\S+))?$", re.IGNORECASE)
+_WHOLE_NUMBER = re.compile(rf"^{CASE_NUMBER}$")
 _EN_PREFIX = re.compile(r"^en\s+(.+)$", re.IGNORECASE | re.DOTALL)
 _NEW_PREFIX = re.compile(r"^(new|新)(?:\s+|[:：]\s*)(.+)$", re.IGNORECASE | re.DOTALL)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -64,6 +72,13 @@ def parse(body: str) -> Parsed:
         return Parsed(
             Command.status, language=STATUS_WORDS[status.group(1).lower()], number=status.group(2)
         )
+    withdrawal = _WITHDRAW.match(word)
+    if withdrawal:
+        language = WITHDRAW_WORDS[withdrawal.group(1).lower()]
+        argument = withdrawal.group(2) or ""
+        if _WHOLE_NUMBER.match(argument):
+            return Parsed(Command.withdraw, language=language, number=argument)
+        return Parsed(Command.withdraw, language=language, argument=argument)
     new_case = False
     if prefixed := _NEW_PREFIX.match(text):
         new_case, text = True, prefixed.group(2).strip()

@@ -7,7 +7,9 @@ The order of questions, for a text from a number:
    handled waits for it and answers the same, rather than handling the text a second time.
 2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
    (STOP and START are still obeyed).
-3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询)? Do it.
+3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询, WITHDRAW/撤回 <number>)? Do it.
+   撤回 needs the number and a sender who owns that case; the confirmation comes as the
+   `withdrawn` notice, so the webhook answers nothing more.
 4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
    the answer (answer_key = MessageSid); an unreadable one gets one clarifying question per
    case, after which texts are handled as below.
@@ -51,6 +53,7 @@ from intake.followups import (
 from intake.owners import ProvedContact
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
+from intake.withdrawal import NotWithdrawable, NotYours, withdraw_case
 from models.case import Case
 from models.channels import SmsMessage
 from models.enums import CaseStatus, Channel, IdentityKind, Language
@@ -208,7 +211,31 @@ class SmsConversation:
         language = await self._language(phone, parsed.language)
         if parsed.command is Command.help:
             return Outcome("help", reply("help", language))
+        if parsed.command is Command.withdraw:
+            return await self._withdraw(message, parsed.number, language)
         return await self._status(phone, parsed.number, language)
+
+    async def _withdraw(self, message: Inbound, number: str | None, language: Language) -> Outcome:
+        if number is None:
+            return Outcome("withdraw_refused", reply("withdraw_usage", language))
+        sender = ProvedContact(IdentityKind.phone, message.phone)  # the From of a signed webhook
+        try:
+            case = await withdraw_case(
+                client=self.temporal,
+                engine=self.engine,
+                number=number,
+                reason="",
+                asker=sender,
+                channel=CHANNEL,
+            )
+        except NotYours:
+            return Outcome("withdraw_refused", reply("not_found", language, number=number))
+        except (NotWithdrawable, CaseNotFound) as exc:
+            status = exc.status if isinstance(exc, NotWithdrawable) else CaseStatus.closed
+            label = status_label(status, language)
+            text = reply("withdraw_too_late", language, number=number, status=label)
+            return Outcome("withdraw_refused", text)
+        return Outcome("withdraw", None, case)  # the `withdrawn` notice confirms it
 
     async def _status(self, phone: str, number: str | None, language: Language) -> Outcome:
         if number is None:

@@ -29,6 +29,10 @@ REPLIES: dict[str, str] = {
         "answers in order, e.g. 'yes yes satisfied' or '1 1 1' (1 = yes/satisfied, 2 = "
         "no/basically satisfied, 3 = dissatisfied)."
     ),
+    "withdraw_usage": N_(
+        "To withdraw a case, text 'WITHDRAW' and its number, e.g. 'WITHDRAW 20261130-000011'."
+    ),
+    "withdraw_too_late": N_("Case {number} is {status} and can no longer be withdrawn."),
     "empty": N_("Please describe the problem in words."),
     "too_long": N_("Your text is too long (at most {limit} characters). Please shorten it."),
     "case_closed": N_(

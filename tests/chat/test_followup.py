@@ -97,6 +97,8 @@ async def test_another_chats_case_and_a_closed_case_take_no_details(
         if case_row(engine, number).status == CaseStatus.withdrawn:
             break
         await asyncio.sleep(0.05)
+    withdrawn = f"您的诉求 {number} 已按您的要求撤回，不再办理。"  # the notice, before the texts
+    await telegram.wait_async(lambda: withdrawn in telegram.texts_to(owner.chat_id), "notice")
     await webhook.deliver(owner.says("还有一盏也坏了"))
     await webhook.deliver(owner.says(f"/add {number}"))
     closed = f"案件 {number} 已结束，不再接收消息。"

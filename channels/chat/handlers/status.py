@@ -1,7 +1,8 @@
 """/status [number]: where a case stands; without a number, the chat's latest case.
 
 Any chat learns a case's status by its number; the unit's reply, and the "Add details" button
-while the case is open, only the chat the case belongs to.
+while the case is open and the "Withdraw" one while it may be withdrawn, only the chat the case
+belongs to.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from aiogram.utils.i18n import gettext as _
 
 from channels.chat.cases import chat_contact
 from channels.chat.deps import ChatDeps
-from channels.chat.texts import add_details_keyboard, status_label
+from channels.chat.texts import add_details_keyboard, status_label, withdraw_button
 from intake.followups import case_status, latest_case_of
 from models.enums import IdentityKind
 from models.service import CaseNotFound
-from workflows.types import TERMINAL
+from workflows.types import TERMINAL, WITHDRAWABLE
 
 CASE_NUMBER = re.compile(r"\d{8}-\d{6}")
 
@@ -51,9 +52,10 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
     if view.reply:
         text += "\n" + _("Reply: {reply}").format(reply=view.reply)
     open_and_own = view.own and view.status not in TERMINAL
-    await message.answer(
-        text, reply_markup=add_details_keyboard(_, number) if open_and_own else None
-    )
+    markup = add_details_keyboard(_, number) if open_and_own else None
+    if markup is not None and view.status in WITHDRAWABLE:
+        markup.inline_keyboard[0].append(withdraw_button(_, number))
+    await message.answer(text, reply_markup=markup)
 
 
 def build() -> Router:
