@@ -283,24 +283,27 @@ def _paging(page: int, total: int) -> Paging:
     return Paging(page=min(max(page, 1), pages), pages=pages, total=total)
 
 
+def _named_like(query: Any, model: type[Unit] | type[Category], q: str) -> Any:
+    """Units and catalog leaves are looked up the same way: a part of the code or a name."""
+    if not q:
+        return query
+    like = f"%{q}%"
+    names = (col(model.code), col(model.name_zh), col(model.name_en))
+    return query.where(or_(*(name.like(like) for name in names)))
+
+
+def _one_page(rows: list[Any], page: int) -> tuple[list[Any], Paging]:
+    paging = _paging(page, len(rows))
+    return rows[paging.offset : paging.offset + PAGE_SIZE], paging
+
+
 @router.get("/units", response_class=HTMLResponse)
 def units_page(
     request: Request, staff: AdminDep, session: SessionDep, q: str = "", page: int = 1
 ) -> HTMLResponse:
-    query = select(Unit).order_by(col(Unit.code))
     q = q.strip()[:64]
-    if q:
-        like = f"%{q}%"
-        query = query.where(
-            or_(
-                col(Unit.code).like(like),
-                col(Unit.name_zh).like(like),
-                col(Unit.name_en).like(like),
-            )
-        )
-    units = list(session.exec(query).all())
-    paging = _paging(page, len(units))
-    shown = units[paging.offset : paging.offset + PAGE_SIZE]
+    query = _named_like(select(Unit).order_by(col(Unit.code)), Unit, q)
+    shown, paging = _one_page(list(session.exec(query).all()), page)
     context = {"units": shown, "q": q, "paging": paging}
     return _admin_page(request, staff, "console/admin_units.html", context)
 
@@ -411,20 +414,9 @@ def unit_delete(
 def catalog_page(
     request: Request, staff: AdminDep, session: SessionDep, q: str = "", page: int = 1
 ) -> HTMLResponse:
-    query = select(Category).where(Category.level == LEAF_LEVEL).order_by(col(Category.code))
     q = q.strip()[:64]
-    if q:
-        like = f"%{q}%"
-        query = query.where(
-            or_(
-                col(Category.code).like(like),
-                col(Category.name_zh).like(like),
-                col(Category.name_en).like(like),
-            )
-        )
-    leaves = list(session.exec(query).all())
-    paging = _paging(page, len(leaves))
-    shown = leaves[paging.offset : paging.offset + PAGE_SIZE]
+    leaves = select(Category).where(Category.level == LEAF_LEVEL).order_by(col(Category.code))
+    shown, paging = _one_page(list(session.exec(_named_like(leaves, Category, q)).all()), page)
     context = {"leaves": shown, "q": q, "paging": paging}
     return _admin_page(request, staff, "console/admin_catalog.html", context)
 
