@@ -165,6 +165,19 @@ def test_an_unknown_unit_or_leaf_is_a_clear_404(api_url: str, engine: Engine) ->
     assert page.status_code == 200  # a page out of range shows the nearest one
 
 
+def test_units_and_leaves_are_found_by_a_part_of_their_code_or_name(
+    api_url: str, engine: Engine
+) -> None:
+    with console_login(api_url, make_staff(engine, StaffRole.admin)) as client:
+        units = client.get("/console/admin/units", params={"q": "朝阳区"}).text
+        leaves = client.get("/console/admin/catalog", params={"q": "heating"}).text
+        nothing = client.get("/console/admin/units", params={"q": "%_no such unit_%"})
+    assert f"/console/admin/units/{CHAOYANG}" in units
+    assert "/console/admin/units/110108" not in units  # 海淀区 is not 朝阳区
+    assert "/console/admin/catalog/" in leaves and "冬季采暖" in leaves
+    assert nothing.status_code == 200 and "/console/admin/units/1" not in nothing.text
+
+
 # ---- staff --------------------------------------------------------------------------------
 
 
