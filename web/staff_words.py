@@ -60,6 +60,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.redispatched: S_("Re-dispatched from {from_unit} to {unit}: {reason}"),
 }
 OTHER_EVENT = S_("Other event")
+WITHDRAWN_FOR_THE_CITIZEN = S_("Withdrawn on the citizen's behalf: {reason}")
 
 # Words a payload carries, by parameter name.
 WORDS: dict[str, dict[str, str]] = {
@@ -221,11 +222,13 @@ class StaffWords:
 
     # ---- events --------------------------------------------------------------------------
 
-    def sentence(self, kind: str, payload: Mapping[str, Any]) -> str:
+    def sentence(self, kind: str, payload: Mapping[str, Any], actor: str = "") -> str:
         try:
             message = EVENT_SENTENCES[EventKind(kind)]
         except ValueError:
             return self(OTHER_EVENT)
+        if kind == EventKind.withdrawn and actor not in ("", "citizen"):
+            message = WITHDRAWN_FOR_THE_CITIZEN  # staff acted on the citizen's behalf
         params = {name: self.word(name, str(value)) for name, value in payload.items()}
         if kind == EventKind.dispatch_suggested:
             params["reason"] = self.reason(str(payload.get("reason", "")))
@@ -233,7 +236,7 @@ class StaffWords:
             params.setdefault(name, "—")
         sentence = self(message, **params)
         note = str(payload.get("note", "")).strip()
-        return f"{sentence} ({note})" if note else sentence
+        return f"{sentence} ({note})" if note and "{note}" not in message else sentence
 
     def timeline(self, events: list[CaseEvent]) -> list[TimelineLine]:
         return [
@@ -241,7 +244,7 @@ class StaffWords:
                 at=self.time(event.created_at),
                 kind=event.kind,
                 actor=self.actor(event.actor),
-                sentence=self.sentence(event.kind, event.payload),
+                sentence=self.sentence(event.kind, event.payload, event.actor),
                 from_status=str(event.from_status) if event.from_status else None,
                 to_status=str(event.to_status) if event.to_status else None,
             )

@@ -107,6 +107,9 @@ def test_a_dispatcher_withdraws_from_the_console_form(api_url: str, engine: Engi
     assert case_row(engine, number).status == CaseStatus.withdrawn
     [event] = [e for e in events(engine, number) if e.kind == "withdrawn"]
     assert (event.actor, event.payload["reason"]) == (dispatcher.username, "市民微信留言撤回")
+    with console_login(api_url, dispatcher) as client:  # the timeline says who withdrew it
+        timeline = client.get(f"/console/cases/{number}").text
+    assert "已代市民撤回：市民微信留言撤回" in timeline and "市民撤回诉求" not in timeline
     with console_login(api_url, make_staff(engine, StaffRole.unit_handler, CHAOYANG)) as unit:
         fresh = httpx.post(f"{api_url}/api/v1/requests", json=make_submission()).json()["number"]
         assert 'id="form-withdraw"' not in unit.get(f"/console/cases/{fresh}").text
