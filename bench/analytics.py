@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import argparse
 import time
-import uuid
 from datetime import date
 
-import psycopg
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from analytics.dimensions import Dimension
 from analytics.metrics import Weights, group_metrics, ranking
 from analytics.periods import PeriodKind, period_for
+from bench.scratch_db import scratch_database
 from core.db import make_engine
 from core.settings import Settings
 from models import migrate
@@ -121,23 +120,12 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database (and say where)")
     args = parser.parse_args()
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    server = make_url(args.server)
-    admin = f"host={server.host} port={server.port or 5432} user={server.username} dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    try:
-        run(engine, url, args)
-    finally:
-        engine.dispose()
-        if args.keep:
-            console.print(f"kept {url}")
-        else:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            console.print(f"dropped {name}")
+    with scratch_database(args.server, keep=args.keep, console=console) as url:
+        engine = make_engine(url)
+        try:
+            run(engine, url, args)
+        finally:
+            engine.dispose()
 
 
 def run(engine: Engine, url: str, args: argparse.Namespace) -> None:

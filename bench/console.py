@@ -33,21 +33,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import psycopg
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from auth.users import create_staff_user
+from bench.scratch_db import scratch_database
 from core.clock import utcnow
 from core.db import make_engine, session_scope
 from models import migrate
@@ -143,23 +142,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database (and say where)")
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
     args = parser.parse_args()
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    server = make_url(args.server)
-    admin = f"host={server.host} port={server.port or 5432} user={server.username} dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    try:
-        run(engine, url, args)
-    finally:
-        engine.dispose()
-        if args.keep:
-            console.print(f"kept {url}")
-        else:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            console.print(f"dropped {name}")
+    with scratch_database(args.server, keep=args.keep, console=console) as url:
+        engine = make_engine(url)
+        try:
+            run(engine, url, args)
+        finally:
+            engine.dispose()
 
 
 def generate(engine: Engine, url: str, n: int) -> None:
