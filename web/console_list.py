@@ -123,6 +123,19 @@ def _refused_query(request: Request, staff: Staff) -> HTMLResponse | None:
     return None
 
 
+def _search(
+    session: Session, staff: Staff, settings: Settings, view: str, query: CaseQuery
+) -> dict[str, Any]:
+    """What the page and the CSV export search with: the same cases, the staff member's only."""
+    return {
+        "session": session,
+        "query": query,
+        "visible_unit": own_unit(staff.user),
+        "default_region": settings.default_phone_region,
+        "scope": _scope(session, staff.user, view),
+    }
+
+
 def _list(
     request: Request, staff: Staff, session: Session, settings: Settings, view: str
 ) -> tuple[str, CaseQuery, Any, list[Row]]:
@@ -130,16 +143,7 @@ def _list(
     query = _query(request)
     now = utcnow()
     zone = ZoneInfo(settings.timezone)
-    scope = _scope(session, staff.user, view)
-    page = search_cases(
-        session=session,
-        query=query,
-        visible_unit=own_unit(staff.user),
-        now=now,
-        zone=zone,
-        default_region=settings.default_phone_region,
-        scope=scope,
-    )
+    page = search_cases(**_search(session, staff, settings, view, query), now=now, zone=zone)
     language = request_language(request)
     english = language.value == "en"
     categories = _names(session, Category, {c.category_code for c in page.cases}, english)
@@ -256,17 +260,8 @@ def export_csv(
     query = _query(request)
     zone = ZoneInfo(settings.timezone)
     language = request_language(request)
-    scope = _scope(session, staff.user, view)
     now = utcnow()
-    cases = iterate_cases(
-        session=session,
-        query=query,
-        visible_unit=own_unit(staff.user),
-        now=now,
-        zone=zone,
-        default_region=settings.default_phone_region,
-        scope=scope,
-    )
+    cases = iterate_cases(**_search(session, staff, settings, view, query), now=now, zone=zone)
     headings = [
         S_("Case number"),
         S_("Received"),
