@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -44,5 +44,17 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
+# A client that may send a staff action twice (a retry after a timeout) names the request, so
+# the workflow runs it once: the key becomes the Temporal update id (workflows/actions.py).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Sending the same key again returns the first answer instead of acting twice.",
+    ),
+]
 
 __all__ = ["TemporalUnavailable"]

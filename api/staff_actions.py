@@ -24,7 +24,7 @@ from models.case import Case
 from models.enums import CaseStatus
 from models.service import CaseNotFound, get_case_or_raise
 from models.staff import StaffUser
-from workflows.actions import ActionRefused, CaseClosedToActions, act
+from workflows.actions import ActionRefused, CaseClosedToActions, act, update_id_for
 from workflows.case import CaseWorkflow
 from workflows.types import (
     ActionResult,
@@ -169,8 +169,12 @@ async def perform(
     number: str,
     action: StaffAction,
     body: BaseModel,
+    request_id: str | None = None,
 ) -> ActionResult:
     """Check, then send the action to the case's workflow as `user`.
+
+    `request_id` names the request (an Idempotency-Key, a form's one-time token): the same id
+    sent twice acts once (workflows/actions.py).
 
     Raises CaseNotFound, auth.roles.NotPermitted, workflows.actions.ActionRefused.
     """
@@ -184,7 +188,10 @@ async def perform(
     if action is StaffAction.withdraw:
         return await _withdraw(engine, client, user, case, body)
     update, argument = _message(action, user, case, body)
-    return await act(client=client, number=number, update=update, argument=argument)
+    update_id = update_id_for(number, update, request_id)
+    return await act(
+        client=client, number=number, update=update, argument=argument, update_id=update_id
+    )
 
 
 async def _withdraw(

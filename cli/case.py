@@ -247,7 +247,7 @@ def _act(
 
     from auth.roles import NotPermitted, StaffAction
     from core.temporal import TemporalUnavailable
-    from workflows.actions import ActionRefused
+    from workflows.actions import ActionOutcomeUnknown, ActionRefused
 
     try:
         staff_action = StaffAction(action)
@@ -263,6 +263,9 @@ def _act(
     except ActionRefused as exc:
         console.print(f"[red]refused:[/] {exc}")
         raise typer.Exit(1) from exc
+    except ActionOutcomeUnknown as exc:
+        console.print(f"[yellow]not answered yet:[/] {exc}")
+        raise typer.Exit(2) from exc
     except (TemporalUnavailable, RPCError) as exc:
         console.print(f"[red]cannot reach the case workflow:[/] {exc}")
         raise typer.Exit(2) from exc

@@ -7,6 +7,8 @@ API uses (`api/staff_actions.py`); the case lists (search, filters, export, aler
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,11 +49,12 @@ from web.case_view import FieldProblem, case_view, dispatch_values, suggested_un
 from web.i18n import request_language, text
 from web.pages import anonymous_form_ok, render, secure_cookies
 from web.public import catalog_groups, clean
-from workflows.actions import ActionRefused
+from workflows.actions import ActionOutcomeUnknown, ActionRefused
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SESSION_COOKIE = "hotline_console"
+REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 VIEWS = ("queue", "unit", "supervision", "all")
 HOME_VIEW = {
     StaffRole.operator: "all",
@@ -103,7 +106,13 @@ def _check_csrf(staff: Staff, token: str) -> None:
 def _page(
     request: Request, staff: Staff, template: str, context: dict[str, Any], **kw: Any
 ) -> HTMLResponse:
-    base = {"me": staff.user, "may": lambda a: may(staff.user, StaffAction(a))}
+    # Each rendering of an action form names its request: pressing "send" twice (or the
+    # browser resending after a timeout) acts once, as the id is the workflow update's id.
+    base = {
+        "me": staff.user,
+        "may": lambda a: may(staff.user, StaffAction(a)),
+        "request_id": secrets.token_hex(16),
+    }
     return render(request, template, {**base, **context}, csrf=staff.session.csrf, **kw)
 
 
@@ -230,7 +239,13 @@ async def case_action(
         return await _case_again(request, staff, engine, settings, number, str(exc), 422)
     try:
         result = await perform(
-            engine=engine, client=temporal, user=staff.user, number=number, action=chosen, body=body
+            engine=engine,
+            client=temporal,
+            user=staff.user,
+            number=number,
+            action=chosen,
+            body=body,
+            request_id=_request_id(form),
         )
     except CaseNotFound as exc:
         message = {"message": _not_found(request, exc)}
@@ -239,14 +254,24 @@ async def case_action(
         return await _case_again(request, staff, engine, settings, number, exc.message, 403)
     except ActionRefused as exc:
         return await _case_again(request, staff, engine, settings, number, exc.message, 409)
+    except ActionOutcomeUnknown as exc:
+        return await _case_again(request, staff, engine, settings, number, str(exc), 504)
     except RPCError as exc:
         return await _case_again(request, staff, engine, settings, number, exc.message, 503)
     return RedirectResponse(f"/console/cases/{number}?done={result.status.value}", 303)
 
 
+def _request_id(form: Any) -> str | None:
+    """The form's one-time request id, when it is one we issued (hex); else a fresh one."""
+    value = str(form.get("request_id", ""))
+    return value if REQUEST_ID.fullmatch(value) else None
+
+
 def _body(action: StaffAction, form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
-        key: str(value).strip() for key, value in form.items() if key != "csrf_token"
+        key: str(value).strip()
+        for key, value in form.items()
+        if key not in ("csrf_token", "request_id")
     }
     if action is StaffAction.dispatch:
         assisting = values.get("assisting_unit_codes", "")

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from temporalio.service import RPCError
 
 from api.auth import CurrentStaff, check_password, client_address
-from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
+from api.deps import EngineDep, IdempotencyKey, SessionDep, SettingsDep, TemporalDep
 from api.staff_actions import (
     CODE,
     AnswerIn,
@@ -41,7 +41,7 @@ from models.event import CaseEventPublic
 from models.queues import find_cases, pending_extension_numbers
 from models.service import case_public, timeline
 from models.staff import StaffUser, StaffUserPublic
-from workflows.actions import ActionRefused
+from workflows.actions import ActionOutcomeUnknown, ActionRefused
 from workflows.types import ActionResult
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
@@ -162,15 +162,24 @@ async def _act(
     number: str,
     action: StaffAction,
     body: BaseModel,
+    key: str | None = None,
 ) -> ActionOut:
     try:
         result: ActionResult = await perform(
-            engine=engine, client=temporal, user=user, number=number, action=action, body=body
+            engine=engine,
+            client=temporal,
+            user=user,
+            number=number,
+            action=action,
+            body=body,
+            request_id=key,
         )
     except NotPermitted as exc:
         raise HTTPException(403, exc.message) from exc
     except ActionRefused as exc:
         raise HTTPException(409, exc.message) from exc
+    except ActionOutcomeUnknown as exc:
+        raise HTTPException(504, str(exc)) from exc
     except RPCError as exc:
         raise HTTPException(503, f"the case workflow is not reachable: {exc.message}") from exc
     return ActionOut(number=result.number, status=result.status)
@@ -178,82 +187,132 @@ async def _act(
 
 @router.post("/cases/{number}/dispatch", response_model=ActionOut, responses=ERRORS)
 async def dispatch(
-    number: str, body: DispatchIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: DispatchIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """派单: send the case to a lead unit (and assisting units)."""
-    return await _act(engine, temporal, user, number, StaffAction.dispatch, body)
+    return await _act(engine, temporal, user, number, StaffAction.dispatch, body, key)
 
 
 @router.post("/cases/{number}/acknowledge", response_model=ActionOut, responses=ERRORS)
 async def acknowledge(
-    number: str, body: UnitActionIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: UnitActionIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """签收: the unit accepts the case."""
-    return await _act(engine, temporal, user, number, StaffAction.acknowledge, body)
+    return await _act(engine, temporal, user, number, StaffAction.acknowledge, body, key)
 
 
 @router.post("/cases/{number}/return", response_model=ActionOut, responses=ERRORS)
 async def return_case(
-    number: str, body: ReturnIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: ReturnIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """退单: the unit hands the case back to the dispatch centre, with a reason."""
-    return await _act(engine, temporal, user, number, StaffAction.return_case, body)
+    return await _act(engine, temporal, user, number, StaffAction.return_case, body, key)
 
 
 @router.post("/cases/{number}/overrule", response_model=ActionOut, responses=ERRORS)
 async def overrule(
-    number: str, body: OverruleIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: OverruleIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """Reject a return: the case goes back to the same unit."""
-    return await _act(engine, temporal, user, number, StaffAction.overrule, body)
+    return await _act(engine, temporal, user, number, StaffAction.overrule, body, key)
 
 
 @router.post("/cases/{number}/respond", response_model=ActionOut, responses=ERRORS)
 async def respond(
-    number: str, body: UnitActionIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: UnitActionIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """响应: the unit has contacted the citizen."""
-    return await _act(engine, temporal, user, number, StaffAction.respond, body)
+    return await _act(engine, temporal, user, number, StaffAction.respond, body, key)
 
 
 @router.post("/cases/{number}/extension", response_model=ActionOut, responses=ERRORS)
 async def request_extension(
-    number: str, body: ExtensionIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: ExtensionIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """延期: ask for more working days."""
-    return await _act(engine, temporal, user, number, StaffAction.extend, body)
+    return await _act(engine, temporal, user, number, StaffAction.extend, body, key)
 
 
 @router.post("/cases/{number}/extension/decision", response_model=ActionOut, responses=ERRORS)
 async def decide_extension(
-    number: str, body: DecisionIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: DecisionIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """Approve or reject the pending extension request."""
-    return await _act(engine, temporal, user, number, StaffAction.decide_extension, body)
+    return await _act(engine, temporal, user, number, StaffAction.decide_extension, body, key)
 
 
 @router.post("/cases/{number}/resolve", response_model=ActionOut, responses=ERRORS)
 async def resolve(
-    number: str, body: ResolveIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: ResolveIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """办结: the unit's reply to the citizen."""
-    return await _act(engine, temporal, user, number, StaffAction.resolve, body)
+    return await _act(engine, temporal, user, number, StaffAction.resolve, body, key)
 
 
 @router.post("/cases/{number}/answer", response_model=ActionOut, responses=ERRORS)
 async def answer(
-    number: str, body: AnswerIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: AnswerIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """直接答复: answer a consultation directly, without a unit."""
-    return await _act(engine, temporal, user, number, StaffAction.answer, body)
+    return await _act(engine, temporal, user, number, StaffAction.answer, body, key)
 
 
 @router.post("/cases/{number}/merge", response_model=ActionOut, responses=ERRORS)
 async def merge(
-    number: str, body: MergeIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: MergeIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """Close this case as a duplicate of another, open case."""
-    return await _act(engine, temporal, user, number, StaffAction.merge, body)
+    return await _act(engine, temporal, user, number, StaffAction.merge, body, key)
 
 
 def _unit_scope(user: StaffUser, requested: str | None) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.auth import CurrentStaff
-from api.deps import EngineDep, TemporalDep
+from api.deps import EngineDep, IdempotencyKey, TemporalDep
 from api.routes.staff import ERRORS, ActionOut, _act
 from api.staff_actions import WithdrawIn
 from auth.roles import StaffAction
@@ -20,7 +20,12 @@ router = APIRouter(prefix="/api/v1", tags=["staff"])
 
 @router.post("/cases/{number}/withdraw", response_model=ActionOut, responses=ERRORS)
 async def withdraw(
-    number: str, body: WithdrawIn, user: CurrentStaff, engine: EngineDep, temporal: TemporalDep
+    number: str,
+    body: WithdrawIn,
+    user: CurrentStaff,
+    engine: EngineDep,
+    temporal: TemporalDep,
+    key: IdempotencyKey = None,
 ) -> ActionOut:
     """撤回: withdraw the case for its citizen, with their reason; the unit and citizen are told."""
-    return await _act(engine, temporal, user, number, StaffAction.withdraw, body)
+    return await _act(engine, temporal, user, number, StaffAction.withdraw, body, key)

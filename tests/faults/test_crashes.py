@@ -13,7 +13,7 @@ import signal
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,14 @@ from models.api_key import create_api_key
 from models.enums import Channel
 from models.seed import seed
 from tests.faults.invariants import check_after_fault
-from tests.faults.stack import DevServer, dispatch, gather_limited, private_postgres, submit
+from tests.faults.stack import (
+    DevServer,
+    cpu_hog,
+    dispatch,
+    gather_limited,
+    private_postgres,
+    submit,
+)
 from tests.utils.factories import make_submission
 from tests.utils.processes import start_hotline, stop
 from tests.utils.servers import serve
@@ -59,7 +66,19 @@ class Stack:
 
 
 @asynccontextmanager
-async def stack(tmp_path: Path, database_url: str, workers: int) -> AsyncIterator[Stack]:
+async def stack(
+    tmp_path: Path, database_url: str, workers: int, *, busy: bool = False
+) -> AsyncIterator[Stack]:
+    """The whole service on its own dev server; `busy`: with every core kept busy meanwhile."""
+    with ExitStack() as hog:
+        if busy:
+            hog.enter_context(cpu_hog())
+        async with _stack(tmp_path, database_url, workers) as target:
+            yield target
+
+
+@asynccontextmanager
+async def _stack(tmp_path: Path, database_url: str, workers: int) -> AsyncIterator[Stack]:
     server = DevServer(tmp_path / "temporal.db", tmp_path / "temporal.log")
     server.start()
     settings = Settings(
@@ -119,7 +138,7 @@ async def test_kill_9_a_worker_in_the_middle_of_500_live_cases_and_restart_it(
 ) -> None:
     cases = bodies(500)
     done: Counter[str] = Counter()
-    async with stack(tmp_path, database_url, workers=2) as target:
+    async with stack(tmp_path, database_url, workers=2, busy=True) as target:
 
         async def one(body: dict[str, Any]) -> str:
             number = await intake_and_dispatch(target, body)
@@ -153,7 +172,7 @@ async def test_restart_the_temporal_server_on_its_database_file_during_intake_an
 ) -> None:
     cases = bodies(200)
     done: Counter[str] = Counter()
-    async with stack(tmp_path, database_url, workers=1) as target:
+    async with stack(tmp_path, database_url, workers=1, busy=True) as target:
 
         async def one(body: dict[str, Any]) -> str:
             number = await intake_and_dispatch(target, body)

@@ -97,6 +97,22 @@ def test_the_dispatcher_picks_a_unit_by_name_and_corrects_the_category(
     assert "派单至海淀区" in page  # the timeline in words, the unit by name
 
 
+def test_a_form_sent_twice_acts_once(api_url: str, engine: Engine) -> None:
+    """A double click, or the browser resending after a slow answer, carries the same one-time
+    request id: the second post lands on the same workflow update and gets its answer."""
+    number = _new_case(api_url)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{number}").text
+        request_id = re.search(r'name="request_id" value="([0-9a-f]{32})"', page)
+        assert request_id is not None
+        form = {"csrf_token": csrf_of(page), "request_id": request_id[1], "unit_code": CHAOYANG}
+        first = client.post(f"/console/cases/{number}/dispatch", data=form)
+        again = client.post(f"/console/cases/{number}/dispatch", data=form)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["location"] == again.headers["location"]
+    assert [e.kind for e in events(engine, number)].count("dispatched") == 1
+
+
 def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:

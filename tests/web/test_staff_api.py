@@ -179,6 +179,33 @@ def test_malformed_action_bodies_are_422(api_url: str, engine: Engine) -> None:
     }
 
 
+def test_an_action_sent_twice_with_one_idempotency_key_acts_once(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    headers = {**staff_headers(api_url, engine, StaffRole.dispatcher), "Idempotency-Key": "a-1"}
+    body = {"unit_code": CHAOYANG}
+    first = _post(api_url, f"/cases/{number}/dispatch", headers, body)
+    again = _post(api_url, f"/cases/{number}/dispatch", headers, body)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json() == {"number": number, "status": "dispatched"}
+    assert [e.kind for e in events(engine, number)].count("dispatched") == 1
+    # A new request (another key) is a second dispatch, which the workflow refuses.
+    other = _post(api_url, f"/cases/{number}/dispatch", {**headers, "Idempotency-Key": "a-2"}, body)
+    assert other.status_code == 409
+
+
+def test_a_malformed_idempotency_key_is_422_and_nothing_is_sent(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    headers = {**staff_headers(api_url, engine, StaffRole.dispatcher), "Idempotency-Key": "a b/c"}
+    response = _post(api_url, f"/cases/{number}/dispatch", headers, {"unit_code": CHAOYANG})
+    assert response.status_code == 422
+    assert [tuple(e["loc"]) for e in response.json()["detail"]] == [("header", "Idempotency-Key")]
+    assert [e.kind for e in events(engine, number)] == ["accepted"]
+
+
 def test_supervisor_lists_overdue_and_pending_extensions_and_approves(
     api_url: str, engine: Engine
 ) -> None:
