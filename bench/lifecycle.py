@@ -69,6 +69,7 @@ from sqlmodel import Session, col, create_engine, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from bench.skeleton import Figures, load_average, p50, run_skeleton
 from cli.supervisor import StartupError, temporal_binary
 from core.db import get_engine, make_engine
 from core.settings import Environment, Settings
@@ -327,6 +328,7 @@ class Results:
     failures: list[Failure] = field(default_factory=list)
     resolve_answered: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
+    cpu_s: float = 0.0  # this process's CPU time: the worker, the front desk and the clients
 
     @property
     def completed(self) -> int:
@@ -380,11 +382,12 @@ async def run_cases(
                     results.resolve_answered[run.resolve_answered.value] += 1
             progress.advance(task)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     async with asyncio.TaskGroup() as group:
         for index in indexes:
             group.create_task(one(index))
     results.wall_s = time.perf_counter() - started
+    results.cpu_s = time.process_time() - cpu
     return results
 
 
@@ -453,6 +456,13 @@ def print_report(
     summary.add_row("wall time", f"{results.wall_s:,.2f} s", "first intake → last close")
     rate = completed / results.wall_s if results.wall_s else 0.0
     summary.add_row("throughput", f"{rate:,.1f} cases/s", "closed cases / wall time")
+    if completed:
+        summary.add_row(
+            "CPU per case",
+            f"{1000 * results.cpu_s / completed:,.0f} ms",
+            "this process: worker, intake and clients",
+        )
+    summary.add_row("load average", load_average(), "1, 5, 15 min, at the end")
     if len(p50) >= 2:
         slowest = max(p50, key=p50.__getitem__)
         fastest = min(p50, key=p50.__getitem__)
@@ -480,6 +490,33 @@ def print_report(
         "surveyed before told of the reply",
     )
     console.print(summary)
+
+
+def print_comparison(results: Results, skeleton: Figures) -> None:
+    """The lifecycle beside the bare workflow of its shape, measured in the same run."""
+    ours = Figures(
+        cases=results.completed,
+        wall_s=results.wall_s,
+        cpu_s=results.cpu_s,
+        dispatch_s=results.timings.get("dispatch", []),
+        whole_s=results.timings.get("whole case", []),
+    )
+    table = Table(title="the lifecycle against Temporal alone (same run)", title_justify="left")
+    for column in ("", "cases/s", "dispatch p50 ms", "whole case p50 s", "CPU ms/case"):
+        table.add_column(column, justify="right" if column else "left")
+    for name, figures in (("hotline", ours), ("skeleton", skeleton)):
+        table.add_row(
+            name,
+            f"{figures.rate:,.2f}",
+            f"{p50(figures.dispatch_s) * 1000:,.0f}",
+            f"{p50(figures.whole_s):,.2f}",
+            f"{figures.cpu_ms_per_case:,.0f}",
+        )
+    ratio = ours.rate / skeleton.rate if skeleton.rate else math.nan
+    table.add_row("hotline / skeleton", f"{ratio:.2f}×", "", "", "", style="bold")
+    console.print(table)
+    if skeleton.failures:
+        console.print(f"[red]{skeleton.failures} skeleton case(s) failed[/]")
 
 
 def print_failures(failures: list[Failure]) -> None:
@@ -553,6 +590,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         default=120.0,
         help="seconds after which a case that has not closed is reported stuck (default 120)",
+    )
+    parser.add_argument(
+        "--compare-skeleton",
+        action="store_true",
+        help="then run the bare Temporal workflow of the same shape (bench/skeleton.py) on the "
+        "same dev server, as many cases as many at a time, and print the ratios",
     )
     parser.add_argument(
         "--temporal-log-level",
@@ -667,9 +710,21 @@ async def bench(args: argparse.Namespace) -> int:
                 progress=progress,
                 task=task,
             )
+            skeleton: Figures | None = None
+            if args.compare_skeleton:
+                task = progress.add_task("skeleton", total=args.cases, failed=0)
+                skeleton = await run_skeleton(
+                    env.client,
+                    cases=args.cases,
+                    concurrency=args.concurrency,
+                    progress=progress,
+                    task=task,
+                )
         failures = [*(warmup.failures if warmup else []), *results.failures]
         after = await asyncio.to_thread(afterwards, front)
         print_report(args, backend, results, warmup, setup_s, after)
+        if skeleton is not None:
+            print_comparison(results, skeleton)
         print_failures(failures)
         with console.status("stopping the worker and Temporal, removing the database…"):
             await cleanup.aclose()
