@@ -74,6 +74,7 @@ from cli.supervisor import StartupError, temporal_binary
 from core.db import get_engine, make_engine
 from core.settings import Environment, Settings
 from core.temporal import connect_temporal
+from dispatch.runtime import SmartDispatcher
 from intake.flows import start_case_workflow
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
@@ -673,6 +674,10 @@ async def bench(args: argparse.Namespace) -> int:
             temporal_search_attributes=True,
             _env_file=None,  # type: ignore[call-arg]
         )
+        with console.status("training the dispatch model once, as `hotline dispatch train` does…"):
+            # Otherwise the first measured cases wait behind the training in the worker.
+            trainer = SmartDispatcher(engine=worker_engine, settings=settings)
+            await asyncio.to_thread(trainer.warm_up)
         for number in range(args.workers):
             # One worker per client and task queue is all the SDK allows: the others, as
             # separate worker processes would, connect for themselves.

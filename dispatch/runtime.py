@@ -67,6 +67,16 @@ class SmartDispatcher:
             ],
         )
 
+    def warm_up(self) -> None:
+        """Load (or train) before the first case asks: otherwise the first cases of a fresh
+        worker each wait behind the training, and on a loaded machine their activity times
+        out and is retried while the training goes on. A failure is only logged here; the
+        activity reports it per case."""
+        try:
+            self._loaded()
+        except Exception:  # the same failure reaches each case as a dispatch_suggestion_failed
+            log.exception("smart dispatch could not load its model at worker start")
+
     def _loaded(self) -> tuple[DispatchModel, CategoryIndex, LocationIndex]:
         with self._lock:
             if self._categories is None:
@@ -88,5 +98,13 @@ class SmartDispatcher:
         model, evaluation = train_and_evaluate(examples)
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(path)
-        log.warning("dispatch model trained and saved to %s (%s)", path, evaluation.as_dict())
+        log.warning(
+            "dispatch model trained and saved to %s (%d examples, macro-F1 %.3f, accuracy %.3f, "
+            "top-3 %.3f; `hotline dispatch eval` for the whole evaluation)",
+            path,
+            evaluation.examples,
+            evaluation.macro_f1,
+            evaluation.accuracy,
+            evaluation.top3_accuracy,
+        )
         return model

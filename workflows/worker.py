@@ -54,6 +54,10 @@ def build_worker(
         calendar=schedule.calendar(),
         notifiers=notifiers or channel_notifiers(settings, engine),
     )
+    if settings.smart_dispatch:
+        # In the background, on one of the activity threads: the worker polls at once, and a
+        # case that needs the model waits for it behind the same lock.
+        executor.submit(activities.dispatcher.warm_up)
     spikes = SpikeActivities(
         engine=activities.engine, settings=settings, notifiers=activities.notifiers
     )
