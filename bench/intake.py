@@ -49,9 +49,11 @@ from typing import Annotated
 import httpx
 import temporalio
 from fastapi import APIRouter, FastAPI, Header
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -61,6 +63,7 @@ from api.deps import EngineDep, SettingsDep
 from api.main import create_app
 from api.routes.cases import receipt, request_intake
 from bench.lifecycle import dev_server_binary, fresh_database, percentile
+from bench.skeleton import load_average
 from core.db import make_engine
 from intake.schemas import RequestSubmission
 from intake.service import accept_intake
@@ -75,6 +78,7 @@ from workflows.search_attributes import CASE_CATEGORY, CASE_STATUS, CASE_UNIT
 ROOT = Path(__file__).resolve().parents[1]
 DURABLE = "/api/v1/requests"
 ROW_ONLY = "/bench/v1/requests-row-only"
+PLAIN = "/bench/v1/plain-insert"
 console = Console()
 
 # ---- the bench app: production app + one route that skips the workflow start ------------
@@ -98,8 +102,51 @@ async def submit_row_only(
     return receipt(accepted.case)
 
 
+class PlainRequest(BaseModel):
+    """What a textbook endpoint validates: the text, a phone, a key; nothing else."""
+
+    description: str = PydanticField(min_length=1, max_length=4000)
+    contact: dict[str, str]
+    intake_key: str = PydanticField(max_length=200)
+
+
+PLAIN_TABLE = "bench_plain_requests"
+
+
+@row_only.post("/plain-insert", status_code=201)
+async def plain_insert(request: PlainRequest, engine: EngineDep) -> dict[str, int]:
+    """The floor: validate, one INSERT in its own transaction, answer the row id. No API key,
+    citizen, case number, event or workflow: what any FastAPI app over the same database
+    pays, so `durable / plain` says how close the real intake is to a plain insert."""
+
+    def insert() -> int:
+        with engine.begin() as connection:
+            result = connection.execute(
+                text(f"INSERT INTO {PLAIN_TABLE} (intake_key, body) VALUES (:key, :body)"),
+                {"key": request.intake_key, "body": request.description},
+            )
+            return int(result.lastrowid or 0)
+
+    return {"id": await run_in_threadpool(insert)}
+
+
+def create_plain_table(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+            connection.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {PLAIN_TABLE} (id {serial} PRIMARY KEY, "
+                    "intake_key VARCHAR(200) NOT NULL, body TEXT NOT NULL)"
+                )
+            )
+    finally:
+        engine.dispose()
+
+
 def bench_app() -> FastAPI:
-    """The production app plus the row-only route (uvicorn factory for this benchmark only)."""
+    """The production app plus the bench routes (uvicorn factory for this benchmark only)."""
     app = create_app()
     app.include_router(row_only)
     return app
@@ -253,7 +300,13 @@ def print_report(args: argparse.Namespace, backend: str, phases: list[Phase], ro
             f"{max(lat) * 1000:,.1f}",
         )
     console.print(table)
-    row, durable = phases
+    plain, row, durable = phases
+    if plain.rate and durable.rate:
+        console.print(
+            f"[bold]durable / plain insert throughput = {durable.rate / plain.rate:.2f}[/] "
+            f"(row only / plain = {row.rate / plain.rate:.2f}); load average "
+            f"{load_average()}"
+        )
     if row.rate and durable.rate:
         console.print(
             f"durability cost: durable/row-only throughput = {durable.rate / row.rate:.2f} "
@@ -304,6 +357,7 @@ async def bench(args: argparse.Namespace) -> int:
             # The load comes from an integration: its intake keys make retries idempotent.
             key = create_api_key(engine=engine, name=f"bench {run_id}", channel=Channel.web)
             engine.dispose()
+            await asyncio.to_thread(create_plain_table, url)
         with console.status("starting Temporal, a worker and the API…"):
             env = await WorkflowEnvironment.start_local(
                 dev_server_existing_path=dev_server_binary(),
@@ -333,7 +387,11 @@ async def bench(args: argparse.Namespace) -> int:
                 base_url=base, limits=limits, timeout=120, headers={"X-API-Key": key.secret}
             )
         )
-        phases = [Phase("row only", ROW_ONLY), Phase("durable", DURABLE)]
+        phases = [
+            Phase("plain insert", PLAIN),
+            Phase("row only", ROW_ONLY),
+            Phase("durable", DURABLE),
+        ]
         for phase in phases:
             if args.warmup:
                 warm = Phase(f"warm-{phase.name}", phase.path)
