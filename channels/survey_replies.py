@@ -72,3 +72,24 @@ def parse_survey_keys(digits: str) -> SurveyReply | None:
     if not re.fullmatch(r"[12][12][123]", digits):
         return None
     return parse_survey_reply(" ".join(digits))
+
+
+SATISFACTION_KEYS = {
+    Satisfaction.satisfied: "1",
+    Satisfaction.basically_satisfied: "2",
+    Satisfaction.dissatisfied: "3",
+}
+
+
+def parse_one_answer(text: str, *, satisfaction: bool) -> str | None:
+    """One answer said on the phone, as the key it stands for: yes "1" / no "2", or for the
+    satisfaction question "1" / "2" / "3"; None when it is not clearly one answer."""
+    tokens = [token.lower() for token in _TOKEN.findall(text.strip())]
+    if len(tokens) != 1:
+        return None
+    token = tokens[0]
+    if satisfaction:
+        return SATISFACTION_KEYS[SATISFACTION[token]] if token in SATISFACTION else None
+    if token in YES:
+        return "1"
+    return "2" if token in NO else None

@@ -7,10 +7,12 @@ answered there, and it never links to, or pulls in, anybody else's identity or c
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from models.case import Case
 from models.citizen import CaseContact, Citizen, CitizenIdentity
 from models.enums import Channel, IdentityKind, Language
+from workflows.types import TERMINAL
 
 
 def find_or_create_citizen(
@@ -37,6 +39,42 @@ def find_or_create_citizen(
     elif name and not citizen.name:
         citizen.name = name
         session.add(citizen)
+    session.flush()
+    return citizen
+
+
+def preferred_language(*, session: Session, identity: tuple[IdentityKind, str]) -> Language | None:
+    """The language of the citizen behind this proved contact, whichever channel chose it
+    (SMS `EN`, Telegram /lang, the phone's key 2); None for a contact nobody has proved yet."""
+    kind, value = identity
+    citizen = session.exec(
+        select(Citizen)
+        .join(CitizenIdentity, col(CitizenIdentity.citizen_id) == col(Citizen.id))
+        .where(CitizenIdentity.kind == kind, CitizenIdentity.value == value)
+    ).first()
+    return Language(citizen.language) if citizen is not None else None
+
+
+def set_preferred_language(
+    *,
+    session: Session,
+    identity: tuple[IdentityKind, str],
+    proved_by: Channel,
+    language: Language,
+) -> Citizen:
+    """Choose the citizen's language on one channel for all of them: replies, greetings and
+    the notices of their open cases from now on."""
+    citizen = find_or_create_citizen(
+        session=session, identity=identity, proved_by=proved_by, name=None, language=language
+    )
+    citizen.language = language
+    session.add(citizen)
+    open_cases = session.exec(
+        select(Case).where(Case.citizen_id == citizen.id, col(Case.status).not_in(list(TERMINAL)))
+    ).all()
+    for case in open_cases:
+        case.language = language
+        session.add(case)
     session.flush()
     return citizen
 

@@ -9,21 +9,26 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message, TelegramObject, Update, User
+from aiogram.types import Chat, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import FSMI18nMiddleware
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from channels.chat.deps import ChatDeps
 from channels.chat.handlers.intake import IntakeForm
 from channels.rate_limit import RateLimiter, minutes_to_wait
 from core.i18n import language_of, locale_of
-from models.enums import Channel
+from intake.citizens import preferred_language
+from models.enums import Channel, IdentityKind, Language
 
 SEEN_DESTINY = "hotline_seen_updates"
 SEEN_KEPT = 64  # per chat: far more than Telegram ever re-sends
 
 
 class ChatLanguageMiddleware(FSMI18nMiddleware):
-    """The language chosen with /lang, else the Telegram client's, else Chinese."""
+    """The language chosen with /lang, else the one its citizen chose on any channel (SMS `EN`,
+    the phone), else the Telegram client's, else Chinese."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         state: FSMContext | None = data.get("state")
@@ -31,8 +36,19 @@ class ChatLanguageMiddleware(FSMI18nMiddleware):
             chosen = (await state.get_data()).get(self.key)
             if chosen in self.i18n.available_locales:
                 return str(chosen)
+        hotline: ChatDeps | None = data.get("hotline")
+        chat: Chat | None = data.get("event_chat")
+        if hotline is not None and chat is not None:
+            citizens = await asyncio.to_thread(_citizen_language, hotline.engine, str(chat.id))
+            if citizens is not None:
+                return locale_of(citizens)
         user: User | None = data.get("event_from_user")
         return locale_of(language_of(user.language_code if user else None))
+
+
+def _citizen_language(engine: Engine, chat_id: str) -> Language | None:
+    with Session(engine) as session:
+        return preferred_language(session=session, identity=(IdentityKind.telegram, chat_id))
 
 
 class DeduplicateUpdates(BaseMiddleware):

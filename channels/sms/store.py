@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.clock import utcnow
 from core.db import session_scope
-from intake.citizens import find_or_create_citizen
+from intake.citizens import find_or_create_citizen, set_preferred_language
 from intake.owners import owns_case
 from models.case import Case
 from models.channels import SmsMessage
@@ -23,7 +23,6 @@ from models.citizen import Citizen, CitizenIdentity
 from models.enums import Channel, IdentityKind, Language
 from models.event import CaseEvent
 from models.service import get_case
-from workflows.types import TERMINAL
 
 INBOUND = "inbound"
 OUTBOUND = "outbound"
@@ -74,19 +73,14 @@ def profile(engine: Engine, phone: str) -> Profile:
 
 
 def set_language(engine: Engine, phone: str, language: Language) -> None:
-    """The sender's language from now on, for replies and for the notices of open cases."""
+    """The sender's language from now on, for every channel (`intake.citizens`)."""
     with session_scope(engine) as session:
-        citizen = _citizen(session, phone, language)
-        citizen.language = language
-        session.add(citizen)
-        open_cases = session.exec(
-            select(Case).where(
-                Case.citizen_id == citizen.id, col(Case.status).not_in(list(TERMINAL))
-            )
-        ).all()
-        for case in open_cases:
-            case.language = language
-            session.add(case)
+        set_preferred_language(
+            session=session,
+            identity=(IdentityKind.phone, phone),
+            proved_by=Channel.sms,
+            language=language,
+        )
 
 
 def set_opted_out(engine: Engine, phone: str, opted_out: bool) -> None:

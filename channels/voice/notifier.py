@@ -1,19 +1,20 @@
 """The voice channel's `Notifier`: the callback survey as a phone call, other notices by SMS.
 
-A survey is a call (`calls.create` with TwiML) whose `<Gather>` posts the keyed answers, or a
-media stream (opened by the signed `/survey/listen` webhook) carries the spoken ones, back to
-our signed webhooks; short notices (accepted, resolved...) would be a poor phone call, so they
-go as a text from the same number.
+A survey is a call (`calls.create` with TwiML) asking one question at a time
+(`channels/voice/survey.py`); each `<Gather>` posts the key, or a media stream (opened by the
+signed `/survey/listen` webhook) carries the spoken answer, back to our signed webhooks;
+short notices (accepted, resolved...) would be a poor phone call, so they go as a text from
+the same number.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from channels.messages import render
 from channels.notifier import Notifier, OutboundMessage
 from channels.twilio.rest import twilio_client
 from channels.voice import twiml
+from channels.voice.survey import SurveyStep, survey_words
 from core.settings import Settings
 
 
@@ -34,10 +35,9 @@ class VoiceNotifier:
     def _send(self, message: OutboundMessage) -> str:
         sender = self.settings.twilio_phone_number
         if message.kind == "survey":
-            question = render("survey", message.language, {"number": message.case_number})
-            document = twiml.survey_call(
-                self.settings, message.language, message.case_number, question
-            )
+            first, number = SurveyStep(), message.case_number
+            said = survey_words(first, message.language, number, first=True)
+            document = twiml.survey_question(self.settings, message.language, number, first, said)
             call = self.client.calls.create(to=message.address, from_=sender, twiml=str(document))
             return str(call.sid)
         sms = self.client.messages.create(to=message.address, from_=sender, body=message.text)

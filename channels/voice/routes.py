@@ -14,26 +14,26 @@ from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, HTTPException, Query, Request, Response
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from api.deps import EngineDep, SettingsDep, get_temporal
-from channels.messages import render
-from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
+from channels.survey_replies import parse_one_answer
 from channels.twilio.signature import SignedForm
 from channels.voice import twiml
+from channels.voice.caller import caller_language, choose_language, proved_caller
 from channels.voice.cases import file_case
 from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
+from channels.voice.menus import confirm_withdrawal, my_cases, offer_withdrawal
 from channels.voice.recordings import RecordingRefused, download_recording
 from channels.voice.store import get_call, update_call
+from channels.voice.survey import QUESTIONS, RETRIES, SurveyStep, survey_by_sms, survey_words
 from channels.voice.texts import prompt, spoken_digits, status_name
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
-from intake.contacts import normalise_phone
-from intake.errors import IntakeRejected
 from intake.followups import answer_survey, case_status
-from intake.owners import ProvedContact
-from models.enums import IdentityKind, Language
+from models.enums import Language
 from models.service import CaseNotFound
 from speech.audio import AudioError
 from speech.recognizer import speech_executor
@@ -83,27 +83,71 @@ def _warm_up(settings: Settings, language: Language) -> None:
 
 @router.post("")
 async def incoming_call(form: SignedForm, settings: SettingsDep, engine: EngineDep) -> Response:
-    """A call to the hotline: greet in Chinese and offer the English line."""
+    """A call to the hotline: greet in the caller's language (Chinese unless their citizen chose
+    English on any channel) and offer the other one."""
+    caller = proved_caller(form, settings)
+    language = await asyncio.to_thread(caller_language, engine, caller) or Language.zh
     await asyncio.to_thread(
-        update_call, engine, _call_sid(form), from_number=form.get("From"), language="zh"
+        update_call, engine, _call_sid(form), from_number=form.get("From"), language=language.value
     )
-    return _xml(twiml.greeting(settings, Language.zh))
+    return _xml(twiml.greeting(settings, language))
 
 
 @router.post("/menu")
 async def menu(
     form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
 ) -> Response:
-    """The caller's key: 2 English line, 3 case status, 0 operator, anything else: describe."""
-    digit = form.get("Digits", "")
-    if digit == "2" and language is Language.zh:
-        await asyncio.to_thread(update_call, engine, _call_sid(form), language="en")
-        return _xml(twiml.greeting(settings, Language.en))
+    """The caller's key: 2 the other language, 3 my cases, 4 withdraw, 0 operator, else:
+    describe."""
+    digit, caller = form.get("Digits", ""), proved_caller(form, settings)
+    if digit == "2":
+        other = Language.en if language is Language.zh else Language.zh
+        await asyncio.to_thread(choose_language, engine, caller, other)
+        await asyncio.to_thread(update_call, engine, _call_sid(form), language=other.value)
+        return _xml(twiml.greeting(settings, other))
     if digit == "3":
-        return _xml(twiml.ask_case_number(settings, language))
+        return _xml(await asyncio.to_thread(my_cases, engine, settings, language, caller))
+    if digit == "4":
+        return _xml(await asyncio.to_thread(offer_withdrawal, engine, settings, language, caller))
     if digit == "0":
         return _xml(twiml.transfer(settings, language))
     return await describe(form, language, settings, engine)
+
+
+@router.post("/main")
+async def main_menu(form: SignedForm, language: LangQuery, settings: SettingsDep) -> Response:
+    """Back to the main menu (after a status, a withdrawal, or nothing keyed)."""
+    return _xml(twiml.main_menu(settings, language))
+
+
+@router.post("/leave-message")
+async def leave_message(form: SignedForm, language: LangQuery, settings: SettingsDep) -> Response:
+    """0 with no operator: star goes back to the menu, anything else leaves a message."""
+    if form.get("Digits") == "*":
+        return _xml(twiml.main_menu(settings, language))
+    return _xml(twiml.record(settings, language))
+
+
+@router.post("/withdraw")
+async def withdraw(
+    request: Request,
+    form: SignedForm,
+    language: LangQuery,
+    settings: SettingsDep,
+    engine: EngineDep,
+    case: Annotated[str, Query(max_length=20)],
+) -> Response:
+    """4, confirmed: 1 withdraws the caller's case, only when the calling number owns it."""
+    response = await confirm_withdrawal(
+        client=await _temporal(request),
+        engine=engine,
+        settings=settings,
+        language=language,
+        caller=proved_caller(form, settings),
+        number=case,
+        digit=form.get("Digits", ""),
+    )
+    return _xml(response)
 
 
 @router.post("/describe")
@@ -174,10 +218,12 @@ async def status(
     form: SignedForm, language: LangQuery, settings: SettingsDep, engine: EngineDep
 ) -> Response:
     """A case's status by its number keyed in (14 digits, the dash left out); the unit's
-    reply too when the calling number owns the case."""
+    reply too when the calling number owns the case. Then the main menu again."""
     digits = re.sub(r"\D", "", form.get("Digits", ""))
+    if not digits:
+        return _xml(twiml.main_menu(settings, language))
     number = f"{digits[:8]}-{digits[8:]}" if len(digits) == 14 else ""
-    caller = _caller(form, settings)
+    caller = proved_caller(form, settings)
     try:
         view = (
             await asyncio.to_thread(lambda: case_status(engine, number, asker=caller))
@@ -201,16 +247,7 @@ async def status(
         if view.reply
         else prompt("case_status", language, digits=digits, status=status)
     )
-    return _xml(twiml.speak_and_hang_up(said, language))
-
-
-def _caller(form: dict[str, str], settings: Settings) -> ProvedContact | None:
-    """The `From` of the signed webhook as a proved phone; None when withheld or not a number."""
-    try:
-        phone = normalise_phone(form.get("From", ""), default_region=settings.default_phone_region)
-    except IntakeRejected:
-        return None
-    return ProvedContact(IdentityKind.phone, phone)
+    return _xml(twiml.main_menu(settings, language, said))
 
 
 @router.post("/recorded")
@@ -274,18 +311,26 @@ def _keep_recording(settings: Settings, call_sid: str, audio: bytes) -> Path | N
     return path
 
 
+SurveyCase = Annotated[str, Query(alias="case", max_length=20)]
+SurveyAnswers = Annotated[str, Query(alias="answers", pattern=r"^[1-3]{0,3}$")]
+SurveyRetries = Annotated[int, Query(alias="retries", ge=0, le=RETRIES)]
+
+
 @router.post("/survey")
 async def survey_keys(
     request: Request,
     form: SignedForm,
     language: LangQuery,
     settings: SettingsDep,
-    case: Annotated[str, Query(max_length=20)],
+    engine: EngineDep,
+    case: SurveyCase,
+    answers: SurveyAnswers = "",
+    retries: SurveyRetries = 0,
 ) -> Response:
-    """The survey answered on the keypad ("112"); unclear keys are asked once more."""
-    return await _answer(
-        request, settings, language, case, form, parse_survey_keys(form.get("Digits", ""))
-    )
+    """One survey question answered on the keypad; a key that is not an answer asks it again."""
+    step = SurveyStep(answers, retries)
+    taken = step.take(form.get("Digits", ""))
+    return await _survey_next(request, settings, engine, language, case, form, step, taken)
 
 
 @router.post("/survey/listen")
@@ -294,9 +339,11 @@ async def survey_in_words(
     language: LangQuery,
     settings: SettingsDep,
     engine: EngineDep,
-    case: Annotated[str, Query(max_length=20)],
+    case: SurveyCase,
+    answers: SurveyAnswers = "",
+    retries: SurveyRetries = 0,
 ) -> Response:
-    """No key pressed: hear the survey answer in words over a media stream for this call."""
+    """No key pressed: hear this question's answer in words over a media stream."""
     call_sid = _call_sid(form)
     await asyncio.to_thread(
         update_call,
@@ -307,7 +354,8 @@ async def survey_in_words(
         survey_case_number=case,
         transcript=None,
     )
-    return _xml(twiml.survey_listen(settings, language, case, stream_url(settings), call_sid))
+    step = SurveyStep(answers, retries)
+    return _xml(twiml.survey_listen(settings, language, case, step, stream_url(settings), call_sid))
 
 
 @router.post("/survey/heard")
@@ -317,29 +365,47 @@ async def survey_heard(
     language: LangQuery,
     settings: SettingsDep,
     engine: EngineDep,
-    case: Annotated[str, Query(max_length=20)],
+    case: SurveyCase,
+    answers: SurveyAnswers = "",
+    retries: SurveyRetries = 0,
 ) -> Response:
-    """The survey answered in words, transcribed by Vosk over the media stream."""
+    """This question answered in words, transcribed by Vosk over the media stream."""
+    step = SurveyStep(answers, retries)
     call = await asyncio.to_thread(get_call, engine, _call_sid(form))
-    reply = parse_survey_reply(call.transcript or "") if call else None
-    return await _answer(request, settings, language, case, form, reply)
+    said = (call.transcript or "") if call else ""
+    taken = None
+    if not step.done:
+        satisfaction = QUESTIONS[step.question] == "survey_satisfied"
+        key = parse_one_answer(said, satisfaction=satisfaction)
+        taken = step.take(key) if key else None
+    return await _survey_next(request, settings, engine, language, case, form, step, taken)
 
 
-async def _answer(
+async def _survey_next(
     request: Request,
     settings: Settings,
+    engine: Engine,
     language: Language,
     case: str,
     form: dict[str, str],
-    reply: SurveyReply | None,
+    step: SurveyStep,
+    taken: SurveyStep | None,
 ) -> Response:
+    """The next question, the same one again, or the end: thanks, or the questions by SMS."""
+    if taken is None:
+        again = step.retry()
+        if again is None:
+            await survey_by_sms(settings, engine, language, case)
+            return _xml(twiml.speak_and_hang_up(prompt("survey_by_sms", language), language))
+        said = survey_words(again, language, case)
+        return _xml(twiml.survey_question(settings, language, case, again, said))
+    reply = taken.reply()
     if reply is None:
-        question = render("survey", language, {"number": case, "reply": ""})
-        return _xml(twiml.survey_call(settings, language, case, question))
-    client = await get_temporal(request)
+        said = survey_words(taken, language, case)
+        return _xml(twiml.survey_question(settings, language, case, taken, said))
     try:
         await answer_survey(
-            client=client,
+            client=await get_temporal(request),
             number=case,
             answer_key=f"voice:{_call_sid(form)}",
             contacted=reply.contacted,

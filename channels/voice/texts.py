@@ -6,11 +6,13 @@ from core.i18n import N_, gettext_for, pgettext_for
 from models.enums import CaseStatus, Language
 
 PROMPTS: dict[str, str] = {
-    "greeting": N_(
-        "Welcome to the 12345 citizen service hotline. To report a problem, stay on the "
-        "line. To check a case, press 3. To speak to an operator, press 0."
+    "welcome": N_("Welcome to the 12345 citizen service hotline."),
+    "menu": N_(
+        "To report a problem, stay on the line. To hear your cases, press 3. "
+        "To withdraw a case, press 4. To speak to an operator, press 0."
     ),
     "english": N_("For English, press 2."),
+    "chinese": N_("For Chinese, press 2."),  # said in Chinese: "中文服务请按2"
     "describe": N_("Describe the problem and where it is, then wait, or press hash."),
     "record": N_(
         "After the tone, leave a message with the problem and where it is, then press hash."
@@ -21,16 +23,48 @@ PROMPTS: dict[str, str] = {
     "accepted": N_(
         "Your request is accepted. Your case number is: {digits}. Again: {digits}. Goodbye."
     ),
-    "ask_number": N_("Enter the fourteen digit case number, then press hash."),
+    "your_cases": N_("Your latest cases:"),
+    "case_line": N_("Case {digits}: {status}."),
+    "no_cases": N_("We found no case from this phone number."),
+    "ask_number": N_("To check a case by its number, enter the fourteen digits, then press hash."),
     "unknown_case": N_("We found no case with that number."),
     "case_status": N_("Case {digits} is now: {status}."),
     "case_status_reply": N_(
         "Case {digits} is now: {status}. The reply of the responsible unit: {reply}"
     ),
     "operator": N_("Connecting you to an operator, please wait."),
-    "no_operator": N_("Sorry, no operator is available now."),
+    "no_operator": N_(
+        "No operator can take your call right now. To leave a message, press 1, or stay on "
+        "the line. To return to the main menu, press star."
+    ),
+    "withdraw_ask": N_(
+        "Your latest open case is {digits}, now: {status}. To withdraw it, press 1. "
+        "To keep it, press 2."
+    ),
+    "withdraw_none": N_("You have no case that can still be withdrawn."),
+    "withdrawn": N_("Case {digits} is withdrawn. It will not be handled further."),
+    "withdraw_kept": N_("Case {digits} stays open."),
+    "withdraw_not_yours": N_("We found no case of yours to withdraw."),
+    "withdraw_too_late": N_("Case {digits} is now: {status}. It can no longer be withdrawn."),
+    "busy": N_("Sorry, the hotline cannot do this right now. Please try again later."),
+    "survey_intro": N_(
+        "Hello, this is the 12345 hotline, calling about your case {digits}. "
+        "We have three short questions. Press 1 for yes, 2 for no."
+    ),
+    "survey_contacted": N_("First question: did the responsible unit contact you?"),
+    "survey_resolved": N_("Second question: is your problem solved?"),
+    "survey_satisfied": N_(
+        "Last question: are you satisfied with the result? Press 1 for satisfied, "
+        "2 for basically satisfied, 3 for dissatisfied."
+    ),
+    "survey_yes_no": N_("Press 1 for yes, 2 for no."),
+    "survey_wrong": N_("Sorry, that is not one of the answers."),
+    "survey_say": N_("Please say your answer."),
     "survey_thanks": N_("Thank you for your answers. Goodbye."),
-    "survey_keys": N_("Answer with the keypad, for example one one one, or say your answers."),
+    "survey_by_sms": N_(
+        "We will send you the questions by text message, so you can answer there. "
+        "Thank you, goodbye."
+    ),
     "goodbye": N_("Goodbye."),
 }
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Connect, Gather, VoiceResponse
 
 from channels.voice import tokens
+from channels.voice.survey import SurveyStep
 from channels.voice.texts import VOICES, prompt
 from core.settings import Settings
 from models.enums import Language
@@ -24,13 +25,20 @@ def say(target: VoiceResponse | Gather, text: str, language: Language) -> None:
 
 
 def greeting(settings: Settings, language: Language) -> VoiceResponse:
+    return main_menu(settings, language, prompt("welcome", language))
+
+
+def main_menu(settings: Settings, language: Language, preface: str = "") -> VoiceResponse:
+    """The menu (after `preface`); staying on the line means describing a problem."""
     response = VoiceResponse()
     gather = Gather(
         input="dtmf", num_digits=1, timeout=3, action=webhook(settings, "/menu", lang=language)
     )
-    say(gather, prompt("greeting", language), language)
-    if language is Language.zh:
-        say(gather, prompt("english", Language.en), Language.en)
+    if preface:
+        say(gather, preface, language)
+    say(gather, prompt("menu", language), language)
+    other = Language.en if language is Language.zh else Language.zh
+    say(gather, prompt("english" if other is Language.en else "chinese", other), other)
     response.append(gather)
     response.redirect(webhook(settings, "/describe", lang=language))
     return response
@@ -89,18 +97,19 @@ def read_back(settings: Settings, language: Language, transcript: str) -> VoiceR
 
 
 def ask_case_number(settings: Settings, language: Language, preface: str = "") -> VoiceResponse:
+    """Key a case number (menu 3 reads the caller's own cases first); nothing: the menu."""
     response = VoiceResponse()
-    if preface:
-        say(response, preface, language)
     gather = Gather(
         input="dtmf",
         finish_on_key="#",
-        timeout=10,
+        timeout=8,
         action=webhook(settings, "/status", lang=language),
     )
+    if preface:
+        say(gather, preface, language)
     say(gather, prompt("ask_number", language), language)
     response.append(gather)
-    say(response, prompt("goodbye", language), language)
+    response.redirect(webhook(settings, "/main", lang=language))
     return response
 
 
@@ -112,44 +121,77 @@ def speak_and_hang_up(text: str, language: Language) -> VoiceResponse:
 
 
 def transfer(settings: Settings, language: Language) -> VoiceResponse:
+    """0: the operator; when there is none, a message instead (the voicemail path)."""
     response = VoiceResponse()
     if not settings.voice_operator_number:
-        say(response, prompt("no_operator", language), language)
-        response.redirect(webhook(settings, "/describe", lang=language))
+        gather = Gather(
+            input="dtmf",
+            num_digits=1,
+            timeout=5,
+            action=webhook(settings, "/leave-message", lang=language),
+        )
+        say(gather, prompt("no_operator", language), language)
+        response.append(gather)
+        response.redirect(webhook(settings, "/leave-message", lang=language))
         return response
     say(response, prompt("operator", language), language)
     response.dial(settings.voice_operator_number, caller_id=settings.twilio_phone_number or None)
     return response
 
 
-def survey_call(
-    settings: Settings, language: Language, case_number: str, question: str
-) -> VoiceResponse:
-    """The callback survey: keys first; silence lets the citizen answer in words (Vosk).
-
-    The survey is placed before Twilio names the call, so the stream (which needs a token for
-    the CallSid) is handed out by the signed `/survey/listen` webhook the silence redirects to.
-    """
+def ask_withdraw(settings: Settings, language: Language, number: str, text: str) -> VoiceResponse:
+    """4: confirm the withdrawal of `number` by key; nothing pressed keeps the case."""
     response = VoiceResponse()
     gather = Gather(
         input="dtmf",
-        num_digits=3,
+        num_digits=1,
         timeout=8,
-        action=webhook(settings, "/survey", case=case_number, lang=language),
+        action=webhook(settings, "/withdraw", case=number, lang=language),
     )
-    say(gather, question, language)
-    say(gather, prompt("survey_keys", language), language)
+    say(gather, text, language)
     response.append(gather)
-    response.redirect(webhook(settings, "/survey/listen", case=case_number, lang=language))
+    response.redirect(webhook(settings, "/main", lang=language))
+    return response
+
+
+def survey_question(
+    settings: Settings,
+    language: Language,
+    case_number: str,
+    step: SurveyStep,
+    said: list[str],
+) -> VoiceResponse:
+    """One question of the callback survey, one key; silence lets the citizen say the answer.
+
+    The answers so far and the retries travel in the (signed) action URL, so any worker takes
+    the next key. The survey is placed before Twilio names the call, so the stream (which needs
+    a token for the CallSid) is handed out by the signed `/survey/listen` webhook.
+    """
+    response = VoiceResponse()
+    query = step.query(case_number, language)
+    gather = Gather(
+        input="dtmf", num_digits=1, timeout=6, action=webhook(settings, "/survey", **query)
+    )
+    for text in said:
+        say(gather, text, language)
+    response.append(gather)
+    response.redirect(webhook(settings, "/survey/listen", **query))
     return response
 
 
 def survey_listen(
-    settings: Settings, language: Language, case_number: str, stream_url: str, call_sid: str
+    settings: Settings,
+    language: Language,
+    case_number: str,
+    step: SurveyStep,
+    stream_url: str,
+    call_sid: str,
 ) -> VoiceResponse:
-    """The survey answered in words: the call's audio to our websocket, then `/survey/heard`."""
+    """The answer in words: the call's audio to our websocket, then `/survey/heard`."""
     response = VoiceResponse()
-    connect = Connect(action=webhook(settings, "/survey/heard", case=case_number, lang=language))
+    say(response, prompt("survey_say", language), language)
+    query = step.query(case_number, language)
+    connect = Connect(action=webhook(settings, "/survey/heard", **query))
     _stream(connect, settings, stream_url, call_sid, language, "survey")
     response.append(connect)
     return response

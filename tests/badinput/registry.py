@@ -24,7 +24,7 @@ from api.open311 import inputs as open311_inputs
 from api.open311.render import Open311Error
 from auth.survey_links import read_survey_token, survey_token
 from channels.sms import commands as sms_commands
-from channels.survey_replies import parse_survey_keys, parse_survey_reply
+from channels.survey_replies import parse_one_answer, parse_survey_keys, parse_survey_reply
 from core.settings import Settings
 from intake.contacts import normalise_identities, normalise_phone
 from intake.errors import IntakeRejected
@@ -195,6 +195,12 @@ open311_forms = st.tuples(
 CHANNEL_PARSERS: list[Parser] = [
     Parser("sms body command", parse_sms, NeverRaised, sms_bodies),
     Parser("survey reply text", parse_survey_reply, NeverRaised, survey_texts),
+    Parser(
+        "survey one spoken answer",
+        lambda text: parse_one_answer(text, satisfaction=True),
+        NeverRaised,
+        survey_texts,
+    ),
     Parser(
         "survey keypad digits",
         parse_survey_keys,

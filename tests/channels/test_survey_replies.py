@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
+from channels.survey_replies import (
+    SurveyReply,
+    parse_one_answer,
+    parse_survey_keys,
+    parse_survey_reply,
+)
 from models.enums import Satisfaction
 
 S, B, D = Satisfaction.satisfied, Satisfaction.basically_satisfied, Satisfaction.dissatisfied
@@ -41,3 +46,28 @@ def test_keypad_answers_are_three_digits() -> None:
     assert parse_survey_keys("13") is None
     assert parse_survey_keys("311") is None
     assert parse_survey_keys("1*1") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "satisfaction", "key"),
+    [
+        ("是的", False, "1"),
+        ("没有", False, "2"),
+        ("yes", False, "1"),
+        ("No.", False, "2"),
+        ("基本满意", True, "2"),
+        ("不满意", True, "3"),
+        ("satisfied", True, "1"),
+        ("basically satisfied", True, "2"),
+    ],
+)
+def test_one_spoken_answer_is_read_as_its_key(text: str, satisfaction: bool, key: str) -> None:
+    assert parse_one_answer(text, satisfaction=satisfaction) == key
+
+
+@pytest.mark.parametrize(
+    ("text", "satisfaction"),
+    [("", False), ("满意", False), ("是", True), ("是 是", False), ("hello", True)],
+)
+def test_an_unclear_spoken_answer_is_not_guessed(text: str, satisfaction: bool) -> None:
+    assert parse_one_answer(text, satisfaction=satisfaction) is None

@@ -127,3 +127,22 @@ async def wait_for_case(engine: Engine, call_sid: str) -> Case:
 def attachments_of(engine: Engine, case: Case) -> list[Attachment]:
     with Session(engine) as session:
         return list(session.exec(select(Attachment).where(Attachment.case_id == case.id)).all())
+
+
+def spoken(twiml: str) -> list[str]:
+    """What the call says, `<Say>` by `<Say>`, in order (inside a `<Gather>` too)."""
+    return [str(say.text) for say in ElementTree.fromstring(twiml).iter("Say")]
+
+
+def next_url(twiml: str) -> str:
+    """Where the call goes when the caller presses nothing: the `<Redirect>`, as a path."""
+    redirect = ElementTree.fromstring(twiml).find("Redirect")
+    assert redirect is not None and redirect.text, twiml
+    return redirect.text.removeprefix(PUBLIC)
+
+
+def gather_action(twiml: str) -> str:
+    """Where the keys pressed go: the `<Gather action>`, as a path."""
+    gather = ElementTree.fromstring(twiml).find("Gather")
+    assert gather is not None, twiml
+    return str(gather.get("action")).removeprefix(PUBLIC)

@@ -24,7 +24,14 @@ def _recording_url(twilio: FakeTwilio, sid: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "path", ["/twilio/voice", "/twilio/voice/confirm?lang=zh", "/twilio/voice/recording?lang=zh"]
+    "path",
+    [
+        "/twilio/voice",
+        "/twilio/voice/confirm?lang=zh",
+        "/twilio/voice/recording?lang=zh",
+        "/twilio/voice/withdraw?case=20261130-000001&lang=zh",
+        "/twilio/voice/leave-message?lang=zh",
+    ],
 )
 def test_unsigned_or_wrongly_signed_webhooks_are_refused(voice_api: VoiceApi, path: str) -> None:
     form = {"CallSid": new_call_sid(), "From": CALLER, "Digits": "1"}
