@@ -14,14 +14,18 @@ from models.enums import Language
 
 _LATIN = re.compile(r"[A-Za-z]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# A web or e-mail address is Latin letters, not English words.
+_ADDRESS = re.compile(r"\S+://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+", re.ASCII)
 
 
 def reads_as_english(text: str) -> bool:
-    """Latin letters, and at least as many of them as Chinese characters.
+    """Latin letters, and at least as many of them as Chinese characters (web and e-mail
+    addresses left out).
 
     A bilingual reply ("The lamp was fixed today. 路灯已修复。") passes; a Chinese reply with an
     English word or a web address in it ("已处理 OK") does not: its citizen could not read it.
     """
+    text = _ADDRESS.sub(" ", text)
     latin = len(_LATIN.findall(text))
     return latin > 0 and latin >= len(_CJK.findall(text))
 

@@ -60,3 +60,21 @@ def test_a_chinese_case_shows_no_english_line_note(api_url: str, engine: Engine)
         page = client.get(f"/console/cases/{number}").text
     assert 'name="reply"' in page  # the direct answer's box
     assert "英文专线" not in page
+
+
+def test_a_direct_answer_to_an_english_line_case_must_be_english_too(
+    api_url: str, engine: Engine
+) -> None:
+    body = make_submission(description="When is the rubbish collected?", language="en")
+    number = httpx.post(f"{api_url}/api/v1/requests", json=body, timeout=60).json()["number"]
+    desk = staff_headers(api_url, engine, StaffRole.dispatcher)
+    answer = f"{api_url}/api/v1/cases/{number}/answer"
+    refused = httpx.post(answer, headers=desk, json={"reply": "每天早上七点收运。"}, timeout=60)
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        f"case {number} is on the English line: the citizen reads English, "
+        "so write the reply in English"
+    )
+    done = httpx.post(answer, headers=desk, json={"reply": "Every day at 7 a.m."}, timeout=60)
+    assert done.status_code == 200, done.text
+    assert case_row(engine, number).reply == "Every day at 7 a.m."
