@@ -3,8 +3,9 @@
 The order is the same for every action and every door: the case must exist and be visible to
 the user (a unit handler sees only their unit's cases, and another unit's case is "not found"
 rather than "forbidden", so its existence does not leak), the user's role must allow the
-action, a unit action is taken for the handler's own unit, and then the case workflow's
-validators decide. The staff username is the actor the workflow records on the timeline.
+action, a unit action is taken for the handler's own unit, a reply to an English-line case is
+English (`api.reply_language`), and then the case workflow's validators decide. The staff
+username is the actor the workflow records on the timeline.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
+from api.reply_language import reply_language_problem
 from auth.roles import StaffAction, acting_unit, can_see, require
 from intake.withdrawal import NotWithdrawable, withdraw_case
 from models.case import Case
-from models.enums import CaseStatus
+from models.enums import CaseStatus, Language
 from models.service import CaseNotFound, get_case_or_raise
 from models.staff import StaffUser
 from workflows.actions import ActionRefused, CaseClosedToActions, act, update_id_for
@@ -187,6 +189,7 @@ async def perform(
     require(user, action)
     if action is StaffAction.withdraw:
         return await _withdraw(engine, client, user, case, body)
+    _check_reply_language(case, action, body)
     update, argument = _message(action, user, case, body)
     update_id = update_id_for(number, update, request_id)
     return await act(
@@ -212,6 +215,20 @@ async def _withdraw(
     except CaseNotFound as exc:
         raise CaseClosedToActions(case.number, f"case {case.number} is over") from exc
     return ActionResult(number=row.number, status=CaseStatus(row.status))
+
+
+def _check_reply_language(case: Case, action: StaffAction, body: BaseModel) -> None:
+    """英文专线: the reply an English-line citizen receives must be English (any door)."""
+    if action not in (StaffAction.resolve, StaffAction.answer):
+        return
+    reply = str(getattr(body, "reply", ""))
+    if not reply.strip():
+        return  # the workflow says a reply is needed at all
+    problem = reply_language_problem(
+        number=case.number, language=Language(case.language), reply=reply
+    )
+    if problem is not None:
+        raise ActionRefused(case.number, problem)
 
 
 def _message(action: StaffAction, user: StaffUser, case: Case, body: Any) -> tuple[Any, Any]:

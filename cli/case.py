@@ -233,6 +233,17 @@ def redispatch(
     _act(number, "redispatch", {"unit_code": unit, "reason": reason}, actor, as_system)
 
 
+@app.command()
+def withdraw(
+    number: str,
+    reason: str = typer.Option(..., help="Why the citizen withdraws, as they said it."),
+    actor: str | None = ACTOR,
+    as_system: bool = AS_SYSTEM,
+) -> None:
+    """撤回 on the citizen's behalf (they called or wrote), with their reason."""
+    _act(number, "withdraw", {"reason": reason}, actor, as_system)
+
+
 def _act(
     number: str, action: str, fields: dict[str, Any], actor: str | None, as_system: bool
 ) -> None:

@@ -58,6 +58,7 @@ from web.i18n import PUBLIC_EVENTS, request_language, text
 from web.local_time import local_date, local_datetime
 from web.maps import map_settings, nearby_cases, pin_place
 from web.pages import HERE, anonymous_form_ok, render, secure_cookies
+from web.track_mine import contact_mark, other_cases
 
 log = logging.getLogger("hotline.web")
 router = APIRouter(include_in_schema=False)
@@ -341,7 +342,9 @@ async def send_code(
     answer.set_cookie(
         CODE_COOKIE,
         sign(
-            settings.secret_key, TokenKind.details, {"n": number, "h": _code_hash(settings, code)}
+            settings.secret_key,
+            TokenKind.details,
+            {"n": number, "h": _code_hash(settings, code), "a": contact_mark(settings, address)},
         ),
         max_age=int(settings.details_code_minutes * 60),
         httponly=True,
@@ -387,7 +390,11 @@ def check_code(
     response.delete_cookie(CODE_COOKIE)
     response.set_cookie(
         DETAILS_COOKIE,
-        sign(settings.secret_key, TokenKind.details, {"n": number, "ok": "1"}),
+        sign(
+            settings.secret_key,
+            TokenKind.details,
+            {"n": number, "ok": "1", "a": (issued or {}).get("a", "")},
+        ),
         max_age=DETAILS_MAX_AGE_S,
         httponly=True,
         samesite="strict",
@@ -687,10 +694,13 @@ def _track_page(
         ]
         if names:
             context["area"] = " ".join(names)
-        if _details_unlocked(request, settings, number):
+        unlocked = _unlocked(request, settings, number)
+        if unlocked is not None:
             context["details"] = CaseDetails(
                 case.description, case.address, case.reply, _photo_ids(session, case)
             )
+            mark = unlocked.get("a", "")
+            context["other_cases"] = other_cases(session, settings, case, mark, language)
     return render(request, "track.html", context, status_code=200 if case or not number else 404)
 
 
@@ -740,13 +750,20 @@ def _photo_ids(session: Session, case: Case) -> list[int]:
 
 
 def _details_unlocked(request: Request, settings: Settings, number: str) -> bool:
+    return _unlocked(request, settings, number) is not None
+
+
+def _unlocked(request: Request, settings: Settings, number: str) -> dict[str, str] | None:
+    """The details cookie's data when it unlocks this case; None otherwise."""
     data = unsign(
         settings.secret_key,
         TokenKind.details,
         request.cookies.get(DETAILS_COOKIE, ""),
         max_age_s=DETAILS_MAX_AGE_S,
     )
-    return data is not None and data.get("n") == number and data.get("ok") == "1"
+    if data is not None and data.get("n") == number and data.get("ok") == "1":
+        return data
+    return None
 
 
 def _code_recipients(session: Session, case: Case) -> list[tuple[Channel, str]]:

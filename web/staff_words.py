@@ -431,6 +431,16 @@ _REFUSALS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"a direct answer needs a reply text for the citizen"),
         S_("A direct answer needs a reply text for the citizen."),
     ),
+    (
+        re.compile(
+            r"case (?P<number>\S+) is on the English line: the citizen reads English, "
+            r"so write the reply in English"
+        ),
+        S_(
+            "Case {number} is on the English line: the citizen reads English, so write the "
+            "reply in English."
+        ),
+    ),
     (re.compile(r"name the case to merge into"), S_("Name the case to merge into.")),
     (
         re.compile(r"a case cannot be merged into itself"),

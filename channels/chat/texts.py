@@ -136,6 +136,7 @@ def help_text(_: Gettext) -> str:
         "/new - start a request\n"
         "/status [number] - where your case stands\n"
         "/add [number] - add details to your open case\n"
+        "/mycases - your latest cases\n"
         "/lang - 中文 / English\n"
         "/cancel - stop the current request"
     )

@@ -1,5 +1,5 @@
-"""Reading an inbound text: a keyword command (status, withdraw, language, help, stop, start) or a
-message.
+"""Reading an inbound text: a keyword command (status, my cases, withdraw, language, help, stop,
+start) or a message.
 
 Keywords are matched on the whole text (trimmed, any case, full-width space allowed), so a
 report that merely mentions "help" stays a report. A command's language is the keyword's:
@@ -26,6 +26,7 @@ class Command(StrEnum):
     stop = "stop"
     start = "start"
     withdraw = "withdraw"  # 撤回 <number>: not STOP, which only stops texts
+    mine = "mine"  # MY / 我的: the sender's own latest cases
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ HELP_WORDS = {"help": Language.en, "info": Language.en, "帮助": Language.zh, "
 LANGUAGE_WORDS = {"en": Language.en, "english": Language.en, "中文": Language.zh, "zh": Language.zh}
 STATUS_WORDS = {"status": Language.en, "查询": Language.zh, "cx": None}
 WITHDRAW_WORDS = {"withdraw": Language.en, "撤回": Language.zh}
+MINE_WORDS = {
+    "my": Language.en,
+    "my cases": Language.en,
+    "mycases": Language.en,
+    "我的": Language.zh,
+    "我的诉求": Language.zh,
+    "我的案件": Language.zh,
+}
 
 _STATUS = re.compile(rf"^(status|查询|cx)\s*[:：]?\s*({CASE_NUMBER})?$", re.IGNORECASE)
 # The keyword and at most one word after it: "撤回 我不想投诉了，因为……" stays a message.
@@ -67,6 +76,8 @@ def parse(body: str) -> Parsed:
         return Parsed(Command.help, language=HELP_WORDS[word])
     if word in LANGUAGE_WORDS:
         return Parsed(Command.language, language=LANGUAGE_WORDS[word])
+    if " ".join(word.split()) in MINE_WORDS:
+        return Parsed(Command.mine, language=MINE_WORDS[" ".join(word.split())])
     status = _STATUS.match(word)
     if status:
         return Parsed(

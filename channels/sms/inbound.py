@@ -7,7 +7,7 @@ The order of questions, for a text from a number:
    handled waits for it and answers the same, rather than handling the text a second time.
 2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
    (STOP and START are still obeyed).
-3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询, WITHDRAW/撤回 <number>)? Do it.
+3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询, MY/我的, WITHDRAW/撤回 <number>)? Do it.
    撤回 needs the number and a sender who owns that case; the confirmation comes as the
    `withdrawn` notice, so the webhook answers nothing more.
 4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
@@ -38,6 +38,7 @@ from channels.sms.texts import reply, status_label
 from channels.survey_replies import parse_survey_reply
 from core.clock import Clock, utcnow
 from core.i18n import language_name
+from core.local_time import local_time
 from core.settings import Settings
 from intake.contacts import normalise_phone
 from intake.errors import IntakeRejected
@@ -50,6 +51,7 @@ from intake.followups import (
     case_status,
     latest_case_of,
 )
+from intake.mycases import own_cases
 from intake.owners import ProvedContact
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
@@ -213,6 +215,8 @@ class SmsConversation:
             return Outcome("help", reply("help", language))
         if parsed.command is Command.withdraw:
             return await self._withdraw(message, parsed.number, language)
+        if parsed.command is Command.mine:
+            return await self._mine(phone, language)
         return await self._status(phone, parsed.number, language)
 
     async def _withdraw(self, message: Inbound, number: str | None, language: Language) -> Outcome:
@@ -236,6 +240,24 @@ class SmsConversation:
             text = reply("withdraw_too_late", language, number=number, status=label)
             return Outcome("withdraw_refused", text)
         return Outcome("withdraw", None, case)  # the `withdrawn` notice confirms it
+
+    async def _mine(self, phone: str, language: Language) -> Outcome:
+        """MY / 我的: the sender's latest cases, newest first, each with its status and date."""
+        sender = ProvedContact(IdentityKind.phone, phone)  # the From of a signed webhook
+        cases = await asyncio.to_thread(own_cases, self.engine, sender)
+        if not cases:
+            return Outcome("mine", reply("no_case", language))
+        lines = [
+            reply(
+                "my_case_line",
+                language,
+                number=case.number,
+                status=status_label(case.status, language),
+                date=local_time(case.created_at, self.settings.timezone),
+            )
+            for case in cases
+        ]
+        return Outcome("mine", reply("my_cases", language, cases="\n".join(lines)))
 
     async def _status(self, phone: str, number: str | None, language: Language) -> Outcome:
         if number is None:

@@ -16,9 +16,12 @@ REPLIES: dict[str, str] = {
     "status_reply": N_("Case {number}: {status}. Reply: {reply}"),
     "not_found": N_("We found no case {number} of yours. Please check the number."),
     "no_case": N_("You have no case yet. Text us the problem to report it."),
+    "my_cases": N_("Your latest cases:\n{cases}\nText 'STATUS <number>' for one of them."),
+    "my_case_line": N_("{number}: {status}, {date}"),
     "help": N_(
         "12345 citizen hotline: text the problem to report it; 'STATUS <number>' for "
-        "progress; '中文' for Chinese; 'STOP' to receive no more texts, 'START' to resume."
+        "progress; 'MY' for your latest cases; '中文' for Chinese; 'STOP' to receive no more "
+        "texts, 'START' to resume."
     ),
     "language": N_("We will reply to you in {language} from now on."),
     "stopped": N_("You are unsubscribed and will get no more texts from us. Text START to resume."),

@@ -118,7 +118,7 @@ async def test_language_switch_and_help(sms_url: str, engine: Engine) -> None:
     assert case_row(engine, number).language == Language.zh  # its notices follow
     assert await phone.text("帮助") == (
         "12345市民服务热线：直接发送问题描述即可提出诉求；“CX 编号”查询进度；"
-        "“EN”切换英文；“退订”不再接收短信，“START”恢复。"
+        "“我的”查看您最近的诉求；“EN”切换英文；“退订”不再接收短信，“START”恢复。"
     )
     english = await phone.text("EN my neighbour's dog barks all night")
     assert english is not None and english.startswith("Added to case")

@@ -5,7 +5,7 @@ The real aiogram bot talks to it through `TelegramAPIServer.from_base(url)`
 `editMessageReplyMarkup`, `answerCallbackQuery`, `getFile` and file downloads, `getUpdates`
 (serving queued updates to a polling bot), `setWebhook` and `deleteWebhook`. It records every
 call, so a test asserts what Telegram would have received. `Citizen` builds the updates a
-Telegram client would cause (texts, a shared location, a photo, a button press).
+Telegram client would cause (texts, a shared location or contact, a photo, a button press).
 """
 
 from __future__ import annotations
@@ -238,6 +238,15 @@ class Citizen:
 
     def shares_location(self, latitude: float, longitude: float) -> dict[str, Any]:
         return self._message(location={"latitude": latitude, "longitude": longitude})
+
+    def shares_contact(self, phone: str, *, user_id: int | None = None) -> dict[str, Any]:
+        """A contact card: the "Share my phone number" button sends the user's own (their
+        id); a forwarded or picked contact carries someone else's id, or none."""
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": self.first_name}
+        owner = self.chat_id if user_id is None else user_id
+        if owner:
+            contact["user_id"] = owner
+        return self._message(contact=contact)
 
     def sends_photo(self, telegram: FakeTelegram, data: bytes) -> dict[str, Any]:
         file_id = f"ph{uuid.uuid4().hex}"
