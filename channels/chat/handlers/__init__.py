@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from channels.chat.handlers import followup, intake, lang, start, status, survey, withdraw
+from channels.chat.handlers import (
+    conversation,
+    followup,
+    intake,
+    lang,
+    start,
+    status,
+    survey,
+    withdraw,
+)
 
 
 def routers() -> list[Router]:
-    """Commands first, then details for a case, the survey (buttons and typed answers), then
-    the intake conversation."""
-    return [module.build() for module in (start, lang, status, withdraw, followup, survey, intake)]
+    """Commands first, then details for a case, the survey (buttons and typed answers), a text
+    outside any request (details, "which case?", thanks, or a new request), then the intake
+    conversation."""
+    modules = (start, lang, status, withdraw, followup, survey, conversation, intake)
+    return [module.build() for module in modules]
