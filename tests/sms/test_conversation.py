@@ -22,7 +22,7 @@ from tests.sms.phone import Phone
 from tests.utils.cases import case_row, events, wait_for_notification, wait_for_status
 from tests.utils.servers import serve
 from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, UnitAction
+from workflows.types import Dispatch, Merge, Resolve, UnitAction
 
 CHAOYANG = "110105"
 NUMBER = re.compile(r"\d{8}-\d{6,}")
@@ -214,3 +214,22 @@ async def test_acknowledgements_do_not_count_for_the_rate_limit(
     refused = await phone.text("电梯还是坏的。")
     assert refused is not None and refused.startswith("您发送的短信过于频繁")
     assert _cases_of(engine, phone) == [number]
+
+
+async def test_a_text_about_a_merged_case_joins_its_open_master(
+    sms_url: str, temporal_client: Client, engine: Engine
+) -> None:
+    neighbour, phone = Phone(sms_url), Phone(sms_url)
+    master = await _open_case(neighbour, "幸福小区3号楼下的烧烤摊油烟很大。")
+    duplicate = await _open_case(phone, "3号楼楼下烧烤摊太呛了。")
+    await temporal_client.get_workflow_handle(duplicate).execute_update(
+        CaseWorkflow.merge, Merge("dispatcher-1", master)
+    )
+    await wait_for_status(engine, duplicate, CaseStatus.merged)
+
+    assert await phone.text("今晚又开始烤了") == ADDED_ZH.format(master)
+    assert await _details(engine, master, 1) == ["今晚又开始烤了"]
+    assert await phone.text("谢谢") == THANKS_ZH  # nothing to add: answered, not filed
+    assert await phone.text(f"{duplicate} 还有噪音") == ADDED_ZH.format(master)
+    assert await _details(engine, master, 2) == ["今晚又开始烤了", "还有噪音"]
+    assert _cases_of(engine, phone) == [duplicate]
