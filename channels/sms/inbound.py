@@ -6,17 +6,21 @@ The order of questions, for a text from a number:
    delivery claims the MessageSid first, so a duplicate arriving while the first is still being
    handled waits for it and answers the same, rather than handling the text a second time.
 2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
-   (STOP and START are still obeyed).
+   (STOP and START are still obeyed). Only texts that may create or change a case count:
+   keywords, acknowledgements ("好的", "thanks") and a bare case number never do.
 3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询, WITHDRAW/撤回 <number>)? Do it.
    撤回 needs the number and a sender who owns that case; the confirmation comes as the
    `withdrawn` notice, so the webhook answers nothing more.
 4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
-   the answer (answer_key = MessageSid); an unreadable one gets one clarifying question per
-   case, after which texts are handled as below.
-5. Still talking about a fresh case (newest case still `accepted`, opened less than
-   `HOTLINE_SMS_CONVERSATION_MINUTES` ago, and the text does not start with NEW / 新)?
-   More details for it (message_key = MessageSid).
-6. Otherwise a new case (intake_key = MessageSid).
+   the answer (answer_key = MessageSid); an unreadable one (not a mere "好的") gets one
+   clarifying question per case, after which texts are handled as below.
+5. The rest by the conversation rules every channel shares (`intake/conversation.py`), read
+   against the sender's open cases: `NEW` / `新` or no open case → a new case (intake_key =
+   MessageSid); one open case (a reopened one too; a merged case counts as its open master)
+   → details for it (message_key = MessageSid); several → "which one?" with their numbers,
+   the text waits until a reply names one (`<number>` alone files the waiting text,
+   `<number> <text>` files that text); an acknowledgement or a survey leftover → a polite
+   answer, nothing filed.
 A sender who texted STOP gets one confirmation, then no reply at all until START (their texts
 are still handled: a report is still a case, it just gets no messages).
 """
