@@ -41,11 +41,10 @@ from temporalio.client import Client
 from core.clock import utcnow
 from core.db import session_scope
 from intake.followups import AWAITING_SURVEY, add_details
-from intake.owners import ProvedContact, owner_filter, owns_case
+from intake.owners import ProvedContact, proved_filter
 from models.case import Case
 from models.conversation import PendingText
 from models.enums import CaseStatus, Channel, Language
-from models.service import get_case
 from workflows.types import TERMINAL
 
 PENDING_FOR = timedelta(days=1)  # an unanswered "which case?" is forgotten after this
@@ -138,13 +137,15 @@ def counts_for_the_limit(text: str) -> bool:
 
 
 def open_cases(engine: Engine, contact: ProvedContact) -> list[tuple[Case, str | None]]:
-    """The citizen's open cases, newest first, each with the number of the citizen's own merged
-    case it stands for (None for their own case): a merged case's text goes to its master."""
+    """The open cases of the citizen who proved `contact`, newest first, each with the number
+    of the citizen's own merged case it stands for (None for their own case): a merged case's
+    text goes to its master. Cases that merely name the contact (a web form may carry anyone's
+    phone or chat) are left out: a stranger's text must not land on them unasked."""
     closed = list(TERMINAL | AWAITING_SURVEY)
     with Session(engine) as session:
         own = session.exec(
             select(Case)
-            .where(owner_filter(contact.kind, contact.value))
+            .where(proved_filter(contact.kind, contact.value))
             .where(col(Case.status).not_in(closed) | (col(Case.status) == CaseStatus.merged))
             .order_by(col(Case.created_at).desc(), col(Case.id).desc())
         ).all()
@@ -201,9 +202,12 @@ def _numbered(
     )
     if target is None:
         with Session(engine) as session:
-            case = get_case(session=session, number=number)
-            own = case is not None and owns_case(session, case, contact.kind, contact.value)
-        return Decision(Kind.not_open, numbers=(number,), own=own)
+            own = session.exec(
+                select(col(Case.id)).where(
+                    col(Case.number) == number, proved_filter(contact.kind, contact.value)
+                )
+            ).first()
+        return Decision(Kind.not_open, numbers=(number,), own=own is not None)
     if rest:
         return Decision(Kind.details, text=rest, case=target, message_key=key)
     pending = _pending(engine, contact, now)

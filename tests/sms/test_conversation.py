@@ -16,8 +16,10 @@ from temporalio.client import Client
 from api.main import create_app
 from core.settings import Settings
 from intake.owners import owner_filter
+from intake.schemas import Contact, Intake
+from intake.service import accept_intake
 from models import Case
-from models.enums import CaseStatus, IdentityKind, Language
+from models.enums import CaseStatus, Channel, IdentityKind, Language
 from tests.sms.phone import Phone
 from tests.utils.cases import case_row, events, wait_for_notification, wait_for_status
 from tests.utils.servers import serve
@@ -233,3 +235,23 @@ async def test_a_text_about_a_merged_case_joins_its_open_master(
     assert await phone.text(f"{duplicate} 还有噪音") == ADDED_ZH.format(master)
     assert await _details(engine, master, 2) == ["今晚又开始烤了", "还有噪音"]
     assert _cases_of(engine, phone) == [duplicate]
+
+
+async def test_a_case_that_merely_names_the_phone_takes_none_of_its_texts(
+    sms_url: str, sms_settings: Settings, engine: Engine
+) -> None:
+    """A web form may carry anyone's phone: that case is not the phone's conversation."""
+    phone = Phone(sms_url)
+    named = accept_intake(
+        engine=engine,
+        intake=Intake(
+            channel=Channel.web, description="有人替您填的诉求", contact=Contact(phone=phone.number)
+        ),
+        settings=sms_settings,
+    ).case
+    own = await _open_case(phone, "我家门口的路灯坏了。")
+    assert own != named.number
+    assert await phone.text(f"{named.number} 这是我写的") == (
+        f"未找到您的案件 {named.number}，请核对编号。"
+    )
+    assert [e for e in events(engine, named.number) if e.kind == "citizen_details"] == []
