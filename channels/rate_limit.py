@@ -2,8 +2,8 @@
 
 A sliding window: a sender may send `limit` counted messages within any `window_s` seconds on a
 channel. The channels count only what creates or changes a case (a new request, details, a typed
-survey answer), never commands or button presses, so a citizen using the bot normally never
-meets the limit. Counts are kept in slices of `window_s / SLICES` seconds (a minute for the
+survey answer), never commands, button presses or acknowledgements ("好的", "thanks"), so a
+citizen using the bot normally never meets the limit. Counts are kept in slices of `window_s / SLICES` seconds (a minute for the
 hour's default); the window is the last `SLICES` slices, so the limit eases slice by slice
 rather than all at once on the clock hour. A refused message is not counted, so the wait told
 (`retry_after`: until enough of the oldest counted messages leave the window) is the real one,

@@ -124,6 +124,11 @@ def split_new(text: str) -> tuple[bool, str]:
     return False, text.strip()
 
 
+def names_a_case(text: str) -> bool:
+    """ "<number>" or "<number> <text>": the citizen says which case they mean."""
+    return NUMBERED.fullmatch(text.strip()) is not None
+
+
 def counts_for_the_limit(text: str) -> bool:
     """False for what can never create or change a case by itself: an acknowledgement, a bare
     case number (the answer to "which case?": the text it files was counted when it came)."""

@@ -49,6 +49,7 @@ from intake.conversation import (
     decide,
     file_details,
     is_acknowledgement,
+    names_a_case,
 )
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
@@ -304,8 +305,10 @@ class SmsConversation:
                 "survey_answer", reply("survey_thanks", language, number=case.number), case
             )
         assert case.id is not None
-        if is_acknowledgement(parsed.text) or await asyncio.to_thread(
-            store.clarified, self.engine, case.id
+        if (
+            is_acknowledgement(parsed.text)
+            or names_a_case(parsed.text)
+            or await asyncio.to_thread(store.clarified, self.engine, case.id)
         ):
             return None
         return Outcome(
