@@ -77,12 +77,12 @@ def counts_for_the_limit(message: Message, raw_state: str | None) -> bool:
     answering "which case?" (`intake/conversation.py`), stickers and the like do not count."""
     if raw_state in _DRAFT_STEPS:
         return False
-    text = message.text or message.caption
-    if text is not None and raw_state is None and message.text is not None:
+    if raw_state is None and message.text is not None:
         # Outside any conversation: "好的" or "thanks" is answered, never filed.
-        return not text.lstrip().startswith("/") and conversation_counts(text)
-    if text is not None:
-        return not text.lstrip().startswith("/")
+        return not message.text.lstrip().startswith("/") and conversation_counts(message.text)
+    caption = message.text or message.caption
+    if caption is not None:
+        return not caption.lstrip().startswith("/")
     return bool(message.photo or message.location or message.voice)
 
 
