@@ -2,17 +2,17 @@
 
 A sliding window: a sender may send `limit` counted messages within any `window_s` seconds on a
 channel. The channels count only what creates or changes a case (a new request, details, a typed
-survey answer), never commands or button presses, so a citizen using the bot normally never
-meets the limit. Counts are kept in slices of `window_s / SLICES` seconds (a minute for the
-hour's default); the window is the last `SLICES` slices, so the limit eases slice by slice
-rather than all at once on the clock hour. A refused message is not counted, so the wait told
-(`retry_after`: until enough of the oldest counted messages leave the window) is the real one,
-however often the sender tries meanwhile. A refused sender is told once per wait
+survey answer), never commands, button presses or acknowledgements ("好的", "thanks"), so a citizen
+using the bot normally never meets the limit. Counts are kept in slices of `window_s / SLICES`
+seconds (a minute for the hour's default); the window is the last `SLICES` slices, so the limit
+eases slice by slice rather than all at once on the clock hour. A refused message is not counted, so
+the wait told (`retry_after`: until enough of the oldest counted messages leave the window) is the
+real one, however often the sender tries meanwhile. A refused sender is told once per wait
 (`first_refusal`, true exactly once), then the channel stays silent: the limiter never answers a
 flood with a flood. Counts live in the database (`rate_limit_windows`, one row per sender and
-slice), so every API replica sees the same numbers; the memory store is for a single process and
-for tests. Two replicas checking at the same instant may each let one message through: the
-limit is a guard against floods, not an exact quota.
+slice), so every API replica sees the same numbers; the memory store is for a single process and for
+tests. Two replicas checking at the same instant may each let one message through: the limit is a
+guard against floods, not an exact quota.
 
 The staff login and one-time-code throttles (`auth/throttle.py`) count their failures in the same
 stores under channels of their own, in fixed windows. A store keeps per channel only the windows

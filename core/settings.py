@@ -146,9 +146,6 @@ class Settings(BaseSettings):
     twilio_timeout_s: float = Field(default=10.0, gt=0)
 
     # --- SMS channel and per-sender rate limiting (issue 5) ---
-    # A text within this many minutes of the sender's newest case, while that case is still
-    # `accepted`, adds to it instead of opening another ("NEW ..." / "新 ..." always opens one).
-    sms_conversation_minutes: float = Field(default=30, ge=0)
     sms_max_segments: int = Field(default=6, ge=1, le=10)  # longer outbound texts are trimmed
     # Per sender, counted messages (new requests, details, survey answers; never commands or
     # button presses) in any window of channel_rate_limit_window_s seconds (a sliding window).

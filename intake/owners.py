@@ -51,6 +51,12 @@ def owner_filter(kind: IdentityKind, value: str) -> ColumnElement[bool]:
     return or_(_proved_by(kind, value), _carried_by(kind, value))
 
 
+def proved_filter(kind: IdentityKind, value: str) -> ColumnElement[bool]:
+    """A WHERE clause on `Case`: the cases of the citizen who proved this contact (not those
+    that merely name it: a web form may carry anyone's phone or chat)."""
+    return _proved_by(kind, value)
+
+
 def proved_first(kind: IdentityKind, value: str) -> ColumnElement[int]:
     """An ORDER BY key: cases the contact proved come before cases that merely name it.
 

@@ -8,6 +8,7 @@ from models.calendar_override import CalendarOverride
 from models.case import Case, CaseAssistingUnit, CaseNumberCounter
 from models.channels import RateLimitWindow, SmsMessage
 from models.citizen import CaseContact, Citizen, CitizenIdentity
+from models.conversation import PendingText
 from models.event import CaseEvent
 from models.notification import Notification
 from models.saved_view import SavedView
@@ -29,6 +30,7 @@ __all__ = [
     "CaseContact",
     "CitizenIdentity",
     "Notification",
+    "PendingText",
     "RateLimitWindow",
     "SavedView",
     "SmsMessage",

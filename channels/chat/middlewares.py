@@ -20,6 +20,7 @@ from channels.chat.handlers.intake import IntakeForm
 from channels.rate_limit import RateLimiter, minutes_to_wait
 from core.i18n import language_of, locale_of
 from intake.citizens import preferred_language
+from intake.conversation import counts_for_the_limit as conversation_counts
 from models.enums import Channel, IdentityKind, Language
 
 SEEN_DESTINY = "hotline_seen_updates"
@@ -88,12 +89,16 @@ _DRAFT_STEPS = frozenset(
 def counts_for_the_limit(message: Message, raw_state: str | None) -> bool:
     """A message that may create or change a case: a description, details, a typed survey
     answer. Commands (/start, /lang, /status ...), the later steps of a draft request (its
-    place, photo, confirmation) and stickers and the like do not count."""
+    place, photo, confirmation), acknowledgements ("好的", "thanks") and a bare case number
+    answering "which case?" (`intake/conversation.py`), stickers and the like do not count."""
     if raw_state in _DRAFT_STEPS:
         return False
-    text = message.text or message.caption
-    if text is not None:
-        return not text.lstrip().startswith("/")
+    if raw_state is None and message.text is not None:
+        # Outside any conversation: "好的" or "thanks" is answered, never filed.
+        return not message.text.lstrip().startswith("/") and conversation_counts(message.text)
+    caption = message.text or message.caption
+    if caption is not None:
+        return not caption.lstrip().startswith("/")
     return bool(message.photo or message.location or message.voice)
 
 

@@ -140,3 +140,25 @@ def help_text(_: Gettext) -> str:
         "/lang - 中文 / English\n"
         "/cancel - stop the current request"
     )
+
+
+def conversation_text(_: Gettext, kind: str, **params: str) -> str:
+    """The bot's answers to a text outside a request (`intake/conversation.py`)."""
+    texts = {
+        "details_added": _("Added to case {number}; the unit handling it will see it.")
+        + "\n"
+        + _("To report a different problem, start your message with “NEW” or send /new."),
+        "ask_which": _(
+            "You have several open cases:\n{numbers}\nWhich one is your message about? Reply "
+            "with its number; to report a new problem, start your message with “NEW” or send "
+            "/new."
+        ),
+        "number_only": _(
+            "To add to case {number}, send its number followed by what you want to add, or "
+            "press “Add details” under /status {number}."
+        ),
+        "not_found": _("There is no case numbered {number}."),
+        "closed": _("Case {number} is closed and takes no more messages."),
+        "acknowledged": _("Thank you. Message us any time if there is anything else."),
+    }
+    return texts[kind].format(**params)

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from intake.conversation import split_new
 from models.enums import Language
 
 CASE_NUMBER = r"\d{8}-\d{6,}"
@@ -60,7 +61,6 @@ _STATUS = re.compile(rf"^(status|查询|cx)\s*[:：]?\s*({CASE_NUMBER})?$", re.I
 _WITHDRAW = re.compile(r"^(withdraw|撤回)(?:\s*[:：]?\s*(\S+))?$", re.IGNORECASE)
 _WHOLE_NUMBER = re.compile(rf"^{CASE_NUMBER}$")
 _EN_PREFIX = re.compile(r"^en\s+(.+)$", re.IGNORECASE | re.DOTALL)
-_NEW_PREFIX = re.compile(r"^(new|新)(?:\s+|[:：]\s*)(.+)$", re.IGNORECASE | re.DOTALL)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -90,9 +90,7 @@ def parse(body: str) -> Parsed:
         if _WHOLE_NUMBER.match(argument):
             return Parsed(Command.withdraw, language=language, number=argument)
         return Parsed(Command.withdraw, language=language, argument=argument)
-    new_case = False
-    if prefixed := _NEW_PREFIX.match(text):
-        new_case, text = True, prefixed.group(2).strip()
+    new_case, text = split_new(text)
     if english := _EN_PREFIX.match(text):
         english_text = english.group(1).strip()
         return Parsed(Command.text, language=Language.en, text=english_text, new_case=new_case)

@@ -6,17 +6,21 @@ The order of questions, for a text from a number:
    delivery claims the MessageSid first, so a duplicate arriving while the first is still being
    handled waits for it and answers the same, rather than handling the text a second time.
 2. Over the sender's rate limit? One polite reply per window, then silence; nothing recorded
-   (STOP and START are still obeyed).
+   (STOP and START are still obeyed). Only texts that may create or change a case count:
+   keywords, acknowledgements ("好的", "thanks") and a bare case number never do.
 3. A keyword (STOP, START, HELP, EN, 中文, CX/STATUS/查询, MY/我的, WITHDRAW/撤回 <number>)? Do it.
    撤回 needs the number and a sender who owns that case; the confirmation comes as the
    `withdrawn` notice, so the webhook answers nothing more.
 4. A survey pending on the sender's newest case (resolved / callback)? A readable answer is
-   the answer (answer_key = MessageSid); an unreadable one gets one clarifying question per
-   case, after which texts are handled as below.
-5. Still talking about a fresh case (newest case still `accepted`, opened less than
-   `HOTLINE_SMS_CONVERSATION_MINUTES` ago, and the text does not start with NEW / 新)?
-   More details for it (message_key = MessageSid).
-6. Otherwise a new case (intake_key = MessageSid).
+   the answer (answer_key = MessageSid); an unreadable one (not a mere "好的") gets one
+   clarifying question per case, after which texts are handled as below.
+5. The rest by the conversation rules every channel shares (`intake/conversation.py`), read
+   against the sender's open cases: `NEW` / `新` or no open case → a new case (intake_key =
+   MessageSid); one open case (a reopened one too; a merged case counts as its open master)
+   → details for it (message_key = MessageSid); several → "which one?" with their numbers,
+   the text waits until a reply names one (`<number>` alone files the waiting text,
+   `<number> <text>` files that text); an acknowledgement or a survey leftover → a polite
+   answer, nothing filed.
 A sender who texted STOP gets one confirmation, then no reply at all until START (their texts
 are still handled: a report is still a case, it just gets no messages).
 """
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -36,17 +39,24 @@ from channels.sms.commands import Command, Parsed, parse
 from channels.sms.segments import fit
 from channels.sms.texts import reply, status_label
 from channels.survey_replies import parse_survey_reply
-from core.clock import Clock, utcnow
 from core.i18n import language_name
 from core.local_time import local_time
 from core.settings import Settings
 from intake.contacts import normalise_phone
+from intake.conversation import (
+    Decision,
+    Kind,
+    counts_for_the_limit,
+    decide,
+    file_details,
+    is_acknowledgement,
+    names_a_case,
+)
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.followups import (
     AWAITING_SURVEY,
     CaseClosed,
-    add_details,
     answer_survey,
     case_status,
     latest_case_of,
@@ -115,13 +125,11 @@ class SmsConversation:
         settings: Settings,
         temporal: Client,
         limiter: RateLimiter,
-        clock: Clock = utcnow,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.temporal = temporal
         self.limiter = limiter
-        self.clock = clock
 
     async def handle(self, message: Inbound) -> str | None:
         """The reply to send back in the TwiML answer, or None for an empty one."""
@@ -177,10 +185,12 @@ class SmsConversation:
     async def _outcome(self, message: Inbound) -> Outcome:
         parsed = parse(message.body)
         # Only texts that may create or change a case count (a report, details, a survey
-        # answer); keywords (STATUS, HELP, a language, STOP/START) never do.
-        if parsed.command is Command.text and not await asyncio.to_thread(
-            self.limiter.allow, CHANNEL, message.phone
-        ):
+        # answer); keywords (STATUS, HELP, a language, STOP/START), acknowledgements ("好的",
+        # "thanks") and a bare case number answering "which case?" never do.
+        counted = parsed.command is Command.text and (
+            parsed.new_case or counts_for_the_limit(parsed.text)
+        )
+        if counted and not await asyncio.to_thread(self.limiter.allow, CHANNEL, message.phone):
             return await self._limited(message.phone)
         if parsed.command is Command.text:
             return await self._text(message, parsed)
@@ -289,10 +299,7 @@ class SmsConversation:
             survey = await self._survey(message, parsed)
             if survey is not None:
                 return survey
-            details = await self._details(message, parsed)
-            if details is not None:
-                return details
-        return await self._open_case(message, parsed, None)
+        return await self._converse(message, parsed)
 
     async def _survey(self, message: Inbound, parsed: Parsed) -> Outcome | None:
         case = await asyncio.to_thread(
@@ -320,41 +327,68 @@ class SmsConversation:
                 "survey_answer", reply("survey_thanks", language, number=case.number), case
             )
         assert case.id is not None
-        if await asyncio.to_thread(store.clarified, self.engine, case.id):
+        if (
+            is_acknowledgement(parsed.text)
+            or names_a_case(parsed.text)
+            or await asyncio.to_thread(store.clarified, self.engine, case.id)
+        ):
             return None
         return Outcome(
             "survey_clarify", reply("survey_clarify", language, number=case.number), case
         )
 
-    async def _details(self, message: Inbound, parsed: Parsed) -> Outcome | None:
-        case = await asyncio.to_thread(
-            lambda: latest_case_of(self.engine, IdentityKind.phone, message.phone, open_only=True)
+    async def _converse(self, message: Inbound, parsed: Parsed) -> Outcome:
+        """The text read against the sender's open cases (`intake/conversation.py`)."""
+        contact = ProvedContact(IdentityKind.phone, message.phone)  # the From of a signed webhook
+        language = await self._language(message.phone, parsed.language)
+        decision = await asyncio.to_thread(
+            lambda: decide(
+                self.engine,
+                contact,
+                parsed.text,
+                message_key=message.sid,
+                language=language,
+                new_case=parsed.new_case,
+            )
         )
-        if case is not None and case.intake_key == message.sid and case.channel == CHANNEL:
+        if decision.kind is Kind.new_case:
+            return await self._open_case(message, parsed, None)
+        if decision.kind is Kind.details:
+            return await self._details(message, parsed, decision, contact)
+        if decision.kind is Kind.ask_which:
+            numbers = "\n".join(decision.numbers)
+            return Outcome("ask_which", reply("ask_which", language, numbers=numbers))
+        if decision.kind is Kind.number_only:
+            text = reply("number_only", language, number=decision.numbers[0])
+            return Outcome("number_only", text)
+        if decision.kind is Kind.not_open:
+            kind = "case_closed" if decision.own else "not_found"
+            return Outcome("not_open", reply(kind, language, number=decision.numbers[0]))
+        return Outcome("acknowledgement", reply("acknowledged", language))
+
+    async def _details(
+        self, message: Inbound, parsed: Parsed, decision: Decision, contact: ProvedContact
+    ) -> Outcome:
+        case = decision.case
+        assert case is not None
+        if case.intake_key == message.sid and case.channel == CHANNEL:
             # A concurrent duplicate: the other delivery opened this case with this very text
             # after our `case_from_message` looked; it is that case, not details for it.
             return await self._open_case(message, parsed, case)
-        window = timedelta(minutes=self.settings.sms_conversation_minutes)
-        if (
-            case is None
-            or case.status != CaseStatus.accepted
-            or case.created_at < self.clock() - window
-            or not parsed.text
-            or len(parsed.text) > self.settings.max_description_chars  # refused as a new case
-        ):
-            return None
+        language = parsed.language or Language(case.language)  # the language just written in
+        if len(decision.text) > self.settings.max_description_chars:
+            limit = str(self.settings.max_description_chars)
+            return Outcome("rejected", reply("too_long", language, limit=limit))
         try:
-            await add_details(
+            await file_details(
                 client=self.temporal,
                 engine=self.engine,
-                number=case.number,
-                text=parsed.text,
+                contact=contact,
+                decision=decision,
                 channel=CHANNEL,
-                message_key=message.sid,
             )
         except (CaseClosed, CaseNotFound):
-            return None
-        language = parsed.language or Language(case.language)  # the language just written in
+            return Outcome("not_open", reply("case_closed", language, number=case.number))
         return Outcome("details", reply("details_added", language, number=case.number), case)
 
     async def _open_case(self, message: Inbound, parsed: Parsed, opened: Case | None) -> Outcome:

@@ -41,6 +41,12 @@ REPLIES: dict[str, str] = {
     "case_closed": N_(
         "Case {number} is over. To report a new problem, start your text with 'NEW'."
     ),
+    "ask_which": N_(
+        "You have several open cases:\n{numbers}\nWhich one is your text about? Reply with its "
+        "number; to report a new problem, start your text with 'NEW'."
+    ),
+    "number_only": N_("To add to case {number}, text its number followed by what you want to add."),
+    "acknowledged": N_("Thank you. Text us any time if there is anything else."),
     "rate_limited": N_(
         "You are sending texts too often; please try again in {minutes} min. Call 12345 if urgent."
     ),

@@ -126,7 +126,7 @@ async def test_a_realistic_session_is_never_limited_with_the_default_limit(
         await webhook.deliver(citizen.says("/status"))
     await webhook.deliver(citizen.says(f"/status {first}"))
     await webhook.deliver(citizen.says("/help"))
-    await _open_case(webhook, telegram, citizen)  # the second request
+    await _open_case(webhook, telegram, citizen, text="新 小区门口的井盖松了")  # the second
 
     handle = temporal_client.get_workflow_handle_for(CaseWorkflow.run, first)
     await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))

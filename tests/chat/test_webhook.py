@@ -30,11 +30,20 @@ PHOTO = b"\xff\xd8\xff\xe0" + b"a broken street lamp" * 50
 
 
 async def _open_case(
-    webhook: Webhook, telegram: FakeTelegram, citizen: Citizen, *, photo: bytes | None = None
+    webhook: Webhook,
+    telegram: FakeTelegram,
+    citizen: Citizen,
+    *,
+    photo: bytes | None = None,
+    text: str = "望京街道阜通东大街路口的路灯坏了一周，晚上很黑",
 ) -> str:
-    """The intake conversation; every update is delivered twice, as Telegram may."""
+    """The intake conversation; every update is delivered twice, as Telegram may.
+
+    With a case open already, `text` must start with "新" / "NEW" to be a new request.
+    """
+    before = len([t for t in telegram.texts_to(citizen.chat_id) if "案件编号" in t])
     steps = [
-        citizen.says("望京街道阜通东大街路口的路灯坏了一周，晚上很黑"),
+        citizen.says(text),
         citizen.shares_location(39.9962, 116.4707),
         citizen.sends_photo(telegram, photo) if photo else None,
     ]
@@ -51,7 +60,7 @@ async def _open_case(
     for _ in range(2):
         assert await webhook.deliver(confirm) == 200
     reply = await telegram.wait_async(
-        lambda: [t for t in telegram.texts_to(citizen.chat_id) if "案件编号" in t],
+        lambda: [t for t in telegram.texts_to(citizen.chat_id) if "案件编号" in t][before:],
         "gave a case number",
     )
     match = NUMBER.search(reply[0])

@@ -10,14 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 from temporalio.client import Client
 
-from api.main import create_app
 from channels.twilio.signature import sign
-from core.settings import Settings
 from models import Case
 from models.enums import Language
 from tests.sms.phone import PUBLIC, Phone, message_sid, twilio_form
 from tests.utils.cases import case_row, event_kinds, events
-from tests.utils.servers import serve
 from tests.utils.twilio_api import AUTH_TOKEN
 
 NUMBER = re.compile(r"\d{8}-\d{6}")
@@ -169,14 +166,3 @@ async def test_a_sender_that_is_not_a_phone_number_is_refused(sms_url: str) -> N
         )
     assert refused.status_code == 422
     assert refused.json()["detail"] == "'not-a-number' is not a phone number"
-
-
-async def test_after_the_conversation_window_a_text_opens_a_new_case(
-    sms_settings: Settings, sms_worker: None
-) -> None:
-    closed_window = sms_settings.model_copy(update={"sms_conversation_minutes": 0})
-    with serve(create_app(closed_window)) as url:
-        phone = Phone(url)
-        first = _number(await phone.text("公园的长椅坏了。"))
-        second = _number(await phone.text("还有垃圾桶满了。"))
-    assert first != second

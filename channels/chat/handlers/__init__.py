@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from channels.chat.handlers import (
+    conversation,
     followup,
     intake,
     lang,
@@ -17,9 +18,8 @@ from channels.chat.handlers import (
 
 
 def routers() -> list[Router]:
-    """Commands first, then details for a case, the survey (buttons and typed answers), then
-    the intake conversation."""
-    return [
-        module.build()
-        for module in (start, lang, status, mycases, withdraw, followup, survey, intake)
-    ]
+    """Commands first, then details for a case, the survey (buttons and typed answers), a text
+    outside any request (details, "which case?", thanks, or a new request), then the intake
+    conversation."""
+    modules = (start, lang, status, mycases, withdraw, followup, survey, conversation, intake)
+    return [module.build() for module in modules]

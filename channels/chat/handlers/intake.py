@@ -1,6 +1,9 @@
 """受理 by chat: describe the problem, share a location or type an address, an optional photo,
 confirm; then the case is accepted through `intake/` and its workflow started.
 
+A request starts with /new, or with a text the conversation router (`conversation.py`) finds is
+not about an open case.
+
 The draft lives in the FSM storage, keyed by the message that started it; the chat and that
 message id become the case's `intake_key`: a confirm pressed twice or re-sent by Telegram
 gives one case.
@@ -69,7 +72,11 @@ async def new_request(message: Message, state: FSMContext) -> None:
 
 
 async def described(message: Message, state: FSMContext, hotline: ChatDeps) -> None:
-    text = (message.text or "").strip()
+    await start_request(message, state, hotline, (message.text or "").strip())
+
+
+async def start_request(message: Message, state: FSMContext, hotline: ChatDeps, text: str) -> None:
+    """`text` is the description of a new request; ask where it is."""
     limit = hotline.settings.max_description_chars
     if len(text) > limit:
         await message.answer(
@@ -302,9 +309,9 @@ def build() -> Router:
         cancel_pressed, IntakeStep.filter(F.action == IntakeAction.cancel)
     )
     router.message.register(new_request, Command("new"))
-    router.message.register(
-        described, StateFilter(None, IntakeForm.description), F.text, ~F.text.startswith("/")
-    )
+    # Outside a request, a text goes through the conversation router first (it may be details
+    # or an acknowledgement); it starts a request here only after /new.
+    router.message.register(described, IntakeForm.description, F.text, ~F.text.startswith("/"))
     router.message.register(located, IntakeForm.location, F.location)
     router.message.register(address_typed, IntakeForm.location, F.text, ~F.text.startswith("/"))
     router.message.register(location_fallback, IntakeForm.location)
