@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from temporalio.client import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from api.deps import EngineDep, SettingsDep, get_temporal
+from api.deps import EngineDep, SettingsDep, get_engine_dep, get_temporal
 from channels.messages import render
 from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
 from channels.twilio.signature import SignedForm
@@ -340,6 +340,7 @@ async def _answer(
     try:
         await answer_survey(
             client=client,
+            engine=get_engine_dep(request),
             number=case,
             answer_key=f"voice:{_call_sid(form)}",
             contacted=reply.contacted,
