@@ -361,7 +361,7 @@ class CaseWorkflow:
         )
         due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
         await self._notify("unit", "unit_new_case", unit_code=action.unit_code, params={"due": due})
-        if came_back and workflow.patched("redispatch-citizen-notice"):
+        if came_back and workflow.patched("return-redispatch-citizen-notice"):
             # After a return (退单) the citizen hears the case moved, not "dispatched" again.
             await self._notify("citizen", "redispatched", params={"unit": action.unit_code})
         else:
