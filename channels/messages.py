@@ -17,7 +17,29 @@ NOTICES: dict[str, tuple[Domain, str]] = {
         Domain.citizen,
         N_("Case {number} has been sent to the unit responsible."),
     ),
+    "redispatched": (
+        Domain.citizen,
+        N_("Case {number} has been moved to another unit: {unit} will handle it now."),
+    ),
+    "extension_approved": (
+        Domain.citizen,
+        N_("The handling time of case {number} has been extended: it is now due by {due}."),
+    ),
     "resolved": (Domain.citizen, N_("Case {number} has been resolved. Reply: {reply}")),
+    "reopened": (
+        Domain.citizen,
+        N_(
+            "Case {number} has been reopened and goes back to the unit, which must resolve "
+            "it by {due}."
+        ),
+    ),
+    "merged": (
+        Domain.citizen,
+        N_(
+            "Case {number} reports the same problem as case {master} and has been merged "
+            "into it; you will receive its reply."
+        ),
+    ),
     "withdrawn": (
         Domain.citizen,
         N_("Case {number} has been withdrawn as you asked. It will not be handled further."),

@@ -123,6 +123,7 @@ class EventKind(StrEnum):
     answered_directly = "answered_directly"
     callback_started = "callback_started"
     survey_answered = "survey_answered"
+    merged_survey_answered = "merged_survey_answered"
     survey_unanswered = "survey_unanswered"
     reopened = "reopened"
     closed = "closed"

@@ -7,9 +7,12 @@ workflow ignores a key it has seen, so a webhook delivered twice changes nothing
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from sqlalchemy import exists, or_
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
@@ -52,6 +55,10 @@ class CaseStatusView:
     unit_code: str | None
     own: bool
     reply: str | None  # None unless `own` and the case has been answered
+    # A case merged into another (并案) is handled as that one: its number and status, and its
+    # reply is this case's.
+    master_number: str | None = None
+    master_status: CaseStatus | None = None
 
 
 def latest_case_of(
@@ -85,15 +92,55 @@ def case_status(
         if case is None:
             raise CaseNotFound(number)
         own = owned_by(session, case, asker)
-        answered = case.status in AWAITING_SURVEY | {CaseStatus.closed}
+        master = merged_master(session, case)
+        handled = master or case
+        answered = handled.status in AWAITING_SURVEY | {CaseStatus.closed}
         return CaseStatusView(
             number=case.number,
             status=CaseStatus(case.status),
             language=Language(case.language),
-            unit_code=case.lead_unit_code,
+            unit_code=handled.lead_unit_code,
             own=own,
-            reply=case.reply if own and answered else None,
+            reply=handled.reply if own and answered else None,
+            master_number=master.number if master else None,
+            master_status=CaseStatus(master.status) if master else None,
         )
+
+
+def merged_master(session: Session, case: Case) -> Case | None:
+    """The case `case` was merged into (并案), which handles it; None when not merged."""
+    if case.status != CaseStatus.merged or case.merged_into_id is None:
+        return None
+    return session.get(Case, case.merged_into_id)
+
+
+def survey_open(session: Session, case: Case) -> bool:
+    """The case's survey takes an answer: its own callback is pending, or, for a merged case,
+    its master's (the merged citizen is asked too, see docs/lifecycle.md)."""
+    handled = merged_master(session, case) or case
+    return handled.status in AWAITING_SURVEY
+
+
+def latest_awaiting_survey(engine: Engine, kind: IdentityKind, value: str) -> Case | None:
+    """The newest case of this identity's citizen whose survey is open (`survey_open`)."""
+    master = aliased(Case)
+    awaiting = list(AWAITING_SURVEY)
+    master_awaits = exists().where(
+        col(master.id) == col(Case.merged_into_id), col(master.status).in_(awaiting)
+    )
+    with Session(engine) as session:
+        query = (
+            select(Case)
+            .where(owner_filter(kind, value))
+            .where(
+                or_(
+                    col(Case.status).in_(awaiting),
+                    (col(Case.status) == CaseStatus.merged) & master_awaits,
+                )
+            )
+            .order_by(proved_first(kind, value), col(Case.created_at).desc(), col(Case.id).desc())
+        )
+        return session.exec(query.limit(1)).first()
 
 
 async def add_details(
@@ -119,16 +166,32 @@ async def add_details(
 async def answer_survey(
     *,
     client: Client,
+    engine: Engine,
     number: str,
     answer_key: str,
     contacted: bool,
     resolved: bool,
     satisfaction: Satisfaction,
 ) -> None:
+    """The answer to the case's callback; a merged case's goes to its master's callback,
+    marked as the merged citizen's, so it never stands in for the master citizen's own."""
+    target, merged = await asyncio.to_thread(_survey_target, engine, number)
     answer = SurveyAnswer(
-        answer_key=answer_key, contacted=contacted, resolved=resolved, satisfaction=satisfaction
+        answer_key=answer_key,
+        contacted=contacted,
+        resolved=resolved,
+        satisfaction=satisfaction,
+        merged_number=merged,
     )
-    await _signal(client, number, CaseWorkflow.survey_answer.__name__, answer)
+    await _signal(client, target, CaseWorkflow.survey_answer.__name__, answer)
+
+
+def _survey_target(engine: Engine, number: str) -> tuple[str, str]:
+    """The workflow to signal, and the merged case's number when it is not the case's own."""
+    with Session(engine) as session:
+        case = get_case(session=session, number=number)
+        master = merged_master(session, case) if case is not None else None
+        return (master.number, number) if master is not None else (number, "")
 
 
 async def withdraw(

@@ -44,6 +44,10 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.survey_answered: S_(
         "Survey answered: {satisfaction}; contacted: {contacted}; solved: {resolved}"
     ),
+    EventKind.merged_survey_answered: S_(
+        "The citizen of merged case {duplicate} answered the survey: {satisfaction}; "
+        "contacted: {contacted}; solved: {resolved}"
+    ),
     EventKind.survey_unanswered: S_(
         "No survey answer after {attempts} attempts: closed without evaluation"
     ),

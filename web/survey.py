@@ -25,7 +25,7 @@ from channels.survey_replies import parse_survey_keys
 from core.i18n import LOCALES, N_
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
-from intake.followups import AWAITING_SURVEY, answer_survey
+from intake.followups import answer_survey, survey_open
 from intake.owners import reachable_contacts
 from models.service import CaseNotFound, get_case
 from web.i18n import LANG_COOKIE
@@ -65,7 +65,7 @@ def _check(engine: Engine, settings: Settings, token: str) -> Checked:
         contacts = list(reachable_contacts(session=session, case=case).values())
         if not link_matches(settings, read.link, contacts):
             return Checked(None, None, INVALID, 404)
-        if case.status not in AWAITING_SURVEY:
+        if not survey_open(session, case):
             return Checked(read.link, language, CLOSED, 410)
         return Checked(read.link, language, None)
 
@@ -129,6 +129,7 @@ async def survey_answer(
     try:
         await answer_survey(
             client=temporal,
+            engine=engine,
             number=link.number,
             # One answer per link and round: a second post of the same form counts once.
             answer_key=f"web-survey:{link.number}:{link.round}",

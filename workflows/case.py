@@ -90,6 +90,7 @@ class CaseWorkflow:
         self.version = 0  # bumped on every change, wakes the main loop
         self.callback_child: workflow.ChildWorkflowHandle[Any, CallbackResult] | None = None
         self.early_answer: SurveyAnswer | None = None
+        self.merged_surveyed: set[str] = set()  # merged cases asked this callback round
 
     # ---- main loop ---------------------------------------------------------------------
 
@@ -180,6 +181,7 @@ class CaseWorkflow:
 
     async def _run_callback(self) -> None:
         self.state.callback_round += 1
+        self.merged_surveyed = set()
         await self._record("callback_started", SYSTEM, to=CaseStatus.callback)
         policy = self.state.policy
         early, self.early_answer = self.early_answer, None
@@ -194,6 +196,10 @@ class CaseWorkflow:
             ),
             id=f"{self.state.number}/callback/{self.state.callback_round}",
         )
+        if self.state.merged_numbers and workflow.patched("merged-citizen-notices"):
+            async with self.lock:
+                for merged in list(self.state.merged_numbers):
+                    await self._survey_merged(merged)
         if self.early_answer is not None:  # arrived while the child was starting
             await self.callback_child.signal(CallbackWorkflow.answer_received, self.early_answer)
         result = await self.callback_child
@@ -258,6 +264,10 @@ class CaseWorkflow:
             payload={"unit": self.state.lead_unit_code or ""},
         )
         await self._notify("unit", "unit_reopened", unit_code=self.state.lead_unit_code)
+        if workflow.patched("reopen-citizen-notice"):
+            await self._notify(
+                "citizen", "reopened", params={"due": _iso(deadlines.resolve_due_at)}
+            )
 
     # ---- queries -----------------------------------------------------------------------
 
@@ -327,6 +337,7 @@ class CaseWorkflow:
             )
             self.state.category_code = action.category_code
         now = workflow.now()
+        came_back = self.state.status == CaseStatus.returned
         deadlines = await self._plan(now, extension=self.state.extension_days_granted)
         self.state.deadlines = deadlines
         self.state.dispatched_at = now
@@ -350,7 +361,11 @@ class CaseWorkflow:
         )
         due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
         await self._notify("unit", "unit_new_case", unit_code=action.unit_code, params={"due": due})
-        await self._notify("citizen", "dispatched")
+        if came_back and workflow.patched("return-redispatch-citizen-notice"):
+            # After a return (退单) the citizen hears the case moved, not "dispatched" again.
+            await self._notify("citizen", "redispatched", params={"unit": action.unit_code})
+        else:
+            await self._notify("citizen", "dispatched")
 
     @dispatch.validator
     def _validate_dispatch(self, action: Dispatch) -> None:
@@ -512,6 +527,9 @@ class CaseWorkflow:
                     payload={"working_days": str(pending.working_days)},
                     detail=action.note,
                 )
+                if workflow.patched("extension-citizen-notice"):
+                    due = _iso(deadlines.resolve_due_at)
+                    await self._notify("citizen", "extension_approved", params={"due": due})
             decision = "approved" if action.approve else "rejected"
             await self._notify(
                 "unit",
@@ -578,6 +596,9 @@ class CaseWorkflow:
                 payload={"master": action.master_number},
                 detail=action.master_number,
             )
+            if workflow.patched("merge-citizen-notice"):
+                # Before the master hears of it: its reply may follow at once (it is resolved).
+                await self._notify("citizen", "merged", params={"master": action.master_number})
             master = workflow.get_external_workflow_handle(action.master_number)
             await master.signal(CaseWorkflow.duplicate_merged, DuplicateMerged(self.state.number))
             return self._result()
@@ -687,6 +708,8 @@ class CaseWorkflow:
             await self._notify(
                 "unit", "unit_redispatched", unit_code=previous, params={"unit": action.unit_code}
             )
+            if workflow.patched("redispatch-citizen-notice"):
+                await self._notify("citizen", "redispatched", params={"unit": action.unit_code})
             return self._result()
 
     @redispatch.validator
@@ -754,6 +777,9 @@ class CaseWorkflow:
         """The citizen's survey answer from any channel; each answer key counts once."""
         if answer.answer_key in self.state.survey_answer_keys:
             return
+        if answer.merged_number:
+            await self._merged_survey_answer(answer)
+            return
         if self.callback_child is not None:
             self.state.survey_answer_keys.append(answer.answer_key)
             await self.callback_child.signal(CallbackWorkflow.answer_received, answer)
@@ -763,12 +789,48 @@ class CaseWorkflow:
 
     @workflow.signal
     async def duplicate_merged(self, message: DuplicateMerged) -> None:
+        """并案: a duplicate joins this case; its citizen gets this case's reply and survey."""
         async with self.lock:
+            merged = message.duplicate_number
+            if merged not in self.state.merged_numbers:
+                self.state.merged_numbers.append(merged)
             await self._record(
-                "duplicate_merged",
-                SYSTEM,
-                payload={"duplicate": message.duplicate_number},
-                detail=message.duplicate_number,
+                "duplicate_merged", SYSTEM, payload={"duplicate": merged}, detail=merged
+            )
+            answered = self.state.status in (CaseStatus.resolved, CaseStatus.callback)
+            if answered and workflow.patched("merged-citizen-notices"):
+                # Merged after the reply went out: this citizen gets it (and the survey) now.
+                await self._notify_merged(merged, "resolved")
+                if self.callback_child is not None:
+                    await self._survey_merged(merged)
+
+    async def _merged_survey_answer(self, answer: SurveyAnswer) -> None:
+        """A merged citizen's answer: an event on this case beside the master citizen's own
+        answer, which alone decides close or reopen and counts in the three rates."""
+        merged = answer.merged_number
+        async with self.lock:
+            # Answered before the callback started counts for the round about to start.
+            upcoming = self.state.status == CaseStatus.resolved
+            once = f"{merged}:{self.state.callback_round + upcoming}"
+            if (
+                merged not in self.state.merged_numbers
+                or self.state.status not in (CaseStatus.resolved, CaseStatus.callback)
+                or once in self.state.merged_survey_answered
+                or answer.answer_key in self.state.survey_answer_keys
+            ):
+                return
+            self.state.survey_answer_keys.append(answer.answer_key)
+            self.state.merged_survey_answered.append(once)
+            await self._record(
+                "merged_survey_answered",
+                "citizen",
+                payload={
+                    "duplicate": merged,
+                    "contacted": str(answer.contacted).lower(),
+                    "resolved": str(answer.resolved).lower(),
+                    "satisfaction": answer.satisfaction.value,
+                },
+                detail=f"{merged}: {answer.satisfaction.value}",
             )
 
     # ---- helpers -----------------------------------------------------------------------
@@ -786,6 +848,9 @@ class CaseWorkflow:
             detail=reply,
         )
         await self._notify("citizen", "resolved")
+        if self.state.merged_numbers and workflow.patched("merged-citizen-notices"):
+            for merged in list(self.state.merged_numbers):
+                await self._notify_merged(merged, "resolved")
 
     def _require(self, *allowed: CaseStatus) -> None:
         if self.state.status not in allowed:
@@ -875,6 +940,30 @@ class CaseWorkflow:
                 kind=kind,
                 unit_code=unit_code,
                 params=params or {},
+            ),
+        )
+
+    async def _survey_merged(self, merged: str) -> None:
+        """The survey once a round to a merged case's citizen (the child asks the master's)."""
+        if merged not in self.merged_surveyed:
+            self.merged_surveyed.add(merged)
+            await self._notify_merged(merged, "survey")
+
+    async def _notify_merged(self, merged: str, kind: str) -> None:
+        """Tell the citizen of a case merged into this one, in their language, on their channel:
+        this case's reply (`resolved`) or its survey, under their own case number."""
+        self.state.event_seq += 1
+        params = {"master": self.state.number, "reply": self.state.reply or ""}
+        if kind == "survey":
+            params["round"] = str(self.state.callback_round)
+        await self._activity(
+            "notify",
+            Notice(
+                number=merged,
+                dedupe_key=f"{self.state.number}:n{self.state.event_seq}",
+                audience="citizen",
+                kind=kind,
+                params=params,
             ),
         )
 

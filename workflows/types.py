@@ -79,6 +79,10 @@ class CaseState:
     callback_round: int = 0
     survey_answer_keys: list[str] = field(default_factory=list)
     message_keys: list[str] = field(default_factory=list)  # citizen messages already recorded
+    # Cases merged into this one (并案): their citizens get this case's reply and survey.
+    merged_numbers: list[str] = field(default_factory=list)
+    # "<merged case>:<round>" whose citizen's survey answer is recorded: one each per round.
+    merged_survey_answered: list[str] = field(default_factory=list)
     satisfaction: Satisfaction | None = None
     event_seq: int = 0  # numbers events so a retried activity writes each only once
     timeline: list[TimelineEntry] = field(default_factory=list)
@@ -232,6 +236,9 @@ class SurveyAnswer:
     contacted: bool
     resolved: bool
     satisfaction: Satisfaction
+    # Set when the citizen of a case merged into this one answers this case's survey: recorded
+    # beside the master citizen's answer, never in its place.
+    merged_number: str = ""
 
 
 @dataclass

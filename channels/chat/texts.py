@@ -128,6 +128,13 @@ def status_label(_: Gettext, status: CaseStatus) -> str:
     return labels[status]
 
 
+def merged_status(_: Gettext, number: str, master: str, status: CaseStatus) -> str:
+    """A merged case (并案) is handled as its master: say which, and how that one stands."""
+    return _("Case {number} was merged into case {master}. Case {master}: {status}.").format(
+        number=number, master=master, status=status_label(_, status)
+    )
+
+
 def help_text(_: Gettext) -> str:
     return _(
         "This is the 12345 citizen service hotline.\n"

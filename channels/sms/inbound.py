@@ -37,7 +37,7 @@ from channels.rate_limit import RateLimiter, minutes_to_wait
 from channels.sms import store
 from channels.sms.commands import Command, Parsed, parse
 from channels.sms.segments import fit
-from channels.sms.texts import reply, status_label
+from channels.sms.texts import merged_status_text, reply, status_label
 from channels.survey_replies import parse_survey_reply
 from core.i18n import language_name
 from core.local_time import local_time
@@ -55,10 +55,10 @@ from intake.conversation import (
 from intake.errors import IntakeRejected
 from intake.flows import start_case_workflow
 from intake.followups import (
-    AWAITING_SURVEY,
     CaseClosed,
     answer_survey,
     case_status,
+    latest_awaiting_survey,
     latest_case_of,
 )
 from intake.mycases import own_cases
@@ -281,6 +281,11 @@ class SmsConversation:
         sender = ProvedContact(IdentityKind.phone, phone)  # the From of a signed webhook
         view = await asyncio.to_thread(lambda: case_status(self.engine, case.number, asker=sender))
         label = status_label(view.status, language)
+        if view.master_number and view.master_status:
+            text = merged_status_text(
+                view.number, view.master_number, view.master_status, view.reply, language
+            )
+            return Outcome("status", text, case)
         if view.reply:
             text = reply(
                 "status_reply", language, number=view.number, status=label, reply=view.reply
@@ -303,9 +308,7 @@ class SmsConversation:
 
     async def _survey(self, message: Inbound, parsed: Parsed) -> Outcome | None:
         case = await asyncio.to_thread(
-            lambda: latest_case_of(
-                self.engine, IdentityKind.phone, message.phone, statuses=AWAITING_SURVEY
-            )
+            latest_awaiting_survey, self.engine, IdentityKind.phone, message.phone
         )
         if case is None or not parsed.text:
             return None
@@ -315,6 +318,7 @@ class SmsConversation:
             try:
                 await answer_survey(
                     client=self.temporal,
+                    engine=self.engine,
                     number=case.number,
                     answer_key=message.sid,
                     contacted=answer.contacted,

@@ -14,6 +14,10 @@ REPLIES: dict[str, str] = {
     ),
     "status": N_("Case {number}: {status}."),
     "status_reply": N_("Case {number}: {status}. Reply: {reply}"),
+    "status_merged": N_("Case {number} was merged into case {master}. Case {master}: {status}."),
+    "status_merged_reply": N_(
+        "Case {number} was merged into case {master}. Case {master}: {status}. Reply: {reply}"
+    ),
     "not_found": N_("We found no case {number} of yours. Please check the number."),
     "no_case": N_("You have no case yet. Text us the problem to report it."),
     "my_cases": N_("Your latest cases:\n{cases}\nText 'STATUS <number>' for one of them."),
@@ -74,3 +78,20 @@ def status_label(status: CaseStatus, language: Language) -> str:
         CaseStatus.merged: pgettext("sms status", "merged with another case"),
     }
     return labels[status]
+
+
+def merged_status_text(
+    number: str, master: str, status: CaseStatus, reply_text: str | None, language: Language
+) -> str:
+    """A merged case (并案) is handled as its master: the master's number, status and reply."""
+    label = status_label(status, language)
+    if reply_text:
+        return reply(
+            "status_merged_reply",
+            language,
+            number=number,
+            master=master,
+            status=label,
+            reply=reply_text,
+        )
+    return reply("status_merged", language, number=number, master=master, status=label)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from api.deps import EngineDep, SettingsDep, get_temporal
+from api.deps import EngineDep, SettingsDep, get_engine_dep, get_temporal
 from channels.survey_replies import parse_one_answer
 from channels.twilio.signature import SignedForm
 from channels.voice import twiml
@@ -406,6 +406,7 @@ async def _survey_next(
     try:
         await answer_survey(
             client=await get_temporal(request),
+            engine=get_engine_dep(request),
             number=case,
             answer_key=f"voice:{_call_sid(form)}",
             contacted=reply.contacted,

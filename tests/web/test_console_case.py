@@ -14,6 +14,7 @@ from core.db import session_scope
 from core.settings import Settings
 from intake.attachments import store_attachment
 from models.enums import AttachmentKind, EventKind, StaffRole
+from models.event import CaseEvent
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission, unique_phone
 from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
@@ -199,3 +200,27 @@ def test_a_case_that_is_not_there_is_said_in_the_staff_language(
         english = client.get("/console/cases/20990101-000001?lang=en")
     assert missing.status_code == 404 and "没有编号为 20990101-000001 的案件。" in missing.text
     assert "No case numbered 20990101-000001." in english.text
+
+
+def test_every_reply_is_shown_in_order_after_a_reopen(api_url: str, engine: Engine) -> None:
+    """Replies are history: the reply the citizen rejected stays beside the one after it."""
+    number = _new_case(api_url)
+    replies = ["路灯已更换。", "已更换整套灯具并复查。"]
+    with session_scope(engine) as session:
+        row = case_row(engine, number)
+        assert row.id is not None
+        for kind, payload in (
+            (EventKind.resolved, {"reply": replies[0]}),
+            (EventKind.reopened, {"unit": CHAOYANG}),
+            (EventKind.resolved, {"reply": replies[1]}),
+        ):
+            session.add(
+                CaseEvent(case_id=row.id, kind=kind.value, actor="handler-1", payload=payload)
+            )
+        row.reply = replies[1]
+        session.add(row)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{number}").text
+    shown = page.split('id="replies"')[1].split("</div>")[0]
+    quoted = [q.split("<", 1)[0].strip() for q in shown.split('class="reply">')[1:]]
+    assert quoted == replies

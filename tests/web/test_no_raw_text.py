@@ -227,6 +227,16 @@ async def _full_history(api_url: str, engine: Engine, client: Client) -> Story:
             (EventKind.sla_breach, "system", {"deadline": "acknowledge", "unit": CHAOYANG}),
             (EventKind.dispatch_suggestion_failed, "smart-dispatch", {"error": "no model"}),
             (EventKind.duplicate_merged, "system", {"duplicate": "20261130-000009"}),
+            (
+                EventKind.merged_survey_answered,
+                "citizen",
+                {
+                    "duplicate": "20261130-000009",
+                    "contacted": "true",
+                    "resolved": "false",
+                    "satisfaction": "basically_satisfied",
+                },
+            ),
         ]:
             session.add(CaseEvent(case_id=case.id, kind=kind.value, actor=actor, payload=payload))
     handle = client.get_workflow_handle(number)

@@ -318,6 +318,29 @@ async def test_duplicate_merged_into_master_closes_and_tells_the_master(
     assert case_row(engine, duplicate.id).merged_into_id == case_row(engine, master.id).id
 
 
+async def test_a_case_merged_after_the_masters_reply_gets_that_reply_and_the_survey(
+    time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
+) -> None:
+    async with harness(time_skipping) as h:
+        master = await h.new_case()
+        duplicate = await h.new_case()
+        await _handle_to_resolved(master)
+        await wait_for_notification(engine, master.id, "survey")
+        await duplicate.execute_update(CaseWorkflow.merge, Merge("d", master.id))
+        await wait_for_notification(engine, duplicate.id, "survey")
+        await _answer_survey(engine, master, SATISFIED)
+        outcome = await master.result()
+    assert outcome.status == CaseStatus.closed
+    told = notifications(engine, duplicate.id)
+    assert [n.kind for n in told] == ["merged", "resolved", "survey"]
+    assert told[0].body == (
+        f"您的诉求 {duplicate.id} 与诉求 {master.id} 反映的是同一问题，已并入 {master.id} "
+        "一并办理，办理结果将告知您。"
+    )
+    assert told[1].body == f"您的诉求 {duplicate.id} 已办结。答复：路灯已修复。"
+    assert told[2].body.startswith(f"回访 {duplicate.id}：")
+
+
 async def test_citizen_withdraws_an_open_case(
     time_skipping: WorkflowEnvironment, harness: HarnessFactory, engine: Engine
 ) -> None:

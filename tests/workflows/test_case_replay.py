@@ -25,4 +25,12 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 
 def test_there_are_histories_to_replay() -> None:
-    assert {p.stem for p in HISTORIES} >= {"happy_path", "reopen_then_close", "breach_return"}
+    assert {p.stem for p in HISTORIES} >= {
+        "happy_path",
+        "reopen_then_close",
+        "breach_return",
+        # Citizen notices: moved after a return, extension, a merged citizen's reply, survey
+        # and answer, reopen, 改派 (the master), and the merged case's own notice.
+        "merged_notices",
+        "merge_duplicate",
+    }

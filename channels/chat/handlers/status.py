@@ -17,7 +17,12 @@ from aiogram.utils.i18n import gettext as _
 
 from channels.chat.cases import chat_contact
 from channels.chat.deps import ChatDeps
-from channels.chat.texts import add_details_keyboard, status_label, withdraw_button
+from channels.chat.texts import (
+    add_details_keyboard,
+    merged_status,
+    status_label,
+    withdraw_button,
+)
 from intake.followups import case_status, latest_case_of
 from models.enums import IdentityKind
 from models.service import CaseNotFound
@@ -46,9 +51,12 @@ async def show_status(message: Message, command: CommandObject, hotline: ChatDep
     except CaseNotFound:
         await message.answer(_("There is no case numbered {number}.").format(number=number))
         return
-    text = _("Case {number}: {status}.").format(
-        number=view.number, status=status_label(_, view.status)
-    )
+    if view.master_number and view.master_status:
+        text = merged_status(_, view.number, view.master_number, view.master_status)
+    else:
+        text = _("Case {number}: {status}.").format(
+            number=view.number, status=status_label(_, view.status)
+        )
     if view.reply:
         text += "\n" + _("Reply: {reply}").format(reply=view.reply)
     open_and_own = view.own and view.status not in TERMINAL

@@ -17,14 +17,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from channels.chat.callbacks import SurveyPick
 from channels.chat.cases import chat_case
 from channels.chat.deps import ChatDeps
 from channels.chat.texts import SURVEY_QUESTIONS, survey_intro, survey_keyboard, survey_question
 from channels.survey_replies import SurveyReply, parse_survey_keys, parse_survey_reply
-from intake.followups import AWAITING_SURVEY, answer_survey, latest_case_of
-from models.enums import CaseStatus, IdentityKind
+from intake.followups import answer_survey, latest_awaiting_survey, survey_open
+from models.enums import IdentityKind
 
 # Survey messages this chat has answered (the per-chat event lock makes check-then-set safe).
 ANSWERED = "surveys_answered"
@@ -39,10 +40,10 @@ async def survey_pressed(
     if message is None or not isinstance(message, Message):
         await query.answer(_("This survey has expired."))
         return
-    status = await asyncio.to_thread(
-        _status_for_chat, hotline.engine, callback_data.number, message.chat.id
+    open_ = await asyncio.to_thread(
+        _survey_open_for_chat, hotline.engine, callback_data.number, message.chat.id
     )
-    if status not in AWAITING_SURVEY:
+    if not open_:
         await query.answer(_("This survey is no longer open."), show_alert=True)
         await message.edit_reply_markup(reply_markup=None)
         return
@@ -81,11 +82,7 @@ async def typed_survey_answer(message: Message, hotline: ChatDeps) -> dict[str, 
     if reply is None:
         return False
     case = await asyncio.to_thread(
-        latest_case_of,
-        hotline.engine,
-        IdentityKind.telegram,
-        str(message.chat.id),
-        statuses=AWAITING_SURVEY,
+        latest_awaiting_survey, hotline.engine, IdentityKind.telegram, str(message.chat.id)
     )
     if case is None:
         return False
@@ -104,6 +101,7 @@ async def survey_typed(
 async def _answer(hotline: ChatDeps, number: str, key: str, reply: SurveyReply) -> None:
     await answer_survey(
         client=await hotline.temporal(),
+        engine=hotline.engine,
         number=number,
         answer_key=key,
         contacted=reply.contacted,
@@ -112,10 +110,14 @@ async def _answer(hotline: ChatDeps, number: str, key: str, reply: SurveyReply) 
     )
 
 
-def _status_for_chat(engine: Engine, number: str, chat_id: int) -> CaseStatus | None:
-    """The case's status if this chat's citizen opened it; None for anyone else's case."""
+def _survey_open_for_chat(engine: Engine, number: str, chat_id: int) -> bool:
+    """The case's survey is open (a merged case's: its master's) and this chat's citizen
+    opened the case; False for anyone else's case."""
     case = chat_case(engine, chat_id, number)
-    return CaseStatus(case.status) if case is not None else None
+    if case is None:
+        return False
+    with Session(engine) as session:
+        return survey_open(session, case)
 
 
 def build() -> Router:
