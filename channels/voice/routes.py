@@ -25,11 +25,11 @@ from channels.voice import twiml
 from channels.voice.caller import caller_language, choose_language, proved_caller
 from channels.voice.cases import file_case
 from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
-from channels.voice.menus import confirm_withdrawal, my_cases, offer_withdrawal
+from channels.voice.menus import confirm_withdrawal, my_cases, offer_withdrawal, status_said
 from channels.voice.recordings import RecordingRefused, download_recording
 from channels.voice.store import get_call, update_call
 from channels.voice.survey import QUESTIONS, RETRIES, SurveyStep, survey_by_sms, survey_words
-from channels.voice.texts import prompt, spoken_digits, status_name
+from channels.voice.texts import prompt, spoken_digits
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.followups import answer_survey, case_status
@@ -44,7 +44,6 @@ router = APIRouter(prefix="/twilio/voice", tags=["voice"])
 log = logging.getLogger("hotline.voice")
 LangQuery = Annotated[Language, Query(alias="lang")]
 MAX_DESCRIPTIONS = 2  # after this many silent attempts the caller leaves a recording instead
-MAX_SPOKEN_REPLY = 1000  # characters of the unit's reply read out (TwiML <Say> takes 4096)
 
 
 def _call_sid(form: dict[str, str]) -> str:
@@ -234,20 +233,7 @@ async def status(
         view = None
     if view is None:
         return _xml(twiml.ask_case_number(settings, language, prompt("unknown_case", language)))
-    digits = spoken_digits(view.number, language)
-    status = status_name(view.status, language)
-    said = (
-        prompt(
-            "case_status_reply",
-            language,
-            digits=digits,
-            status=status,
-            reply=view.reply[:MAX_SPOKEN_REPLY],
-        )
-        if view.reply
-        else prompt("case_status", language, digits=digits, status=status)
-    )
-    return _xml(twiml.main_menu(settings, language, said))
+    return _xml(twiml.main_menu(settings, language, status_said(view, language)))
 
 
 @router.post("/recorded")
