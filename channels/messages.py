@@ -47,10 +47,11 @@ NOTICES: dict[str, tuple[Domain, str]] = {
     "survey": (
         Domain.citizen,
         N_(
-            "Follow-up on {number}: 1. Did the unit contact you? 2. Is the problem solved? "
-            "3. Are you satisfied (satisfied / basically satisfied / dissatisfied)? Reply with "
-            "three answers in order, e.g. 'yes yes satisfied' or '1 1 1' "
-            "(1 = yes/satisfied, 2 = no/basically satisfied, 3 = dissatisfied)."
+            "Follow-up on {number}: 1. Did the unit contact you? (yes/no) 2. Is the problem "
+            "solved? (yes/no) 3. Are you satisfied? (satisfied / basically satisfied / "
+            "dissatisfied) Reply with three answers in order, e.g. 'yes no dissatisfied'. "
+            "Digits work too, e.g. '1 2 3': questions 1 and 2: 1 = yes, 2 = no; question 3: "
+            "1 = satisfied, 2 = basically satisfied, 3 = dissatisfied."
         ),
     ),
     "unit_new_case": (Domain.staff, S_("New case {number}: acknowledge before {due}.")),

@@ -2,9 +2,10 @@
 
 The survey message asks: 1. did the unit contact you, 2. is the problem solved, 3. are you
 satisfied. Citizens answer by SMS, chat or on the phone (keys or speech), in Chinese or English,
-as words ("是 是 满意", "yes no dissatisfied") or digits ("1 1 1", "112": 1 = yes / satisfied,
-2 = no / basically satisfied, 3 = dissatisfied). Anything else is not guessed at: the caller
-gets one clarifying reply instead.
+as words ("是 是 满意", "yes no dissatisfied") or digits ("1 1 1", "112"). A digit means what its
+place says, as the prompts explain per question: for the first two 1 = yes, 2 = no; for the
+third 1 = satisfied, 2 = basically satisfied, 3 = dissatisfied (so "2" is never both at once).
+Anything else is not guessed at: the caller gets one clarifying reply instead.
 """
 
 from __future__ import annotations

@@ -33,8 +33,9 @@ REPLIES: dict[str, str] = {
     "survey_thanks": N_("Thank you for rating case {number}."),
     "survey_clarify": N_(
         "We could not read your answer about case {number}. Please reply with three "
-        "answers in order, e.g. 'yes yes satisfied' or '1 1 1' (1 = yes/satisfied, 2 = "
-        "no/basically satisfied, 3 = dissatisfied)."
+        "answers in order, e.g. 'yes no dissatisfied' or '1 2 3' (questions 1 and 2: "
+        "1 = yes, 2 = no; question 3: 1 = satisfied, 2 = basically satisfied, "
+        "3 = dissatisfied)."
     ),
     "withdraw_usage": N_(
         "To withdraw a case, text 'WITHDRAW' and its number, e.g. 'WITHDRAW 20261130-000011'."

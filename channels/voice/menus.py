@@ -15,17 +15,45 @@ from channels.voice.caller import latest_cases
 from channels.voice.texts import prompt, spoken_digits, status_name
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
-from intake.followups import latest_case_of
+from intake.followups import CaseStatusView, case_status, latest_case_of
 from intake.owners import ProvedContact
 from intake.withdrawal import NotWithdrawable, NotYours, withdraw_case
+from models import Case
 from models.enums import CaseStatus, Channel, Language
 from models.service import CaseNotFound
 from workflows.types import WITHDRAWABLE
 
+MAX_SPOKEN_REPLY = 1000  # characters of the unit's reply read out (TwiML <Say> takes 4096)
 
-def _line(number: str, status: CaseStatus, language: Language) -> str:
-    digits = spoken_digits(number, language)
-    return prompt("case_line", language, digits=digits, status=status_name(status, language))
+
+def _line(engine: Engine, case: Case, language: Language) -> str:
+    """One case as menu 3 reads it; a merged case (并案) names the case it is handled as."""
+    digits = spoken_digits(case.number, language)
+    if case.status == CaseStatus.merged:
+        view = case_status(engine, case.number)
+        if view.master_number and view.master_status:
+            master = spoken_digits(view.master_number, language)
+            status = status_name(view.master_status, language)
+            return prompt("case_line_merged", language, digits=digits, master=master, status=status)
+    status = status_name(CaseStatus(case.status), language)
+    return prompt("case_line", language, digits=digits, status=status)
+
+
+def status_said(view: CaseStatusView, language: Language) -> str:
+    """A case's status keyed in by its number: a merged case (并案) names the case it is handled
+    as and that one's status; the unit's reply when the caller owns the case."""
+    digits = spoken_digits(view.number, language)
+    status = status_name(view.status, language)
+    params = {"digits": digits, "status": status}
+    kind = "case_status"
+    if view.master_number and view.master_status:
+        kind = "case_status_merged"
+        params["master"] = spoken_digits(view.master_number, language)
+        params["status"] = status_name(view.master_status, language)
+    if view.reply:
+        kind = f"{kind}_reply"
+        params["reply"] = view.reply[:MAX_SPOKEN_REPLY]
+    return prompt(kind, language, **params)
 
 
 def my_cases(
@@ -36,7 +64,7 @@ def my_cases(
     cases = latest_cases(engine, caller) if caller is not None else []
     if not cases:
         return twiml.ask_case_number(settings, language, prompt("no_cases", language))
-    lines = [_line(case.number, CaseStatus(case.status), language) for case in cases]
+    lines = [_line(engine, case, language) for case in cases]
     said = " ".join([prompt("your_cases", language), *lines])
     return twiml.ask_case_number(settings, language, said)
 

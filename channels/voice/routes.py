@@ -24,12 +24,13 @@ from channels.twilio.signature import SignedForm
 from channels.voice import twiml
 from channels.voice.caller import caller_language, choose_language, proved_caller
 from channels.voice.cases import file_case
+from channels.voice.details import Added, add_to_open_case, ask_details_or_new, the_one_open_case
 from channels.voice.media import CALL_SID, StreamState, recognition_language, stream_url
-from channels.voice.menus import confirm_withdrawal, my_cases, offer_withdrawal
+from channels.voice.menus import confirm_withdrawal, my_cases, offer_withdrawal, status_said
 from channels.voice.recordings import RecordingRefused, download_recording
-from channels.voice.store import get_call, update_call
+from channels.voice.store import CallState, get_call, update_call
 from channels.voice.survey import QUESTIONS, RETRIES, SurveyStep, survey_by_sms, survey_words
-from channels.voice.texts import prompt, spoken_digits, status_name
+from channels.voice.texts import prompt, spoken_digits
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.followups import answer_survey, case_status
@@ -44,7 +45,6 @@ router = APIRouter(prefix="/twilio/voice", tags=["voice"])
 log = logging.getLogger("hotline.voice")
 LangQuery = Annotated[Language, Query(alias="lang")]
 MAX_DESCRIPTIONS = 2  # after this many silent attempts the caller leaves a recording instead
-MAX_SPOKEN_REPLY = 1000  # characters of the unit's reply read out (TwiML <Say> takes 4096)
 
 
 def _call_sid(form: dict[str, str]) -> str:
@@ -199,6 +199,50 @@ async def confirm(
     call = await asyncio.to_thread(get_call, engine, _call_sid(form))
     if digit != "1" or call is None or not call.transcript:
         return await heard(form, language, settings, engine)
+    if call.case_number is None:
+        caller = proved_caller(form, settings)
+        open_case = await asyncio.to_thread(the_one_open_case, engine, caller)
+        if open_case is not None:
+            return _xml(ask_details_or_new(settings, language, open_case))
+    return await _file_and_tell(request, call, language, settings, engine)
+
+
+@router.post("/details")
+async def details(
+    request: Request,
+    form: SignedForm,
+    language: LangQuery,
+    settings: SettingsDep,
+    engine: EngineDep,
+    case: Annotated[str, Query(max_length=20)],
+) -> Response:
+    """After "add it to your open case?": 1 adds what was said to that case (only while it is
+    the calling number's one open case); 2 or nothing pressed files a new case."""
+    call = await asyncio.to_thread(get_call, engine, _call_sid(form))
+    if call is None or not call.transcript:
+        return await heard(form, language, settings, engine)
+    if call.case_number is None and form.get("Digits") == "1":
+        added = await add_to_open_case(
+            client=await _temporal(request),
+            engine=engine,
+            caller=proved_caller(form, settings),
+            number=case,
+            transcript=call.transcript,
+            call_sid=call.call_sid,
+        )
+        if added is Added.added:
+            said = prompt("details_added", language, digits=spoken_digits(case, language))
+            return _xml(twiml.speak_and_hang_up(said, language))
+        if added is Added.busy:
+            return _xml(twiml.main_menu(settings, language, prompt("busy", language)))
+    return await _file_and_tell(request, call, language, settings, engine)
+
+
+async def _file_and_tell(
+    request: Request, call: CallState, language: Language, settings: Settings, engine: Engine
+) -> Response:
+    """File the call's case (once per CallSid) and say its number digit by digit."""
+    assert call.transcript
     number = call.case_number or await file_case(
         engine=engine,
         settings=settings,
@@ -234,20 +278,7 @@ async def status(
         view = None
     if view is None:
         return _xml(twiml.ask_case_number(settings, language, prompt("unknown_case", language)))
-    digits = spoken_digits(view.number, language)
-    status = status_name(view.status, language)
-    said = (
-        prompt(
-            "case_status_reply",
-            language,
-            digits=digits,
-            status=status,
-            reply=view.reply[:MAX_SPOKEN_REPLY],
-        )
-        if view.reply
-        else prompt("case_status", language, digits=digits, status=status)
-    )
-    return _xml(twiml.main_menu(settings, language, said))
+    return _xml(twiml.main_menu(settings, language, status_said(view, language)))
 
 
 @router.post("/recorded")

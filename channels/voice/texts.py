@@ -32,6 +32,21 @@ PROMPTS: dict[str, str] = {
     "case_status_reply": N_(
         "Case {digits} is now: {status}. The reply of the responsible unit: {reply}"
     ),
+    "case_line_merged": N_("Case {digits}: merged into case {master}, now: {status}."),
+    "case_status_merged": N_(
+        "Case {digits} was merged into case {master}. Case {master} is now: {status}."
+    ),
+    "case_status_merged_reply": N_(
+        "Case {digits} was merged into case {master}. Case {master} is now: {status}. "
+        "The reply of the responsible unit: {reply}"
+    ),
+    "details_or_new": N_(
+        "You have an open case, {digits}. To add what you said to that case, press 1. "
+        "To report it as a new problem, press 2."
+    ),
+    "details_added": N_(
+        "What you said has been added to case {digits}; the unit handling it will see it. Goodbye."
+    ),
     "operator": N_("Connecting you to an operator, please wait."),
     "no_operator": N_(
         "No operator can take your call right now. To leave a message, press 1, or stay on "

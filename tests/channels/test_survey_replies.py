@@ -23,6 +23,10 @@ S, B, D = Satisfaction.satisfied, Satisfaction.basically_satisfied, Satisfaction
         ("有 没有 基本满意", SurveyReply(True, False, B)),
         ("1 1 1", SurveyReply(True, True, S)),
         ("112", SurveyReply(True, True, B)),
+        ("1 2 3", SurveyReply(True, False, D)),  # each digit read by its place
+        ("2 2 2", SurveyReply(False, False, B)),
+        ("是 否 2", SurveyReply(True, False, B)),  # words and digits mixed, as before
+        ("yes no 3", SurveyReply(True, False, D)),
         ("2 2 3", SurveyReply(False, False, D)),
         ("Yes, yes, satisfied", SurveyReply(True, True, S)),
         ("yes no basically satisfied", SurveyReply(True, False, B)),

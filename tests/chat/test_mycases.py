@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -154,3 +155,50 @@ async def test_a_new_english_chat_links_its_phone_and_sees_the_sms_case(
         engine, (IdentityKind.telegram, str(citizen.chat_id)), (IdentityKind.phone, phone)
     )
     assert chat_citizen == phone_citizen
+
+
+HELP = {
+    "zh": "这里是 12345 市民服务热线。\n"
+    "直接发送文字描述问题即可提交诉求：我们会询问地点和照片（可选），然后给您案件编号。\n"
+    "/new - 提交新诉求\n"
+    "/status [编号] - 查询案件进度\n"
+    "/add [编号] - 补充未办结案件的内容\n"
+    "/mycases - 我最近的诉求\n"
+    "/lang - 中文 / English\n"
+    "/cancel - 取消当前诉求",
+    "en": "This is the 12345 citizen service hotline.\n"
+    "Describe a problem in a message to start a request: we ask for the place and an optional "
+    "photo, then give you a case number.\n"
+    "/new - start a request\n"
+    "/status [number] - where your case stands\n"
+    "/add [number] - add details to your open case\n"
+    "/mycases - your latest cases\n"
+    "/lang - 中文 / English\n"
+    "/cancel - stop the current request",
+}
+OFFER = {
+    "zh": "也通过电话或短信反映过问题？请点击下方“分享我的手机号”，在这里一并查看那些诉求。",
+    "en": 'Reported by phone or SMS too? Press "Share my phone number" below to see those '
+    "cases here.",
+}
+SHARE = {"zh": "分享我的手机号", "en": "Share my phone number"}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_start_offers_to_share_the_phone_until_it_is_linked(
+    language: str, webhook: Webhook, telegram: FakeTelegram
+) -> None:
+    citizen, phone = Citizen(language_code=language), unique_phone()
+    await webhook.deliver(citizen.says("/start"))
+    greeted = await _reply(telegram, citizen, 0)
+    assert greeted["text"] == f"{HELP[language]}\n\n{OFFER[language]}"
+    assert greeted["reply_markup"]["keyboard"] == [
+        [{"text": SHARE[language], "request_contact": True}]
+    ]
+
+    await webhook.deliver(citizen.shares_contact(phone))
+    await _reply(telegram, citizen, 2)  # linked, then the (empty) list of cases
+    await webhook.deliver(citizen.says("/start"))
+    again = await _reply(telegram, citizen, 3)
+    assert again["text"] == HELP[language]
+    assert "reply_markup" not in again

@@ -135,6 +135,7 @@ GUARDS: dict[str, Guard] = {
     "POST /twilio/voice/describe": Guard.twilio,
     "POST /twilio/voice/heard": Guard.twilio,
     "POST /twilio/voice/confirm": Guard.twilio,
+    "POST /twilio/voice/details": Guard.twilio,
     "POST /twilio/voice/status": Guard.twilio,
     "POST /twilio/voice/recorded": Guard.twilio,
     "POST /twilio/voice/recording": Guard.twilio,

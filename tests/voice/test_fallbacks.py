@@ -30,6 +30,7 @@ def _recording_url(twilio: FakeTwilio, sid: str) -> str:
         "/twilio/voice/confirm?lang=zh",
         "/twilio/voice/recording?lang=zh",
         "/twilio/voice/withdraw?case=20261130-000001&lang=zh",
+        "/twilio/voice/details?case=20261130-000001&lang=zh",
         "/twilio/voice/leave-message?lang=zh",
     ],
 )

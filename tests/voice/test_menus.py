@@ -21,6 +21,8 @@ from tests.utils.servers import serve
 from tests.utils.speech import new_call_sid
 from tests.voice.conftest import VoiceApi, gather_action, next_url, spoken
 from tests.voice.test_citizen_language import MENU_EN, MENU_ZH
+from workflows.case import CaseWorkflow
+from workflows.types import Dispatch, Merge
 
 BACK_ZH = [MENU_ZH, "For English, press 2."]
 BACK_EN = [MENU_EN, "中文服务请按2。"]
@@ -156,3 +158,46 @@ async def test_a_caller_cannot_withdraw_a_case_they_do_not_own(
         assert spoken(stranger.text) == ["您没有可以撤回的案件。", *BACK_ZH]
     await asyncio.sleep(0.5)
     assert case_row(engine, case.number).status != CaseStatus.withdrawn
+
+
+async def test_a_merged_case_is_read_out_with_the_case_it_was_merged_into(
+    voice_api: VoiceApi, temporal_client: Client, engine: Engine
+) -> None:
+    phone = unique_phone()
+    master = _case_of(voice_api, engine, unique_phone())
+    duplicate = _case_of(voice_api, engine, phone)
+    for case in (master, duplicate):
+        await start_case_workflow(client=temporal_client, settings=voice_api.settings, case=case)
+    await temporal_client.get_workflow_handle(master.number).execute_update(
+        CaseWorkflow.dispatch, Dispatch("dispatcher-1", "110105")
+    )
+    await temporal_client.get_workflow_handle(duplicate.number).execute_update(
+        CaseWorkflow.merge, Merge("dispatcher-1", master.number)
+    )
+    await _until_status(engine, duplicate.number, CaseStatus.merged)
+    call = {"CallSid": new_call_sid(), "From": phone}
+
+    keyed = {**call, "Digits": duplicate.number.replace("-", "") + "#"}
+    told = voice_api.post("/twilio/voice/status?lang=zh", keyed)
+    dup_zh, master_zh = _digits(duplicate, "，"), _digits(master, "，")
+    assert spoken(told.text) == [
+        f"案件{dup_zh}已并入案件{master_zh}。案件{master_zh}目前的状态是：已派单。",
+        *BACK_ZH,
+    ]
+    told = voice_api.post("/twilio/voice/status?lang=en", keyed)
+    dup_en, master_en = _digits(duplicate, ", "), _digits(master, ", ")
+    assert spoken(told.text) == [
+        f"Case {dup_en} was merged into case {master_en}. "
+        f"Case {master_en} is now: sent to the unit responsible.",
+        *BACK_EN,
+    ]
+
+    mine = voice_api.post("/twilio/voice/menu?lang=en", {**call, "Digits": "3"})
+    assert spoken(mine.text)[0] == (
+        f"Your latest cases: Case {dup_en}: merged into case {master_en}, "
+        "now: sent to the unit responsible."
+    )
+    mine = voice_api.post("/twilio/voice/menu?lang=zh", {**call, "Digits": "3"})
+    assert spoken(mine.text)[0] == (
+        f"您最近的案件： 案件{dup_zh}，已并入案件{master_zh}，该案件已派单。"
+    )

@@ -156,10 +156,11 @@ async def test_wrong_keys_after_two_retries_end_politely_with_the_survey_by_sms(
         assert "<Hangup" in goodbye.text
         texts = twilio.messages_to(phone)[texts_before:]
         assert [t["Body"] for t in texts] == [
-            f"Follow-up on {case.number}: 1. Did the unit contact you? 2. Is the problem "
-            "solved? 3. Are you satisfied (satisfied / basically satisfied / dissatisfied)? "
-            "Reply with three answers in order, e.g. 'yes yes satisfied' or '1 1 1' "
-            "(1 = yes/satisfied, 2 = no/basically satisfied, 3 = dissatisfied)."
+            f"Follow-up on {case.number}: 1. Did the unit contact you? (yes/no) 2. Is the "
+            "problem solved? (yes/no) 3. Are you satisfied? (satisfied / basically satisfied / "
+            "dissatisfied) Reply with three answers in order, e.g. 'yes no dissatisfied'. "
+            "Digits work too, e.g. '1 2 3': questions 1 and 2: 1 = yes, 2 = no; question 3: "
+            "1 = satisfied, 2 = basically satisfied, 3 = dissatisfied."
         ]
         assert case_row(engine, case.number).status == CaseStatus.callback  # nothing recorded
 
@@ -183,7 +184,7 @@ async def test_the_fallback_survey_by_sms_is_in_chinese_for_a_chinese_case(
         ]
         texts = twilio.messages_to(phone)[texts_before:]
         assert [t["Body"] for t in texts] == [
-            f"回访 {case.number}：1. 承办单位是否联系了您？2. 问题是否解决？3. 您是否满意"
-            "（满意/基本满意/不满意）？请按顺序回复三个答案，如“是 是 满意”或“1 1 1”"
-            "（1=是/满意，2=否/基本满意，3=不满意）。"
+            f"回访 {case.number}：1. 承办单位是否联系了您？（是/否）2. 问题是否解决？（是/否）"
+            "3. 您是否满意？（满意/基本满意/不满意）请按顺序回复三个答案，如“是 否 不满意”。"
+            "也可回复数字，如“1 2 3”：第1、2题 1=是，2=否；第3题 1=满意，2=基本满意，3=不满意。"
         ]

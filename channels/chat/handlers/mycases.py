@@ -53,8 +53,9 @@ async def my_cases_text(hotline: ChatDeps, chat_id: int) -> str:
     )
 
 
-async def show_my_cases(message: Message, hotline: ChatDeps) -> None:
-    text = await my_cases_text(hotline, message.chat.id)
+async def answer_with_phone_offer(message: Message, hotline: ChatDeps, text: str) -> None:
+    """`text`, and while the private chat has no phone linked, the "Share my phone number"
+    offer under it: /start and /mycases, where a citizen looks for their cases."""
     linked = await asyncio.to_thread(
         has_proved, hotline.engine, chat_contact(message.chat.id), IdentityKind.phone
     )
@@ -65,6 +66,10 @@ async def show_my_cases(message: Message, hotline: ChatDeps) -> None:
         'Reported by phone or SMS too? Press "Share my phone number" below to see those cases here.'
     )
     await message.answer(f"{text}\n\n{offer}", reply_markup=share_phone_keyboard(_))
+
+
+async def show_my_cases(message: Message, hotline: ChatDeps) -> None:
+    await answer_with_phone_offer(message, hotline, await my_cases_text(hotline, message.chat.id))
 
 
 async def contact_shared(message: Message, hotline: ChatDeps, i18n: I18n) -> None:
