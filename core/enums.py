@@ -135,3 +135,4 @@ class EventKind(StrEnum):
     supervised = "supervised"
     urged = "urged"
     redispatched = "redispatched"
+    transcribed = "transcribed"

@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         Supervise,
         SurveyAnswer,
         TimelineEntry,
+        Transcribe,
         Transition,
         UnitAction,
         UnitCheck,
@@ -84,6 +85,8 @@ class CaseWorkflow:
             channel=request.channel,
             urgency=request.urgency,
             category_code=request.category_code,
+            awaiting_transcript=request.awaiting_transcript,
+            smart_dispatch_after_transcript=request.smart_dispatch and request.awaiting_transcript,
         )
         self.use_search_attributes = request.use_search_attributes
         self.lock = asyncio.Lock()
@@ -102,7 +105,10 @@ class CaseWorkflow:
                 Policy,
             )
             self._publish_search_attributes()
-            if request.smart_dispatch and workflow.patched("smart-dispatch"):
+            # A voicemail's placeholder is no description to classify: smart dispatch waits
+            # for the transcript a person types (`transcribe`).
+            waits = request.awaiting_transcript
+            if request.smart_dispatch and not waits and workflow.patched("smart-dispatch"):
                 await self._smart_dispatch()
         while self.state.status not in TERMINAL:
             if self.state.status == CaseStatus.resolved:
@@ -561,6 +567,37 @@ class CaseWorkflow:
     def _check_answer_directly(self, action: AnswerDirectly) -> None:
         self._require(CaseStatus.accepted)
         _require_text(action.reply, "a direct answer needs a reply text for the citizen")
+
+    @workflow.update
+    async def transcribe(self, action: Transcribe) -> ActionResult:
+        """A person typed what the caller said on a voicemail: it becomes the description,
+        and smart dispatch classifies it as it would any text case."""
+        async with self.lock:
+            self._recheck(self._check_transcribe, action)
+            text = action.text.strip()
+            self.state.awaiting_transcript = False
+            await self._record(
+                "transcribed",
+                action.actor,
+                changes=CaseChanges(description=text, transcript=text, awaiting_transcript=False),
+                payload={"characters": str(len(text))},
+            )
+            dispatch_now = self.state.smart_dispatch_after_transcript
+            self.state.smart_dispatch_after_transcript = False
+        if dispatch_now and self.state.status == CaseStatus.accepted:
+            await self._smart_dispatch()
+        return self._result()
+
+    @transcribe.validator
+    def _validate_transcribe(self, action: Transcribe) -> None:
+        self._check_transcribe(action)
+
+    def _check_transcribe(self, action: Transcribe) -> None:
+        if self.state.status in TERMINAL:
+            raise ValueError(f"case {self.state.number} is {self.state.status.value}")
+        if not self.state.awaiting_transcript:
+            raise ValueError(f"case {self.state.number} already has a transcript")
+        _require_text(action.text, "type what the caller said: the transcript is empty")
 
     @workflow.update
     async def merge(self, action: Merge) -> ActionResult:
