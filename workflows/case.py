@@ -111,6 +111,9 @@ class CaseWorkflow:
             if request.smart_dispatch and not waits and workflow.patched("smart-dispatch"):
                 await self._smart_dispatch()
         while self.state.status not in TERMINAL:
+            if self._transcript_arrived():
+                await self._smart_dispatch()
+                continue
             if self.state.status == CaseStatus.resolved:
                 if workflow.patched("callback-after-resolve-handler"):
                     # The resolve handler still holds the lock while it tells the citizen;
@@ -132,6 +135,15 @@ class CaseWorkflow:
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self.state.number, self.state.status, self.state.satisfaction)
+
+    def _transcript_arrived(self) -> bool:
+        """True once, when a voicemail's smart dispatch waited and a person has transcribed it
+        (and nobody dispatched the case meanwhile)."""
+        state = self.state
+        if not state.smart_dispatch_after_transcript or state.awaiting_transcript:
+            return False
+        state.smart_dispatch_after_transcript = False
+        return state.status == CaseStatus.accepted
 
     async def _wait_for_change_or_deadline(self) -> None:
         seen = self.version
@@ -571,22 +583,20 @@ class CaseWorkflow:
     @workflow.update
     async def transcribe(self, action: Transcribe) -> ActionResult:
         """A person typed what the caller said on a voicemail: it becomes the description,
-        and smart dispatch classifies it as it would any text case."""
+        and smart dispatch (the main loop) classifies it as it would any text case."""
         async with self.lock:
             self._recheck(self._check_transcribe, action)
             text = action.text.strip()
-            self.state.awaiting_transcript = False
             await self._record(
                 "transcribed",
                 action.actor,
                 changes=CaseChanges(description=text, transcript=text, awaiting_transcript=False),
                 payload={"characters": str(len(text))},
             )
-            dispatch_now = self.state.smart_dispatch_after_transcript
-            self.state.smart_dispatch_after_transcript = False
-        if dispatch_now and self.state.status == CaseStatus.accepted:
-            await self._smart_dispatch()
-        return self._result()
+            # Only now: smart dispatch must read the description just written, not the
+            # placeholder.
+            self.state.awaiting_transcript = False
+            return self._result()  # the main loop runs smart dispatch, if it waited
 
     @transcribe.validator
     def _validate_transcribe(self, action: Transcribe) -> None:
