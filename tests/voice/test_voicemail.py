@@ -231,9 +231,12 @@ async def test_strangers_get_neither_the_queue_nor_the_recording(
     secret = twilio.recordings["RE" + call_sid[2:]]
     url = api_url
     # Not logged in, or a citizen's browser (the public site's cookies, no staff session).
-    with httpx.Client(base_url=url, timeout=60) as citizen:
+    with (
+        httpx.Client(base_url=url, timeout=60) as citizen,
+        httpx.Client(base_url=url, timeout=60) as anonymous,
+    ):
         citizen.get("/track")
-        for client in (citizen, httpx.Client(base_url=url, timeout=60)):
+        for client in (citizen, anonymous):
             for path in ("/console/transcribe", audio_url):
                 answer = client.get(path, follow_redirects=False)
                 assert answer.status_code == 303, answer.text
