@@ -136,3 +136,4 @@ class EventKind(StrEnum):
     supervised = "supervised"
     urged = "urged"
     redispatched = "redispatched"
+    transcribed = "transcribed"

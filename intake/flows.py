@@ -30,6 +30,7 @@ async def start_case_workflow(*, client: Client, settings: Settings, case: Case)
                 category_code=case.category_code,
                 use_search_attributes=settings.temporal_search_attributes,
                 smart_dispatch=settings.smart_dispatch,
+                awaiting_transcript=case.awaiting_transcript,
             ),
             id=case.number,
             task_queue=settings.temporal_task_queue,

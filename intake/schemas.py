@@ -61,6 +61,8 @@ class Intake(RequestFields):
     channel: Channel
     urgency: Urgency = Urgency.normal
     transcript: str | None = Field(default=None, max_length=100_000)
+    # The description is a placeholder for a recording no machine transcribed (voicemail).
+    awaiting_transcript: bool = False
     intake_key: str | None = Field(default=None, min_length=1, max_length=128)
     actor: str = Field(default="citizen", max_length=120)
 

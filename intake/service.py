@@ -117,6 +117,7 @@ def _accept_in(
         type=intake.type,
         description=intake.description,
         transcript=intake.transcript,
+        awaiting_transcript=intake.awaiting_transcript,
         address=intake.address or None,
         district_code=place.district_code,
         street_code=place.street_code,

@@ -67,6 +67,9 @@ class Case(CaseBase, CasePlace, table=True):
     contact_name: str | None = Field(default=None, max_length=120)  # as given, never verified
     merged_into_id: int | None = Field(default=None, foreign_key="cases.id")
     reopen_count: int = 0
+    # A call recording no machine could transcribe: the description is a placeholder until a
+    # person types what the caller said (console transcription queue); smart dispatch waits.
+    awaiting_transcript: bool = Field(default=False, index=True)
 
     acknowledge_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     respond_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

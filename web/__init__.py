@@ -8,6 +8,7 @@ from web import (
     console_case,
     console_list,
     console_reports,
+    console_transcribe,
     inbox,
     maps,
     public,
@@ -25,4 +26,5 @@ router.include_router(console_reports.router)
 router.include_router(console_list.router)
 router.include_router(inbox.router)
 router.include_router(console_case.router)
+router.include_router(console_transcribe.router)
 router.include_router(track_withdraw.router)

@@ -62,6 +62,7 @@ EVENT_SENTENCES: dict[EventKind, str] = {
     EventKind.supervised: S_("Supervised (督办): {note}"),
     EventKind.urged: S_("{unit} was urged (催办): {note}"),
     EventKind.redispatched: S_("Re-dispatched from {from_unit} to {unit}: {reason}"),
+    EventKind.transcribed: S_("The call recording was transcribed ({characters} characters)"),
 }
 OTHER_EVENT = S_("Other event")
 WITHDRAWN_FOR_THE_CITIZEN = S_("Withdrawn on the citizen's behalf: {reason}")

@@ -270,6 +270,9 @@ class CaseActivities:
             "survey_resolved",
             "satisfaction",
             "closed_at",
+            "description",
+            "transcript",
+            "awaiting_transcript",
         ):
             value = getattr(changes, name)
             if value is not None:

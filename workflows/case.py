@@ -53,6 +53,7 @@ with workflow.unsafe.imports_passed_through():
         Supervise,
         SurveyAnswer,
         TimelineEntry,
+        Transcribe,
         Transition,
         UnitAction,
         UnitCheck,
@@ -84,6 +85,8 @@ class CaseWorkflow:
             channel=request.channel,
             urgency=request.urgency,
             category_code=request.category_code,
+            awaiting_transcript=request.awaiting_transcript,
+            smart_dispatch_after_transcript=request.smart_dispatch and request.awaiting_transcript,
         )
         self.use_search_attributes = request.use_search_attributes
         self.lock = asyncio.Lock()
@@ -103,9 +106,15 @@ class CaseWorkflow:
                 Policy,
             )
             self._publish_search_attributes()
-            if request.smart_dispatch and workflow.patched("smart-dispatch"):
+            # A voicemail's placeholder is no description to classify: smart dispatch waits
+            # for the transcript a person types (`transcribe`).
+            waits = request.awaiting_transcript
+            if request.smart_dispatch and not waits and workflow.patched("smart-dispatch"):
                 await self._smart_dispatch()
         while self.state.status not in TERMINAL:
+            if self._transcript_arrived():
+                await self._smart_dispatch()
+                continue
             if self.state.status == CaseStatus.resolved:
                 if workflow.patched("callback-after-resolve-handler"):
                     # The resolve handler still holds the lock while it tells the citizen;
@@ -127,6 +136,15 @@ class CaseWorkflow:
             await self._wait_for_change_or_deadline()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return CaseOutcome(self.state.number, self.state.status, self.state.satisfaction)
+
+    def _transcript_arrived(self) -> bool:
+        """True once, when a voicemail's smart dispatch waited and a person has transcribed it
+        (and nobody dispatched the case meanwhile)."""
+        state = self.state
+        if not state.smart_dispatch_after_transcript or state.awaiting_transcript:
+            return False
+        state.smart_dispatch_after_transcript = False
+        return state.status == CaseStatus.accepted
 
     async def _wait_for_change_or_deadline(self) -> None:
         seen = self.version
@@ -579,6 +597,35 @@ class CaseWorkflow:
     def _check_answer_directly(self, action: AnswerDirectly) -> None:
         self._require(CaseStatus.accepted)
         _require_text(action.reply, "a direct answer needs a reply text for the citizen")
+
+    @workflow.update
+    async def transcribe(self, action: Transcribe) -> ActionResult:
+        """A person typed what the caller said on a voicemail: it becomes the description,
+        and smart dispatch (the main loop) classifies it as it would any text case."""
+        async with self.lock:
+            self._recheck(self._check_transcribe, action)
+            text = action.text.strip()
+            await self._record(
+                "transcribed",
+                action.actor,
+                changes=CaseChanges(description=text, transcript=text, awaiting_transcript=False),
+                payload={"characters": str(len(text))},
+            )
+            # Only now: smart dispatch must read the description just written, not the
+            # placeholder.
+            self.state.awaiting_transcript = False
+            return self._result()  # the main loop runs smart dispatch, if it waited
+
+    @transcribe.validator
+    def _validate_transcribe(self, action: Transcribe) -> None:
+        self._check_transcribe(action)
+
+    def _check_transcribe(self, action: Transcribe) -> None:
+        if self.state.status in TERMINAL:
+            raise ValueError(f"case {self.state.number} is {self.state.status.value}")
+        if not self.state.awaiting_transcript:
+            raise ValueError(f"case {self.state.number} already has a transcript")
+        _require_text(action.text, "type what the caller said: the transcript is empty")
 
     @workflow.update
     async def merge(self, action: Merge) -> ActionResult:

@@ -86,6 +86,9 @@ class CaseState:
     satisfaction: Satisfaction | None = None
     event_seq: int = 0  # numbers events so a retried activity writes each only once
     timeline: list[TimelineEntry] = field(default_factory=list)
+    # A voicemail nobody has transcribed yet; smart dispatch runs once a person has (if on).
+    awaiting_transcript: bool = False
+    smart_dispatch_after_transcript: bool = False
 
 
 @dataclass
@@ -97,6 +100,7 @@ class CaseInput:
     use_search_attributes: bool = False
     smart_dispatch: bool = False
     state: CaseState | None = None  # set only when continuing as new
+    awaiting_transcript: bool = False  # the description is a voicemail's placeholder
 
 
 @dataclass
@@ -200,6 +204,14 @@ class Redispatch:
 
 
 @dataclass
+class Transcribe:
+    """What a person heard on a voicemail's recording: it becomes the case's description."""
+
+    actor: str
+    text: str
+
+
+@dataclass
 class ActionResult:
     number: str
     status: CaseStatus
@@ -286,6 +298,9 @@ class CaseChanges:
     satisfaction: Satisfaction | None = None
     closed_at: datetime | None = None
     merged_into_number: str | None = None
+    description: str | None = None
+    transcript: str | None = None
+    awaiting_transcript: bool | None = None
 
 
 @dataclass

@@ -47,6 +47,7 @@ def _accept(
         channel=Channel.voice,
         description=description,
         transcript=transcript or None,
+        awaiting_transcript=not transcript,
         language=language,
         contact=Contact(phone=from_number),
         intake_key=call_sid,

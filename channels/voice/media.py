@@ -36,6 +36,7 @@ from api.deps import get_temporal
 from channels.voice import tokens
 from channels.voice.cases import file_case
 from channels.voice.store import get_call, update_call
+from channels.voice.voicemail import notifiers_of, text_case_number
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from models.enums import Language
@@ -269,6 +270,13 @@ class MediaSession:
             audio_path=audio_path,
         )
         log.info("call %s: interrupted call filed as case %s", self.call_sid, number)
+        # The caller never heard the number: it goes by SMS.
+        await text_case_number(
+            engine=self.engine,
+            notifiers=notifiers_of(self.websocket.app.state),
+            call_sid=self.call_sid,
+            number=number,
+        )
 
     def _save_audio(self) -> Path | None:
         if not self.audio:

@@ -31,6 +31,7 @@ from channels.voice.recordings import RecordingRefused, download_recording
 from channels.voice.store import CallState, get_call, update_call
 from channels.voice.survey import QUESTIONS, RETRIES, SurveyStep, survey_by_sms, survey_words
 from channels.voice.texts import prompt, spoken_digits
+from channels.voice.voicemail import notifiers_of, text_case_number
 from core.settings import Settings
 from core.temporal import TemporalUnavailable
 from intake.followups import answer_survey, case_status
@@ -320,7 +321,7 @@ async def recording_ready(
         log.warning("call %s: the recording could not be decoded: %s", call_sid, exc)
     path = await asyncio.to_thread(_keep_recording, settings, call_sid, audio)
     call = await asyncio.to_thread(update_call, engine, call_sid, audio_path=path)
-    await file_case(
+    number = await file_case(
         engine=engine,
         settings=settings,
         temporal=await _temporal(request),
@@ -329,6 +330,42 @@ async def recording_ready(
         from_number=call.from_number or form.get("From"),
         transcript=transcript,
         audio_path=path,
+    )
+    # The caller was told "we will send you the case number": keep that promise.
+    await text_case_number(
+        engine=engine, notifiers=notifiers_of(request.app.state), call_sid=call_sid, number=number
+    )
+    return Response(status_code=204)
+
+
+@router.post("/ended", status_code=204)
+async def call_ended(
+    request: Request, form: SignedForm, settings: SettingsDep, engine: EngineDep
+) -> Response:
+    """The number's call status callback: a caller who hung up before hearing a case number
+    (after the read-back, or mid-speech) gets it by SMS; what was heard is filed first."""
+    call = await asyncio.to_thread(get_call, engine, _call_sid(form))
+    if call is None or call.purpose != "intake" or form.get("CallStatus") != "completed":
+        return Response(status_code=204)
+    number = call.case_number
+    if number is None and call.transcript:  # read back, never confirmed
+        number = await file_case(
+            engine=engine,
+            settings=settings,
+            temporal=await _temporal(request),
+            call_sid=call.call_sid,
+            language=Language(call.language),
+            from_number=call.from_number,
+            transcript=call.transcript,
+            audio_path=call.audio_path,
+        )
+    elif number is None or call.stream_state == StreamState.heard:
+        return Response(status_code=204)  # nothing filed yet (a recording on its way), or said
+    await text_case_number(
+        engine=engine,
+        notifiers=notifiers_of(request.app.state),
+        call_sid=call.call_sid,
+        number=number,
     )
     return Response(status_code=204)
 

@@ -44,6 +44,7 @@ class Harness:
                 category_code=case.category_code,
                 use_search_attributes=self.settings.temporal_search_attributes,
                 smart_dispatch=self.settings.smart_dispatch,
+                awaiting_transcript=case.awaiting_transcript,
             ),
             id=case.number,
             task_queue=self.task_queue,
