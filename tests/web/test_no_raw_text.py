@@ -398,7 +398,7 @@ def _console_pages(story: Story, supervised: str, role: str) -> list[str]:
             "/console/reports?month=2020-13",
         ]
     if role in ("operator", "dispatcher", "admin"):
-        pages.append("/console/intake")
+        pages += ["/console/intake", "/console/transcribe"]
     if role == "admin":
         pages += [
             "/console/admin",
