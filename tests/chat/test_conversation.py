@@ -17,12 +17,10 @@ from intake.owners import owner_filter
 from models import Case
 from models.enums import CaseStatus, IdentityKind
 from tests.chat.conftest import Webhook
-from tests.chat.test_webhook import CHAOYANG, _open_case, _with_button
-from tests.utils.cases import events, wait_for_notification, wait_for_status
+from tests.chat.test_webhook import _open_case, _with_button
+from tests.utils.cases import events, resolve_through, wait_for_notification, wait_for_status
 from tests.utils.servers import serve
 from tests.utils.telegram_api import Citizen, FakeTelegram
-from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, UnitAction
 
 NUMBER = re.compile(r"\d{8}-\d{6,}")
 ADDED_ZH = "已补充到案件 {}，承办单位将会看到。\n如要反映其他问题，请以“新”开头发送，或发送 /new。"
@@ -55,14 +53,6 @@ async def _open_case_en(
     return found.group()
 
 
-async def _resolve(client: Client, number: str) -> None:
-    handle = client.get_workflow_handle(number)
-    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("h", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.respond, UnitAction("h", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("h", CHAOYANG, "已处理"))
-
-
 def _cases_of(engine: Engine, citizen: Citizen) -> list[str]:
     with Session(engine) as session:
         rows = session.exec(
@@ -87,7 +77,7 @@ async def test_after_a_dissatisfied_survey_the_next_message_joins_the_reopened_c
 ) -> None:
     citizen = Citizen()
     number = await _open_case(webhook, telegram, citizen)
-    await _resolve(temporal_client, number)
+    await resolve_through(temporal_client, number)
     await wait_for_notification(engine, number, "survey")
     await webhook.deliver(citizen.says("是 否 不满意"))
     await wait_for_status(engine, number, CaseStatus.reopened)
@@ -107,7 +97,7 @@ async def test_thanks_after_the_survey_opens_nothing_in_either_language(
 ) -> None:
     citizen = Citizen()
     number = await _open_case(webhook, telegram, citizen)
-    await _resolve(temporal_client, number)
+    await resolve_through(temporal_client, number)
     await wait_for_notification(engine, number, "survey")
     await webhook.deliver(citizen.says("是 是 满意"))
     await wait_for_status(engine, number, CaseStatus.closed)
@@ -118,7 +108,7 @@ async def test_thanks_after_the_survey_opens_nothing_in_either_language(
 
     english = Citizen(language_code="en")
     number = await _open_case_en(webhook, telegram, english, "The hallway light is out")
-    await _resolve(temporal_client, number)
+    await resolve_through(temporal_client, number)
     await wait_for_notification(engine, number, "survey")
     await webhook.deliver(english.says("yes yes satisfied"))
     await wait_for_status(engine, number, CaseStatus.closed)

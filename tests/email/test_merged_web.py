@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from models.enums import CaseStatus
-from tests.email.test_web_loop import resolve, submit
-from tests.utils.cases import case_row, events
+from tests.email.test_web_loop import submit
+from tests.utils.cases import case_row, events, resolve_through
 from tests.utils.factories import unique_email
 from tests.utils.smtp_server import RecordingSmtp, survey_link_of, text_of
 from tests.utils.staff import csrf_of
@@ -30,7 +30,7 @@ async def test_a_merged_email_citizen_answers_the_masters_survey_on_the_web(
         await temporal_client.get_workflow_handle(duplicate).execute_update(
             CaseWorkflow.merge, Merge("dispatcher-1", master)
         )
-        await resolve(temporal_client, master, "路灯已于周一更换。")
+        await resolve_through(temporal_client, master, "路灯已于周一更换。")
         merged, resolved, survey_mail = await smtp_server.wait_for(second, 3)
         assert text_of(merged).strip() == (
             f"Case {duplicate} reports the same problem as case {master} and has been merged "

@@ -15,8 +15,8 @@ from temporalio.client import Client
 
 from api.main import create_app
 from core.settings import Settings
-from tests.email.test_web_loop import resolve
 from tests.sms.phone import wait_for_sms
+from tests.utils.cases import resolve_through
 from tests.utils.factories import unique_email, unique_phone
 from tests.utils.servers import serve
 from tests.utils.smtp_server import (
@@ -87,8 +87,8 @@ async def test_a_web_case_with_an_email_hears_by_email_and_one_with_a_phone_by_s
     email, phone, only_phone = unique_email(), unique_phone(), unique_phone()
     with_email = _submit(both_url, email=email, phone=phone)
     with_phone = _submit(both_url, phone=only_phone)
-    await resolve(temporal_client, with_email, "已责令整改。")
-    await resolve(temporal_client, with_phone, "已责令整改。")
+    await resolve_through(temporal_client, with_email, "已责令整改。")
+    await resolve_through(temporal_client, with_phone, "已责令整改。")
     mails = await smtp_server.wait_for(email, 3)  # dispatched, resolved, survey
     texts = await wait_for_sms(twilio, only_phone, 3)
     assert twilio.messages_to(phone) == []

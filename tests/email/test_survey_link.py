@@ -14,8 +14,8 @@ from api.main import create_app
 from auth.survey_links import survey_token
 from core.settings import Settings
 from models.enums import CaseStatus
-from tests.email.test_web_loop import resolve, submit, wait_for_status
-from tests.utils.cases import case_row, event_kinds
+from tests.email.test_web_loop import submit, wait_for_status
+from tests.utils.cases import case_row, event_kinds, resolve_through
 from tests.utils.factories import unique_email
 from tests.utils.servers import serve
 from tests.utils.smtp_server import RecordingSmtp, survey_link_of
@@ -28,7 +28,7 @@ async def _surveyed(url: str, smtp: RecordingSmtp, client: Client, email: str) -
     """A web case with `email`, resolved, whose survey e-mail arrived: (number, link path)."""
     with httpx.Client(base_url=url, timeout=60) as citizen:
         number = submit(citizen, email, "小区门口的井盖丢了，很危险。")
-    await resolve(client, number, "井盖已补上。")
+    await resolve_through(client, number, "井盖已补上。")
     mails = await smtp.wait_for(email, 3)
     return number, survey_link_of(mails[-1])
 

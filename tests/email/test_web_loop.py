@@ -11,12 +11,10 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 
 from models.enums import CaseStatus, Satisfaction
-from tests.utils.cases import case_row, event_kinds, wait_for_status
+from tests.utils.cases import case_row, event_kinds, resolve_through, wait_for_status
 from tests.utils.factories import unique_email
 from tests.utils.smtp_server import RecordingSmtp, code_of, survey_link_of, text_of
 from tests.utils.staff import csrf_of
-from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, UnitAction
 
 CHAOYANG = "110105"
 
@@ -33,14 +31,6 @@ def submit(client: httpx.Client, email: str, description: str, lang: str = "zh")
     created = client.post("/submit", data=data)
     assert created.status_code == 303, created.text
     return created.headers["location"].split("/")[-1].split("?")[0]
-
-
-async def resolve(client: Client, number: str, reply: str) -> None:
-    handle = client.get_workflow_handle(number)
-    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, reply))
 
 
 async def test_an_email_citizen_gets_notices_the_code_and_answers_the_survey_on_the_web(
@@ -66,7 +56,7 @@ async def test_an_email_citizen_gets_notices_the_code_and_answers_the_survey_on_
         details = citizen.get("/track", params={"number": number})
         assert "Street lamp at gate 3" in details.text
 
-        await resolve(temporal_client, number, "The lamp was replaced on Monday.")
+        await resolve_through(temporal_client, number, "The lamp was replaced on Monday.")
         _, dispatched, resolved, survey_mail = await smtp_server.wait_for(email, 4)
         assert dispatched["Subject"] == f"12345 citizen hotline: case {number}"
         assert "sent to the unit responsible" in text_of(dispatched)

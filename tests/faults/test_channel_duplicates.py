@@ -27,12 +27,11 @@ from models.enums import CaseStatus, Channel
 from tests.badinput.conftest import PUBLIC, TELEGRAM_SECRET
 from tests.faults.stack import gather_limited
 from tests.sms.phone import message_sid, twilio_form, twiml_messages
-from tests.utils.cases import wait_for_notification
+from tests.utils.cases import resolve_through, wait_for_notification
 from tests.utils.factories import unique_phone
 from tests.utils.telegram_api import Citizen, FakeTelegram
 from tests.utils.twilio_api import AUTH_TOKEN
 from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, UnitAction
 
 CHAOYANG = "110105"
 NUMBER = re.compile(r"\d{8}-\d{6}")
@@ -64,14 +63,6 @@ def event_counts(engine: Engine, numbers: list[str], kind: str) -> Counter[str]:
             .where(col(Case.number).in_(numbers), CaseEvent.kind == kind)
         ).all()
     return Counter(rows)
-
-
-async def resolve(client: Client, number: str) -> None:
-    handle = client.get_workflow_handle_for(CaseWorkflow.run, number)
-    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, "已修复。"))
 
 
 # ---- SMS --------------------------------------------------------------------------------
@@ -117,7 +108,7 @@ async def test_every_sms_twice_and_shuffled_makes_one_case_one_detail_one_answer
         for (phone, _, _), reply in added:
             assert by_sid[next(s for p, _, s in reports if p == phone)] in reply, reply
 
-        await asyncio.gather(*(resolve(temporal_client, number) for number in numbers))
+        await asyncio.gather(*(resolve_through(temporal_client, number) for number in numbers))
         for number in numbers:
             await wait_for_notification(engine, number, "survey")
         answers = [(phone, "是 是 满意", message_sid()) for phone in phones]
@@ -204,7 +195,7 @@ async def test_every_telegram_update_twice_and_shuffled_makes_one_case_each(
         await twice_shuffled(details, deliver, seed=12)
         for number in numbers:  # the details reach the case before it is dispatched
             await wait_for_event(engine, number, "citizen_details")
-        await asyncio.gather(*(resolve(temporal_client, number) for number in numbers))
+        await asyncio.gather(*(resolve_through(temporal_client, number) for number in numbers))
         for number in numbers:
             await wait_for_notification(engine, number, "survey")
         answers = [c.says("是 是 满意") for c in citizens]

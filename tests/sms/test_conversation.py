@@ -21,10 +21,16 @@ from intake.service import accept_intake
 from models import Case
 from models.enums import CaseStatus, Channel, IdentityKind, Language
 from tests.sms.phone import Phone
-from tests.utils.cases import case_row, events, wait_for_notification, wait_for_status
+from tests.utils.cases import (
+    case_row,
+    events,
+    resolve_through,
+    wait_for_notification,
+    wait_for_status,
+)
 from tests.utils.servers import serve
 from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Merge, Resolve, UnitAction
+from workflows.types import Merge
 
 CHAOYANG = "110105"
 NUMBER = re.compile(r"\d{8}-\d{6,}")
@@ -39,14 +45,6 @@ async def _open_case(phone: Phone, text: str) -> str:
     found = NUMBER.search(reply or "")
     assert found and (reply or "").startswith(("您的诉求已受理", "Your request")), reply
     return found.group(0)
-
-
-async def _resolve(client: Client, number: str, reply: str) -> None:
-    handle = client.get_workflow_handle(number)
-    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, reply))
 
 
 def _cases_of(engine: Engine, phone: Phone) -> list[str]:
@@ -73,7 +71,7 @@ async def test_after_a_dissatisfied_survey_the_next_text_joins_the_reopened_case
 ) -> None:
     phone = Phone(sms_url)
     number = await _open_case(phone, "小区门口的烧烤摊每天晚上油烟很大。")
-    await _resolve(temporal_client, number, "已劝离烧烤摊。")
+    await resolve_through(temporal_client, number, "已劝离烧烤摊。")
     await wait_for_notification(engine, number, "survey")
     assert await phone.text("是 否 不满意") == f"感谢您对案件 {number} 的评价。"
     await wait_for_status(engine, number, CaseStatus.reopened)
@@ -90,7 +88,7 @@ async def test_the_english_line_follow_up_joins_the_reopened_case(
 ) -> None:
     phone = Phone(sms_url)
     number = await _open_case(phone, "EN A barbecue stall smokes outside Block 3 every night.")
-    await _resolve(temporal_client, number, "The stall was moved on.")
+    await resolve_through(temporal_client, number, "The stall was moved on.")
     await wait_for_notification(engine, number, "survey")
     assert await phone.text("yes no dissatisfied") == f"Thank you for rating case {number}."
     await wait_for_status(engine, number, CaseStatus.reopened)
@@ -105,7 +103,7 @@ async def _closed_after_survey(
     phone: Phone, client: Client, engine: Engine, report: str, answer: str
 ) -> str:
     number = await _open_case(phone, report)
-    await _resolve(client, number, "已处理。")
+    await resolve_through(client, number, "已处理。")
     await wait_for_notification(engine, number, "survey")
     assert await phone.text(answer) is not None
     await wait_for_status(engine, number, CaseStatus.closed)

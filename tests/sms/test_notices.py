@@ -18,11 +18,12 @@ from tests.utils.cases import (
     event_kinds,
     events,
     notifications,
+    resolve_through,
     wait_for_notification,
 )
 from tests.utils.twilio_api import HOTLINE_NUMBER, FakeTwilio
 from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, UnitAction
+from workflows.types import Dispatch
 
 CHAOYANG = "110105"
 NUMBER = re.compile(r"\d{8}-\d{6}")
@@ -34,14 +35,6 @@ async def _open_case(phone: Phone, text: str = "望京西园三区的路灯坏�
     found = NUMBER.search(reply)
     assert found, reply
     return found.group(0)
-
-
-async def _resolve(client: Client, number: str, reply: str) -> None:
-    handle = client.get_workflow_handle(number)
-    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", CHAOYANG))
-    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", CHAOYANG, reply))
 
 
 def _sms_rows(engine: Engine, sid: str) -> SmsMessage | None:
@@ -111,7 +104,7 @@ async def test_the_survey_answered_by_sms_closes_the_case(
 ) -> None:
     phone = Phone(sms_url)
     number = await _open_case(phone)
-    await _resolve(temporal_client, number, "路灯已更换。")
+    await resolve_through(temporal_client, number, "路灯已更换。")
     await wait_for_notification(engine, number, "survey")
     texts = [m["Body"] for m in await wait_for_sms(twilio, phone.number, 3)]
     assert texts[1] == f"您的诉求 {number} 已办结。答复：路灯已更换。"

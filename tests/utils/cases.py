@@ -1,13 +1,19 @@
-"""Reading back what the workflow wrote: events, notifications, the case row."""
+"""Reading back what the workflow wrote (events, notifications, the case row), and driving a
+case to `resolved` the way staff do, for tests whose subject comes after that."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client
 
 from models import Case, CaseEvent, Notification
 from models.enums import CaseStatus
 from models.service import get_case_or_raise
+from workflows.case import CaseWorkflow
+from workflows.types import Dispatch, Resolve, UnitAction
+
+CHAOYANG = "110105"
 
 
 def case_row(engine: Engine, number: str) -> Case:
@@ -61,3 +67,14 @@ async def wait_for_status(engine: Engine, number: str, status: CaseStatus) -> No
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"case {number} never became {status}: {event_kinds(engine, number)}")
+
+
+async def resolve_through(
+    client: Client, number: str, reply: str = "已处理", *, unit: str = CHAOYANG
+) -> None:
+    """Dispatch, acknowledge, respond and resolve as a dispatcher and a unit handler would."""
+    handle = client.get_workflow_handle(number)
+    await handle.execute_update(CaseWorkflow.dispatch, Dispatch("dispatcher-1", unit))
+    await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", unit))
+    await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", unit))
+    await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", unit, reply))
