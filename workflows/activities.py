@@ -21,7 +21,6 @@ from auth.survey_links import survey_url
 from channels.messages import render, survey_link_text
 from channels.notifier import NotifierRegistry, OutboundMessage
 from channels.sms.segments import split_segments
-from core.clock import utcnow
 from core.db import session_scope
 from core.settings import Settings
 from dispatch.model import DispatchModelError
@@ -32,6 +31,7 @@ from intake.place import dispatcher_place
 from models import Case, CaseAssistingUnit, CaseEvent, Category, Notification
 from models.calendar_override import override_days
 from models.enums import Channel, IdentityKind, Language, Urgency
+from models.notification import mark_sent
 from models.service import get_case
 from models.unit import Unit
 from workflows.calendar import WorkingCalendar
@@ -308,7 +308,11 @@ class CaseActivities:
             return prepared
         notification_id, message = prepared
         provider_id = await self.notifiers.for_channel(message.channel).send(message)
-        await asyncio.to_thread(self._mark_sent, notification_id, provider_id)
+        await asyncio.to_thread(
+            lambda: mark_sent(
+                engine=self.engine, notification_id=notification_id, provider_id=provider_id
+            )
+        )
         return Sent(sent=True, detail=provider_id)
 
     def _prepare(self, notice: Notice) -> Sent | tuple[int, OutboundMessage]:
@@ -360,15 +364,6 @@ class CaseActivities:
                 session.flush()
             assert existing.id is not None
             return existing.id, message
-
-    def _mark_sent(self, notification_id: int, provider_id: str) -> None:
-        with session_scope(self.engine) as session:
-            notification = session.get(Notification, notification_id)
-            assert notification is not None
-            notification.status = "sent"
-            notification.provider_id = provider_id[:160]
-            notification.sent_at = utcnow()
-            session.add(notification)
 
     def _recipient(self, session: Session, case: Case, notice: Notice) -> _Recipient | None:
         language = Language(case.language)

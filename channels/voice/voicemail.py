@@ -19,12 +19,12 @@ from sqlmodel import select
 from twilio.base.exceptions import TwilioException
 
 from channels.notifier import NotifierRegistry, OutboundMessage
-from core.clock import utcnow
 from core.db import session_scope
 from core.i18n import N_, gettext_for
 from intake.owners import reachable_contacts
 from models import Notification
 from models.enums import Channel, IdentityKind, Language
+from models.notification import mark_sent
 from models.service import get_case
 
 log = logging.getLogger("hotline.voice")
@@ -55,7 +55,9 @@ async def text_case_number(
         # The row stays pending: the call's next webhook (the status callback) tries again.
         log.error("call %s: case %s not texted: %s", call_sid, number, exc)
         return False
-    await asyncio.to_thread(_mark_sent, engine, notification_id, provider_id)
+    await asyncio.to_thread(
+        lambda: mark_sent(engine=engine, notification_id=notification_id, provider_id=provider_id)
+    )
     return True
 
 
@@ -98,16 +100,6 @@ def _prepare(engine: Engine, call_sid: str, number: str) -> tuple[int, OutboundM
             return row.id, message
     except IntegrityError:
         return None  # the same call's other webhook wrote the row first and sends it
-
-
-def _mark_sent(engine: Engine, notification_id: int, provider_id: str) -> None:
-    with session_scope(engine) as session:
-        row = session.get(Notification, notification_id)
-        assert row is not None
-        row.status = "sent"
-        row.provider_id = provider_id[:160]
-        row.sent_at = utcnow()
-        session.add(row)
 
 
 def notifiers_of(state: object) -> NotifierRegistry:
