@@ -61,14 +61,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.deps import EngineDep, SettingsDep
 from api.main import create_app
-from api.routes.cases import receipt, request_intake
+from api.routes.cases import receipt, record_request
 from bench.lifecycle import dev_server_binary, fresh_database, percentile
 from bench.skeleton import load_average
 from core.db import make_engine
 from intake.schemas import RequestSubmission
-from intake.service import accept_intake
 from models import Case
-from models.api_key import authenticate, create_api_key
+from models.api_key import create_api_key
 from models.case import RequestReceipt
 from models.enums import Channel
 from models.migrate import upgrade
@@ -94,10 +93,10 @@ async def submit_row_only(
     x_api_key: Annotated[str, Header()],
 ) -> RequestReceipt:
     """`POST /api/v1/requests` minus the workflow start: the baseline of the durability ratio."""
-    client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=x_api_key))
-    intake = request_intake(submission, client)
     accepted = await run_in_threadpool(
-        lambda: accept_intake(engine=engine, intake=intake, settings=settings)
+        lambda: record_request(
+            engine=engine, settings=settings, submission=submission, secret=x_api_key
+        )
     )
     return receipt(accepted.case)
 

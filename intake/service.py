@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Table, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -34,6 +35,11 @@ from models.unit import Category, Unit
 # A duplicate racing the original loses on the unique key and finds the winner's case on the
 # next attempt; more attempts than that mean something else is wrong.
 _ATTEMPTS = 3
+_CASES: Table = Case.__table__  # type: ignore[attr-defined]
+_EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]
+# Statements built once: parameters passed apart keep SQLAlchemy's compiled-statement cache warm.
+_INSERT_CASE = insert(_CASES)
+_INSERT_EVENT = insert(_EVENTS)
 
 
 @dataclass(frozen=True)
@@ -135,22 +141,36 @@ def _accept_in(
         created_at=now,
         updated_at=now,
     )
-    session.add(case)
-    session.flush()
+    _insert_case(session, case)
     assert case.id is not None
-    record_case_contacts(session=session, case_id=case.id, identities=identities, proof=proof)
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            kind="accepted",
-            actor=intake.actor,
-            to_status=CaseStatus.accepted,
-            payload={"channel": intake.channel.value},
-            created_at=now,
-        )
+    record_case_contacts(
+        session=session, case_id=case.id, identities=identities, proof=proof, now=now
     )
-    session.flush()
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case.id,
+            "kind": "accepted",
+            "actor": intake.actor,
+            "from_status": None,
+            "to_status": CaseStatus.accepted,
+            "payload": {"channel": intake.channel.value},
+            "created_at": now,
+            "dedupe_key": None,
+        },
+    )
     return Accepted(case=case, created=True)
+
+
+def _insert_case(session: Session, case: Case) -> None:
+    """One Core INSERT of the row the model describes: the ORM's unit of work (identity map,
+    flush planning, attribute events) cost more than the statement itself on this hot path.
+    The model stays a plain, detached object its callers read."""
+    values = {column.name: getattr(case, column.name) for column in _CASES.columns}
+    del values["id"]
+    key = session.connection().execute(_INSERT_CASE, values).inserted_primary_key
+    assert key is not None
+    case.id = key[0]
 
 
 def _check_text(intake: Intake, settings: Settings) -> None:

@@ -14,12 +14,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Response
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import EngineDep, SettingsDep, TemporalDep
+from core.settings import Settings
 from intake.flows import start_case_workflow
 from intake.schemas import Intake, RequestSubmission
-from intake.service import accept_intake
+from intake.service import Accepted, accept_intake
 from models.api_key import ApiKeyPublic, authenticate
 from models.case import Case, RequestReceipt
 from models.enums import Channel, Urgency
@@ -42,19 +44,29 @@ async def submit_request(
     The case is recorded before its workflow starts; if Temporal is down the answer is 503 and
     repeating the same request (same intake_key) starts the workflow of the recorded case.
     """
-    client = None
-    if x_api_key is not None:
-        client = await run_in_threadpool(lambda: authenticate(engine=engine, secret=x_api_key))
-        if client is None:
-            raise HTTPException(401, "X-API-Key is not valid (unknown or revoked)")
-    intake = request_intake(submission, client)
     accepted = await run_in_threadpool(
-        lambda: accept_intake(engine=engine, intake=intake, settings=settings)
+        lambda: record_request(
+            engine=engine, settings=settings, submission=submission, secret=x_api_key
+        )
     )
     await start_case_workflow(client=temporal, settings=settings, case=accepted.case)
     if not accepted.created:
         response.status_code = 200
     return receipt(accepted.case)
+
+
+def record_request(
+    *, engine: Engine, settings: Settings, submission: RequestSubmission, secret: str | None
+) -> Accepted:
+    """The key check and the intake in one hop to the thread pool (each hop costs about as
+    much as a query under load); raises 401 for a key that is not valid."""
+    client = None
+    if secret is not None:
+        client = authenticate(engine=engine, secret=secret)
+        if client is None:
+            raise HTTPException(401, "X-API-Key is not valid (unknown or revoked)")
+    intake = request_intake(submission, client)
+    return accept_intake(engine=engine, intake=intake, settings=settings)
 
 
 def receipt(case: Case) -> RequestReceipt:
