@@ -4,21 +4,23 @@ starts a request, and acknowledgements do not count for the rate limit."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from api.main import create_app
 from core.settings import Settings
-from intake.owners import owner_filter
-from models import Case
 from models.enums import CaseStatus, IdentityKind
 from tests.chat.conftest import Webhook
 from tests.chat.test_webhook import _open_case, _with_button
-from tests.utils.cases import events, resolve_through, wait_for_notification, wait_for_status
+from tests.utils.cases import (
+    numbers_owned_by,
+    resolve_through,
+    wait_for_details,
+    wait_for_notification,
+    wait_for_status,
+)
 from tests.utils.servers import serve
 from tests.utils.telegram_api import Citizen, FakeTelegram
 
@@ -53,25 +55,6 @@ async def _open_case_en(
     return found.group()
 
 
-def _cases_of(engine: Engine, citizen: Citizen) -> list[str]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Case)
-            .where(owner_filter(IdentityKind.telegram, str(citizen.chat_id)))
-            .order_by(col(Case.id))
-        ).all()
-    return [row.number for row in rows]
-
-
-async def _details(engine: Engine, number: str, count: int) -> list[str]:
-    for _ in range(600):
-        found = [e.payload["text"] for e in events(engine, number) if e.kind == "citizen_details"]
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case {number} has details {found}")
-
-
 async def test_after_a_dissatisfied_survey_the_next_message_joins_the_reopened_case(
     webhook: Webhook, telegram: FakeTelegram, temporal_client: Client, engine: Engine
 ) -> None:
@@ -96,8 +79,8 @@ async def test_after_a_dissatisfied_survey_the_next_message_joins_the_reopened_c
     assert added == ADDED_ZH.format(number)
     assert f"谢谢，您对案件 {number} 的评价已记录。" in before
     assert any(reopened.fullmatch(text) for text in before)
-    assert await _details(engine, number, 1) == ["烧烤摊昨晚又出来了"]
-    assert _cases_of(engine, citizen) == [number]
+    assert await wait_for_details(engine, number, 1) == ["烧烤摊昨晚又出来了"]
+    assert numbers_owned_by(engine, IdentityKind.telegram, str(citizen.chat_id)) == [number]
     await temporal_client.get_workflow_handle(number).terminate("test finished")
 
 
@@ -113,7 +96,7 @@ async def test_thanks_after_the_survey_opens_nothing_in_either_language(
     for text in ("嗯", "好的，谢谢！", "满意"):
         await webhook.deliver(citizen.says(text))
     assert telegram.texts_to(citizen.chat_id)[-3:] == [THANKS_ZH] * 3
-    assert _cases_of(engine, citizen) == [number]
+    assert numbers_owned_by(engine, IdentityKind.telegram, str(citizen.chat_id)) == [number]
 
     english = Citizen(language_code="en")
     number = await _open_case_en(webhook, telegram, english, "The hallway light is out")
@@ -124,7 +107,7 @@ async def test_thanks_after_the_survey_opens_nothing_in_either_language(
     for text in ("thanks", "OK 👍"):
         await webhook.deliver(english.says(text))
     assert telegram.texts_to(english.chat_id)[-2:] == [THANKS_EN] * 2
-    assert _cases_of(engine, english) == [number]
+    assert numbers_owned_by(engine, IdentityKind.telegram, str(english.chat_id)) == [number]
 
 
 async def test_several_open_cases_are_asked_about_and_the_number_files_the_message(
@@ -140,8 +123,8 @@ async def test_several_open_cases_are_asked_about_and_the_number_files_the_messa
     )
     await webhook.deliver(citizen.says(first))
     assert telegram.texts_to(citizen.chat_id)[-1] == ADDED_ZH.format(first)
-    assert await _details(engine, first, 1) == ["今天还是没人来修"]
-    assert _cases_of(engine, citizen) == [first, second]
+    assert await wait_for_details(engine, first, 1) == ["今天还是没人来修"]
+    assert numbers_owned_by(engine, IdentityKind.telegram, str(citizen.chat_id)) == [first, second]
 
     english = Citizen(language_code="en")
     one = await _open_case_en(webhook, telegram, english, "Rubbish not collected for days")
@@ -153,8 +136,8 @@ async def test_several_open_cases_are_asked_about_and_the_number_files_the_messa
     )
     await webhook.deliver(english.says(f"{one} still nothing"))
     assert telegram.texts_to(english.chat_id)[-1] == ADDED_EN.format(one)
-    assert await _details(engine, one, 1) == ["still nothing"]
-    assert _cases_of(engine, english) == [one, two]
+    assert await wait_for_details(engine, one, 1) == ["still nothing"]
+    assert numbers_owned_by(engine, IdentityKind.telegram, str(english.chat_id)) == [one, two]
 
 
 async def test_acknowledgements_do_not_count_for_the_chat_rate_limit(
@@ -176,4 +159,4 @@ async def test_acknowledgements_do_not_count_for_the_chat_rate_limit(
     assert texts[-8:-2] == [THANKS_ZH] * 5 + [ADDED_ZH.format(number)]
     assert texts[-2] == THANKS_ZH
     assert texts[-1].startswith("您提交诉求过于频繁")
-    assert await _details(engine, number, 1) == ["电梯今天还是坏的"]
+    assert await wait_for_details(engine, number, 1) == ["电梯今天还是坏的"]

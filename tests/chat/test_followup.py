@@ -12,20 +12,8 @@ from intake.followups import withdraw
 from models.enums import CaseStatus
 from tests.chat.conftest import Webhook
 from tests.chat.test_webhook import _open_case, _with_button
-from tests.utils.cases import case_row, events
+from tests.utils.cases import case_row, details_of, wait_for_details
 from tests.utils.telegram_api import Citizen, FakeTelegram
-
-
-def _details(engine: Engine, number: str) -> list[str]:
-    return [e.payload["text"] for e in events(engine, number) if e.kind == "citizen_details"]
-
-
-async def _wait_for_details(engine: Engine, number: str, count: int) -> list[str]:
-    for _ in range(600):
-        if len(found := _details(engine, number)) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case {number} has details {_details(engine, number)}")
 
 
 async def test_add_details_by_button_and_command_counts_each_text_once(
@@ -42,11 +30,11 @@ async def test_add_details_by_button_and_command_counts_each_text_once(
     text = citizen.says("灯杆上的编号是 BJ-0417")
     for _ in range(2):  # delivered twice, as Telegram may
         assert await webhook.deliver(text) == 200
-    assert await _wait_for_details(engine, number, 1) == ["灯杆上的编号是 BJ-0417"]
+    assert await wait_for_details(engine, number, 1) == ["灯杆上的编号是 BJ-0417"]
 
     await webhook.deliver(citizen.says("/add"))  # the chat's newest open case
     await webhook.deliver(citizen.says("晚上十点以后完全不亮"))
-    assert await _wait_for_details(engine, number, 2) == [
+    assert await wait_for_details(engine, number, 2) == [
         "灯杆上的编号是 BJ-0417",
         "晚上十点以后完全不亮",
     ]
@@ -62,7 +50,7 @@ async def test_add_details_by_button_and_command_counts_each_text_once(
     assert texts.count(f"已补充到案件 {number}，承办单位将会看到。") == 2
     # The texts went to the case, not into a new request.
     assert not any("问题发生在哪里" in t for t in texts[texts.index(confirmation["text"]) + 1 :])
-    assert len(_details(engine, number)) == 2
+    assert len(details_of(engine, number)) == 2
 
 
 async def test_another_chats_case_and_a_closed_case_take_no_details(
@@ -103,7 +91,7 @@ async def test_another_chats_case_and_a_closed_case_take_no_details(
     await webhook.deliver(owner.says(f"/add {number}"))
     closed = f"案件 {number} 已结束，不再接收消息。"
     assert telegram.texts_to(owner.chat_id)[-2:] == [closed, closed]
-    assert _details(engine, number) == []
+    assert details_of(engine, number) == []
 
 
 async def test_a_reply_that_failed_is_resent_and_the_details_still_count_once(
@@ -119,11 +107,11 @@ async def test_a_reply_that_failed_is_resent_and_the_details_still_count_once(
     finally:
         telegram.blocked.discard(citizen.chat_id)
     assert first != 200  # so Telegram sends the update again
-    assert await _wait_for_details(engine, number, 1) == ["路灯下面的井盖也松了"]
+    assert await wait_for_details(engine, number, 1) == ["路灯下面的井盖也松了"]
 
     assert await webhook.deliver(text) == 200  # the chat still awaits details: signalled again
     assert telegram.texts_to(citizen.chat_id)[-1] == f"已补充到案件 {number}，承办单位将会看到。"
     # A later text, signalled after the re-sent one: were that one counted, it would show first.
     await webhook.deliver(citizen.says("/add"))
     await webhook.deliver(citizen.says("井盖在人行道上"))
-    assert await _wait_for_details(engine, number, 2) == ["路灯下面的井盖也松了", "井盖在人行道上"]
+    assert await wait_for_details(engine, number, 2) == ["路灯下面的井盖也松了", "井盖在人行道上"]

@@ -4,27 +4,25 @@ and acknowledgements do not count for the rate limit."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 from temporalio.client import Client
 
 from api.main import create_app
 from core.settings import Settings
-from intake.owners import owner_filter
 from intake.schemas import Contact, Intake
 from intake.service import accept_intake
-from models import Case
 from models.enums import CaseStatus, Channel, IdentityKind, Language
 from tests.sms.phone import Phone
 from tests.utils.cases import (
     case_row,
     events,
+    numbers_owned_by,
     resolve_through,
+    wait_for_details,
     wait_for_notification,
     wait_for_status,
 )
@@ -47,25 +45,6 @@ async def _open_case(phone: Phone, text: str) -> str:
     return found.group(0)
 
 
-def _cases_of(engine: Engine, phone: Phone) -> list[str]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Case)
-            .where(owner_filter(IdentityKind.phone, phone.number))
-            .order_by(col(Case.id))
-        ).all()
-    return [row.number for row in rows]
-
-
-async def _details(engine: Engine, number: str, count: int) -> list[str]:
-    for _ in range(600):
-        found = [e.payload["text"] for e in events(engine, number) if e.kind == "citizen_details"]
-        if len(found) >= count:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"case {number} has details {found}")
-
-
 async def test_after_a_dissatisfied_survey_the_next_text_joins_the_reopened_case(
     sms_url: str, temporal_client: Client, engine: Engine
 ) -> None:
@@ -78,8 +57,8 @@ async def test_after_a_dissatisfied_survey_the_next_text_joins_the_reopened_case
 
     reply = await phone.text("烧烤摊昨晚又出来了")
     assert reply == ADDED_ZH.format(number)
-    assert await _details(engine, number, 1) == ["烧烤摊昨晚又出来了"]
-    assert _cases_of(engine, phone) == [number]  # no new case
+    assert await wait_for_details(engine, number, 1) == ["烧烤摊昨晚又出来了"]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [number]  # no new case
     await temporal_client.get_workflow_handle(number).terminate("test finished")
 
 
@@ -94,8 +73,8 @@ async def test_the_english_line_follow_up_joins_the_reopened_case(
     await wait_for_status(engine, number, CaseStatus.reopened)
 
     assert await phone.text("The stall was back last night") == ADDED_EN.format(number)
-    assert await _details(engine, number, 1) == ["The stall was back last night"]
-    assert _cases_of(engine, phone) == [number]
+    assert await wait_for_details(engine, number, 1) == ["The stall was back last night"]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [number]
     await temporal_client.get_workflow_handle(number).terminate("test finished")
 
 
@@ -119,7 +98,7 @@ async def test_thanks_after_a_satisfied_survey_opens_nothing(
     )
     for text in ("嗯", "好的，谢谢！", "是", "满意", "👍", "是 是 满意"):
         assert await phone.text(text) == THANKS_ZH, text
-    assert _cases_of(engine, phone) == [number]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [number]
 
     english = Phone(sms_url)
     number = await _closed_after_survey(
@@ -127,7 +106,7 @@ async def test_thanks_after_a_satisfied_survey_opens_nothing(
     )
     for text in ("thanks", "OK", "Thank you!", "yes"):
         assert await english.text(text) == THANKS_EN, text
-    assert _cases_of(engine, english) == [number]
+    assert numbers_owned_by(engine, IdentityKind.phone, english.number) == [number]
     assert case_row(engine, number).language == Language.en
 
 
@@ -143,17 +122,17 @@ async def test_several_open_cases_are_asked_about_and_the_number_files_the_text(
         "这条短信是关于哪一件？请回复其编号；如要反映新问题，请以“新”开头发送。"
     )
     assert await phone.text(first) == ADDED_ZH.format(first)
-    assert await _details(engine, first, 1) == ["今天还是没人来"]
+    assert await wait_for_details(engine, first, 1) == ["今天还是没人来"]
     # Nothing is waiting any more: a bare number says how to add to that case.
     assert await phone.text(second) == f"如需补充诉求 {second}，请发送编号加补充内容。"
     # The number and the text in one go need no question.
     assert await phone.text(f"{second} 三楼和四楼都不亮") == ADDED_ZH.format(second)
-    assert await _details(engine, second, 1) == ["三楼和四楼都不亮"]
+    assert await wait_for_details(engine, second, 1) == ["三楼和四楼都不亮"]
     # Someone else's case, or none, is not found; nothing is filed.
     assert await phone.text("20991231-999999 路灯") == (
         "未找到您的案件 20991231-999999，请核对编号。"
     )
-    assert _cases_of(engine, phone) == [first, second]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [first, second]
 
     english = Phone(sms_url)
     one = await _open_case(english, "EN Rubbish has not been collected for three days.")
@@ -163,7 +142,7 @@ async def test_several_open_cases_are_asked_about_and_the_number_files_the_text(
         "with its number; to report a new problem, start your text with 'NEW'."
     )
     assert await english.text(two) == ADDED_EN.format(two)
-    assert await _details(engine, two, 1) == ["Nobody came today either"]
+    assert await wait_for_details(engine, two, 1) == ["Nobody came today either"]
 
 
 async def test_new_always_opens_a_case_even_with_one_open(sms_url: str, engine: Engine) -> None:
@@ -213,7 +192,7 @@ async def test_acknowledgements_do_not_count_for_the_rate_limit(
     assert await phone.text("嗯") == THANKS_ZH  # still answered at the limit
     refused = await phone.text("电梯还是坏的。")
     assert refused is not None and refused.startswith("您发送的短信过于频繁")
-    assert _cases_of(engine, phone) == [number]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [number]
 
 
 async def test_a_text_about_a_merged_case_joins_its_open_master(
@@ -228,11 +207,11 @@ async def test_a_text_about_a_merged_case_joins_its_open_master(
     await wait_for_status(engine, duplicate, CaseStatus.merged)
 
     assert await phone.text("今晚又开始烤了") == ADDED_ZH.format(master)
-    assert await _details(engine, master, 1) == ["今晚又开始烤了"]
+    assert await wait_for_details(engine, master, 1) == ["今晚又开始烤了"]
     assert await phone.text("谢谢") == THANKS_ZH  # nothing to add: answered, not filed
     assert await phone.text(f"{duplicate} 还有噪音") == ADDED_ZH.format(master)
-    assert await _details(engine, master, 2) == ["今晚又开始烤了", "还有噪音"]
-    assert _cases_of(engine, phone) == [duplicate]
+    assert await wait_for_details(engine, master, 2) == ["今晚又开始烤了", "还有噪音"]
+    assert numbers_owned_by(engine, IdentityKind.phone, phone.number) == [duplicate]
 
 
 async def test_a_case_that_merely_names_the_phone_takes_none_of_its_texts(

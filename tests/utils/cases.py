@@ -3,12 +3,15 @@ case to `resolved` the way staff do, for tests whose subject comes after that.""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
+from intake.owners import owner_filter
 from models import Case, CaseEvent, Notification
-from models.enums import CaseStatus
+from models.enums import CaseStatus, IdentityKind
 from models.service import get_case_or_raise
 from workflows.case import CaseWorkflow
 from workflows.types import Dispatch, Resolve, UnitAction
@@ -49,7 +52,6 @@ def notifications(engine: Engine, number: str) -> list[Notification]:
 
 async def wait_for_notification(engine: Engine, number: str, kind: str, count: int = 1) -> None:
     """Wait (in real time, briefly) until the workflow has sent `count` notices of `kind`."""
-    import asyncio
 
     for _ in range(600):  # up to 30 s on a busy machine
         if [n.kind for n in notifications(engine, number)].count(kind) >= count:
@@ -60,7 +62,6 @@ async def wait_for_notification(engine: Engine, number: str, kind: str, count: i
 
 async def wait_for_status(engine: Engine, number: str, status: CaseStatus) -> None:
     """Wait (in real time, briefly) until the case row reaches `status`."""
-    import asyncio
 
     for _ in range(600):
         if case_row(engine, number).status == status:
@@ -78,3 +79,28 @@ async def resolve_through(
     await handle.execute_update(CaseWorkflow.acknowledge, UnitAction("handler-1", unit))
     await handle.execute_update(CaseWorkflow.respond, UnitAction("handler-1", unit))
     await handle.execute_update(CaseWorkflow.resolve, Resolve("handler-1", unit, reply))
+
+
+def details_of(engine: Engine, number: str) -> list[str]:
+    """The texts the citizen added to the case, in order."""
+    return [
+        e.payload.get("text", "") for e in events(engine, number) if e.kind == "citizen_details"
+    ]
+
+
+async def wait_for_details(engine: Engine, number: str, count: int) -> list[str]:
+    """The case's added texts once there are at least `count` (they arrive by signal)."""
+    for _ in range(600):
+        if len(found := details_of(engine, number)) >= count:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {number} has details {details_of(engine, number)}")
+
+
+def numbers_owned_by(engine: Engine, kind: IdentityKind, value: str) -> list[str]:
+    """The case numbers an identity reaches (the same rule as the channels' own lookups)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Case.number).where(owner_filter(kind, value)).order_by(col(Case.id))
+        ).all()
+    return list(rows)

@@ -16,7 +16,7 @@ from api.main import create_app
 from channels.voice.store import get_call
 from intake.flows import start_case_workflow
 from models import Case
-from tests.utils.cases import case_row, events
+from tests.utils.cases import case_row, details_of
 from tests.utils.factories import unique_phone
 from tests.utils.servers import serve
 from tests.utils.speech import dtmf_message, media_messages, new_call_sid, speak, squash
@@ -69,12 +69,6 @@ async def _open_case(api: VoiceApi, engine: Engine, client: Client, phone: str) 
     return case
 
 
-def _details(engine: Engine, number: str) -> list[str]:
-    return [
-        e.payload.get("text", "") for e in events(engine, number) if e.kind == "citizen_details"
-    ]
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 async def test_a_caller_with_one_open_case_adds_what_they_said_to_it(
     lang: str, lines: dict[str, VoiceApi], engine: Engine, temporal_client: Client
@@ -96,11 +90,11 @@ async def test_a_caller_with_one_open_case_adds_what_they_said_to_it(
         assert "<Hangup" in added.text
     assert case_of_call(engine, call["CallSid"]) is None  # no new case
     for _ in range(200):
-        if _details(engine, case.number):
+        if details_of(engine, case.number):
             break
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.3)
-    assert _details(engine, case.number) == [transcript]
+    assert details_of(engine, case.number) == [transcript]
 
 
 async def test_key_2_reports_a_new_problem_and_another_number_cannot_add_to_the_case(
@@ -128,5 +122,5 @@ async def test_key_2_reports_a_new_problem_and_another_number_cannot_add_to_the_
     assert theirs is not None and theirs.number != case.number
     assert spoken(refused.text)[0].startswith("您的诉求已受理")
     await asyncio.sleep(0.3)
-    assert _details(engine, case.number) == []
+    assert details_of(engine, case.number) == []
     assert case_row(engine, case.number).status == case.status
