@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -60,9 +61,12 @@ def build_worker(
         notifiers=notifiers or channel_notifiers(settings, engine),
     )
     if settings.smart_dispatch:
-        # In the background, on one of the activity threads: the worker polls at once, and a
-        # case that needs the model waits for it behind the same lock.
-        executor.submit(activities.dispatcher.warm_up)
+        # In a thread of its own, not one of the activity slots (the worker counts every
+        # executor thread as a slot): the worker polls at once, and a case that needs the
+        # model waits for it behind the same lock.
+        threading.Thread(
+            target=activities.dispatcher.warm_up, name="dispatch-warm-up", daemon=True
+        ).start()
     spikes = SpikeActivities(
         engine=activities.engine, settings=settings, notifiers=activities.notifiers
     )
