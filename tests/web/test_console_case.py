@@ -114,6 +114,18 @@ def test_a_form_sent_twice_acts_once(api_url: str, engine: Engine) -> None:
     assert [e.kind for e in events(engine, number)].count("dispatched") == 1
 
 
+def test_a_forged_request_id_is_not_used_as_an_update_id(api_url: str, engine: Engine) -> None:
+    """Only an id of the console's own shape names the update; anything else acts as a new
+    request (never an error, never someone else's update)."""
+    number = _new_case(api_url)
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        token = csrf_of(client.get(f"/console/cases/{number}").text)
+        form = {"csrf_token": token, "request_id": "../other/dispatch/x", "unit_code": CHAOYANG}
+        done = client.post(f"/console/cases/{number}/dispatch", data=form)
+    assert done.status_code == 303
+    assert [e.kind for e in events(engine, number)].count("dispatched") == 1
+
+
 def test_attachments_are_shown_and_served_only_to_staff_who_may_see_the_case(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
