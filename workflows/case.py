@@ -64,12 +64,6 @@ with workflow.unsafe.imports_passed_through():
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Database or network trouble heals; keep retrying (bad data fails fast as non-retryable).
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-# Short database reads and writes run as local activities: no round trip through the server's
-# task queue and fewer history events. Anything that talks to the outside world stays regular.
-LOCAL_DB_ACTIVITIES = frozenset(
-    {"load_policy", "plan_deadlines", "check_units", "check_master_case", "record_transition"}
-)
-LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=10)
 TIMELINE_KEPT = 100  # the workflow keeps the recent story; the database keeps all of it
 SYSTEM = "system"
 # UNIT_HANDLING in lifecycle order, so a refusal names the states the same way every time.
@@ -1021,16 +1015,6 @@ class CaseWorkflow:
         )
 
     async def _activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
-        if name in LOCAL_DB_ACTIVITIES and workflow.patched("local-db-activities"):
-            # Retries stay in the worker (backoff under `local_retry_threshold`), so database
-            # trouble is retried as before; histories from before the marker replay as regular.
-            return await workflow.execute_local_activity(
-                name,
-                arg,
-                result_type=result_type,
-                start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT,
-                retry_policy=RETRY,
-            )
         return await workflow.execute_activity(
             name,
             arg,
@@ -1047,9 +1031,6 @@ class CaseWorkflow:
             cause = exc.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(exc)
             raise ApplicationError(message, type="InvalidAction", non_retryable=True) from exc
-        except ApplicationError as exc:
-            # A local activity's refusal arrives unwrapped (no ActivityError around it).
-            raise ApplicationError(exc.message, type="InvalidAction", non_retryable=True) from exc
 
     def _publish_search_attributes(self) -> None:
         if not self.use_search_attributes:

@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from analytics.watch import SpikeWatchWorkflow
 from analytics.watch_activities import SpikeActivities
@@ -26,10 +25,6 @@ from workflows.callback import CallbackWorkflow
 from workflows.case import CaseWorkflow
 
 WORKFLOWS = [CaseWorkflow, CallbackWorkflow, SpikeWatchWorkflow]
-# The project's packages the workflow modules import: loaded once per process, not again per
-# workflow run in the sandbox (measured ~50 ms of CPU per case). Their code is data types and
-# enums at workflow level; the replay tests guard determinism.
-PASSTHROUGH_MODULES = ("core", "models", "workflows", "analytics", "dispatch")
 log = logging.getLogger("hotline.worker")
 
 
@@ -76,11 +71,6 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=activities.all() + spikes.all(),
         activity_executor=executor,
-        # One slot per thread: an activity taken from the server waits for no thread.
-        max_concurrent_activities=executor._max_workers,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
-        ),
     )
 
 
