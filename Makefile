@@ -49,7 +49,7 @@ run: install
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy analytics api auth channels cli core dispatch intake models speech web workflows
+	$(PY) -m mypy analytics api auth channels cli core dispatch intake models notices speech web workflows
 
 ## test: lint, then pytest on SQLite, then on PostgreSQL when it answers
 test: install-test lint

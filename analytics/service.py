@@ -12,8 +12,8 @@ from analytics.periods import Period
 from analytics.render import ReportFiles, write_report
 from analytics.reports import Report, build_report
 from analytics.spikes import Spike, SpikeRules, alert_spikes, detect_spikes
-from channels.notifier import Notifier
 from core.settings import Settings
+from notices.port import Notifier
 
 
 def reports_root(settings: Settings) -> Path:

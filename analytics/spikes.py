@@ -26,12 +26,12 @@ from sqlmodel import Session, col
 
 from analytics.periods import PeriodKind, period_for
 from analytics.sql import as_date, columns, local_day
-from channels.notifier import Notifier, OutboundMessage
 from core.clock import utcnow
 from core.i18n import S_, Domain, gettext_for
 from core.settings import Settings
 from models import Case, Category, SpikeAlert, Unit
 from models.enums import Language
+from notices.port import Notifier, OutboundMessage
 
 cases = columns(Case)
 categories = columns(Category)

@@ -13,9 +13,9 @@ from temporalio import activity
 from analytics.periods import local_today
 from analytics.spikes import SpikeRules, alert_spikes, detect_spikes
 from analytics.watch import SpikeCheck, SpikeCheckResult
-from channels.notifier import NotifierRegistry
 from core.clock import utcnow
 from core.settings import Settings
+from notices.port import NotifierRegistry
 
 
 class SpikeActivities:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from channels.email.notifier import EmailNotifier, email_configured
-from channels.notifier import Notifier, NotifierRegistry
 from channels.sms.notifier import SmsNotifier, sms_configured
 from core.settings import Settings
 from models.enums import Channel
+from notices.port import Notifier, NotifierRegistry
 
 
 def channel_notifiers(settings: Settings, engine: Engine) -> NotifierRegistry:

@@ -172,6 +172,22 @@ def worker() -> None:
 
 
 @app.command()
+def sender() -> None:
+    """Run the outbox sender alone: it sends every queued notice to citizens and units.
+
+    Each `hotline worker` runs one already; run this when workers start with
+    HOTLINE_OUTBOX_SENDER_IN_WORKER=false (a sender of its own, scaled apart from the workers).
+    """
+    from workflows.worker import run_sender
+
+    settings = _signing_settings()
+    try:
+        asyncio.run(run_sender(settings))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
 def api(
     workers: int = typer.Option(1, min=1, help="uvicorn worker processes."),
 ) -> None:

@@ -99,9 +99,9 @@ def spikes(
     """未诉先办: today's (or a day's) spikes by category and district; --notify alerts units."""
     from analytics.service import run_spike_alerts
     from analytics.spikes import SpikeRules, detect_spikes
-    from channels.notifier import NotifierRegistry
     from core.db import get_engine
     from core.settings import get_settings
+    from notices.port import NotifierRegistry
 
     settings = get_settings()
     engine = get_engine(settings.database_url)

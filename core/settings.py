@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     # Workers start, this often, the workflows of cases recorded while Temporal was down.
     reconcile_interval_s: float = Field(default=60, gt=0)
+    # ---- the outbox sender (notices.sender): every notice to a citizen or unit ----
+    # Each worker runs a sender unless this is off (then run `hotline sender` on its own).
+    outbox_sender_in_worker: bool = True
+    outbox_poll_s: float = Field(default=0.5, gt=0)  # idle wait; new rows wake it at once
+    outbox_lease_s: float = Field(default=60, gt=0)  # a row a crashed sender held waits this
+    outbox_max_attempts: int = Field(default=20, ge=1)  # then the row is `failed` for staff
+    outbox_backoff_max_s: float = Field(default=600, gt=0)  # 1 s, 2 s, 4 s ... at most this
+    outbox_concurrency: int = Field(default=16, ge=1)  # cases sent at once (in order per case)
     # ---- web: public pages, staff console and staff API (issue 6) ----
     session_hours: float = Field(default=8, gt=0)  # console login lifetime
     api_token_hours: float = Field(default=8, gt=0)  # staff API bearer token lifetime

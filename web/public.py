@@ -28,7 +28,6 @@ from api.auth import client_address
 from api.deps import EngineDep, SessionDep, SettingsDep, TemporalDep
 from auth.throttle import DETAILS_CODE, DETAILS_SEND, app_throttle, code_limit, sender_limit
 from auth.tokens import TokenKind, sign, unsign
-from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
 from core.i18n import LOCALES, N_, Domain
 from core.redaction import mask_for_owner
@@ -54,6 +53,7 @@ from models.event import CaseEvent
 from models.queues import public_feed
 from models.service import get_case
 from models.unit import Category, Unit
+from notices.port import NotifierRegistry, OutboundMessage
 from web.i18n import PUBLIC_EVENTS, request_language, text
 from web.local_time import local_date, local_datetime
 from web.maps import map_settings, nearby_cases, pin_place

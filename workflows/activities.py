@@ -1,15 +1,24 @@
-"""Case activities: every database write and outbound message the case workflow causes.
+"""Case activities: every database write the case workflow causes.
 
-Each is idempotent, because Temporal retries them: transitions carry the workflow's dedupe key
-(a second write is a no-op) and notices go through the `notifications` outbox (a notice already
-marked sent is not sent again).
+A transition is one activity, `apply_step`: in one transaction it checks what the step needs
+(units, the master case), plans deadlines, appends the event, mirrors the case row and queues
+the step's notices in the `notifications` outbox. It never talks to a channel: the outbox
+sender (`notices.sender`) does, on its own. Each activity is idempotent, because Temporal
+retries them: a step carries the workflow's dedupe key (a second write is a no-op) and so does
+each notice (one row per key).
+
+`load_policy`, `plan_deadlines`, `check_units`, `check_master_case`, `record_transition` and
+`notify` are the steps of before, one activity each: histories written before `apply_step`
+replay through them, so they stay registered.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -19,7 +28,6 @@ from temporalio.exceptions import ApplicationError
 
 from auth.survey_links import survey_url
 from channels.messages import render, survey_link_text
-from channels.notifier import NotifierRegistry, OutboundMessage
 from channels.sms.segments import split_segments
 from core.db import session_scope
 from core.settings import Settings
@@ -31,9 +39,9 @@ from intake.place import dispatcher_place
 from models import Case, CaseAssistingUnit, CaseEvent, Category, Notification
 from models.calendar_override import override_days
 from models.enums import Channel, IdentityKind, Language, Urgency
-from models.notification import mark_sent
 from models.service import get_case
 from models.unit import Unit
+from notices.port import NotifierRegistry
 from workflows.calendar import WorkingCalendar
 from workflows.types import (
     SMART_DISPATCH,
@@ -45,6 +53,8 @@ from workflows.types import (
     Policy,
     PolicyRequest,
     Sent,
+    Step,
+    StepResult,
     SurveyRequest,
     Transition,
     UnitCheck,
@@ -103,15 +113,20 @@ class CaseActivities:
         calendar: WorkingCalendar,
         notifiers: NotifierRegistry | None = None,
         dispatcher: SmartDispatcher | None = None,
+        queued: Callable[[], None] = lambda: None,
     ) -> None:
+        """`notifiers` only tells which channels deliver (a citizen is reached on one that
+        does); `queued` is called after a commit that queued notices (the sender's wake-up)."""
         self.engine = engine
         self.settings = settings
         self.calendar = calendar
         self.notifiers = notifiers or NotifierRegistry()
         self.dispatcher = dispatcher or SmartDispatcher(engine=engine, settings=settings)
+        self.queued = queued
 
     def all(self) -> list[Callable[..., Any]]:
         return [
+            self.apply_step,
             self.load_policy,
             self.plan_deadlines,
             self.check_units,
@@ -122,9 +137,53 @@ class CaseActivities:
             self.suggest_dispatch,
         ]
 
+    @activity.defn(name="apply_step")
+    def apply_step(self, step: Step) -> StepResult:
+        """One transition in one transaction; a refused check writes nothing (non-retryable)."""
+        transition = step.transition
+        with session_scope(self.engine) as session:
+            if step.unit_codes:
+                self._check_units(session, step.unit_codes)
+            if step.master_number is not None:
+                self._check_master(session, step.master_number)
+            result = StepResult()
+            policy = step.current_policy
+            if step.policy is not None:
+                policy = result.policy = self._policy(session, step.policy)
+            if step.plan is not None:
+                assert policy is not None, "a step that plans deadlines needs a policy"
+                deadlines = self._deadlines(
+                    session, policy, step.plan.start, step.plan.extension_working_days
+                )
+                result.deadlines = deadlines
+                planned = {name: getattr(deadlines, name) for name in step.plan.fields}
+                transition = dataclasses.replace(
+                    transition, changes=dataclasses.replace(transition.changes, **planned)
+                )
+            if not self._record(session, transition):
+                return result  # a retry of a step that committed: the rows are there
+            notices = [self._with_due(n, result.deadlines) for n in step.notices]
+            for notice in notices:
+                self._enqueue(session, notice)
+        if notices:
+            self.queued()
+        return result
+
+    @staticmethod
+    def _with_due(notice: Notice, deadlines: Deadlines | None) -> Notice:
+        if not notice.due_from or deadlines is None:
+            return notice
+        due = getattr(deadlines, notice.due_from)
+        params = {**notice.params, "due": due.isoformat() if due else ""}
+        return dataclasses.replace(notice, params=params)
+
     @activity.defn(name="load_policy")
     def load_policy(self, request: PolicyRequest) -> Policy:
         """Deadlines for a category and urgency: the category's own, else the defaults."""
+        with Session(self.engine) as session:
+            return self._policy(session, request)
+
+    def _policy(self, session: Session, request: PolicyRequest) -> Policy:
         s = self.settings
         urgent = request.urgency == Urgency.urgent
         policy = Policy(
@@ -139,8 +198,7 @@ class CaseActivities:
         )
         if request.category_code is None:
             return policy
-        with Session(self.engine) as session:
-            category = session.get(Category, request.category_code)
+        category = session.get(Category, request.category_code)
         if category is None:
             raise ApplicationError(
                 f"unknown category '{request.category_code}'", non_retryable=True
@@ -159,12 +217,18 @@ class CaseActivities:
 
     @activity.defn(name="plan_deadlines")
     def plan_deadlines(self, request: DeadlineRequest) -> Deadlines:
-        """Hours run on the clock (the hotline never closes); days are working days."""
-        policy, start = request.policy, request.start
-        days = policy.resolve_working_days + request.extension_working_days
-        # The admin's calendar overrides, read now: a change applies to deadlines planned after it.
         with Session(self.engine) as session:
-            calendar = self.calendar.with_overrides(*override_days(session=session))
+            return self._deadlines(
+                session, request.policy, request.start, request.extension_working_days
+            )
+
+    def _deadlines(
+        self, session: Session, policy: Policy, start: datetime, extension_working_days: int
+    ) -> Deadlines:
+        """Hours run on the clock (the hotline never closes); days are working days."""
+        days = policy.resolve_working_days + extension_working_days
+        # The admin's calendar overrides, read now: a change applies to deadlines planned after it.
+        calendar = self.calendar.with_overrides(*override_days(session=session))
         return Deadlines(
             acknowledge_due_at=calendar.add_hours(start, policy.acknowledge_hours),
             respond_due_at=calendar.add_hours(start, policy.respond_hours),
@@ -174,21 +238,27 @@ class CaseActivities:
     @activity.defn(name="check_units")
     def check_units(self, request: UnitCheck) -> None:
         with Session(self.engine) as session:
-            known = set(
-                session.exec(
-                    select(Unit.code).where(
-                        col(Unit.code).in_(request.unit_codes), col(Unit.active).is_(True)
-                    )
-                ).all()
-            )
-        missing = [code for code in request.unit_codes if code not in known]
+            self._check_units(session, request.unit_codes)
+
+    @staticmethod
+    def _check_units(session: Session, unit_codes: list[str]) -> None:
+        known = set(
+            session.exec(
+                select(Unit.code).where(col(Unit.code).in_(unit_codes), col(Unit.active).is_(True))
+            ).all()
+        )
+        missing = [code for code in unit_codes if code not in known]
         if missing:
             raise ApplicationError(f"unknown unit '{missing[0]}'", non_retryable=True)
 
     @activity.defn(name="check_master_case")
     def check_master_case(self, number: str) -> None:
         with Session(self.engine) as session:
-            master = get_case(session=session, number=number)
+            self._check_master(session, number)
+
+    @staticmethod
+    def _check_master(session: Session, number: str) -> None:
+        master = get_case(session=session, number=number)
         if master is None:
             raise ApplicationError(f"no case numbered '{number}'", non_retryable=True)
         if master.status in TERMINAL:
@@ -200,26 +270,31 @@ class CaseActivities:
     def record_transition(self, transition: Transition) -> None:
         """Append the event and mirror the new state onto the case row, once per dedupe key."""
         with session_scope(self.engine) as session:
-            seen = session.exec(
-                select(CaseEvent.id).where(CaseEvent.dedupe_key == transition.dedupe_key)
-            ).first()
-            if seen is not None:
-                return
-            case = self._case(session, transition.number)
-            assert case.id is not None
-            self._apply(session, case, transition)
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    kind=transition.kind,
-                    actor=transition.actor,
-                    from_status=transition.from_status,
-                    to_status=transition.to_status,
-                    payload=dict(transition.payload),
-                    created_at=transition.at,
-                    dedupe_key=transition.dedupe_key,
-                )
+            self._record(session, transition)
+
+    def _record(self, session: Session, transition: Transition) -> bool:
+        """False when the event is already there (a retry)."""
+        seen = session.exec(
+            select(CaseEvent.id).where(CaseEvent.dedupe_key == transition.dedupe_key)
+        ).first()
+        if seen is not None:
+            return False
+        case = self._case(session, transition.number)
+        assert case.id is not None
+        self._apply(session, case, transition)
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                kind=transition.kind,
+                actor=transition.actor,
+                from_status=transition.from_status,
+                to_status=transition.to_status,
+                payload=dict(transition.payload),
+                created_at=transition.at,
+                dedupe_key=transition.dedupe_key,
             )
+        )
+        return True
 
     @activity.defn(name="suggest_dispatch")
     def suggest_dispatch(self, number: str) -> DispatchAdvice:
@@ -233,7 +308,9 @@ class CaseActivities:
 
     @activity.defn(name="notify")
     async def notify(self, notice: Notice) -> Sent:
-        return await self._send(notice)
+        """Queue one notice (the callback's survey and histories of before; a step queues its
+        own)."""
+        return await asyncio.to_thread(self._queue, notice)
 
     @activity.defn(name="send_survey")
     async def send_survey(self, request: SurveyRequest) -> Sent:
@@ -244,7 +321,7 @@ class CaseActivities:
             kind="survey",
             params={"round": str(request.round)},
         )
-        return await self._send(notice)
+        return await asyncio.to_thread(self._queue, notice)
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -302,68 +379,51 @@ class CaseActivities:
         case.place_confidence = place.confidence
         case.place_approximate = place.approximate
 
-    async def _send(self, notice: Notice) -> Sent:
-        prepared = await asyncio.to_thread(self._prepare, notice)
-        if isinstance(prepared, Sent):
-            return prepared
-        notification_id, message = prepared
-        provider_id = await self.notifiers.for_channel(message.channel).send(message)
-        await asyncio.to_thread(
-            lambda: mark_sent(
-                engine=self.engine, notification_id=notification_id, provider_id=provider_id
-            )
-        )
-        return Sent(sent=True, detail=provider_id)
-
-    def _prepare(self, notice: Notice) -> Sent | tuple[int, OutboundMessage]:
-        """Write the outbox row first; a row already sent means this is a retry."""
+    def _queue(self, notice: Notice) -> Sent:
         with session_scope(self.engine) as session:
-            existing = session.exec(
-                select(Notification).where(Notification.dedupe_key == notice.dedupe_key)
-            ).first()
-            if existing is not None and existing.status == "sent":
-                return Sent(sent=False, detail="already sent")
-            case = self._case(session, notice.number)
-            recipient = self._recipient(session, case, notice)
-            if recipient is None:
-                return Sent(sent=False, reachable=False, detail="no contact for this case")
-            params = {"number": case.number, "reply": case.reply or "", **notice.params}
-            if params.get("unit"):  # staff read the unit's name ("朝阳区"), not its code
-                unit = session.get(Unit, params["unit"])
-                if unit is not None:
-                    english = recipient.language is Language.en and unit.name_en
-                    params["unit"] = unit.name_en if english else unit.name_zh
-            text = render(notice.kind, recipient.language, params, zone=self.settings.timezone)
-            if notice.kind == "survey" and recipient.channel in SURVEY_LINK_CHANNELS:
-                round_ = int(notice.params.get("round", "1"))
-                link = survey_url(self.settings, case.number, round_, recipient.address)
-                line = survey_link_text(recipient.language, link)
-                text = with_survey_link(
-                    text, line, recipient.channel, self.settings.sms_max_segments
-                )
-            message = OutboundMessage(
-                case_number=case.number,
+            sent = self._enqueue(session, notice)
+        if sent.sent:
+            self.queued()
+        return sent
+
+    def _enqueue(self, session: Session, notice: Notice) -> Sent:
+        """Write the outbox row, rendered for its recipient; once per dedupe key."""
+        existing = session.exec(
+            select(Notification.id).where(Notification.dedupe_key == notice.dedupe_key)
+        ).first()
+        if existing is not None:
+            return Sent(sent=False, detail="already queued")
+        case = self._case(session, notice.number)
+        recipient = self._recipient(session, case, notice)
+        if recipient is None:
+            return Sent(sent=False, reachable=False, detail="no contact for this case")
+        params = {"number": case.number, "reply": case.reply or "", **notice.params}
+        if params.get("unit"):  # staff read the unit's name ("朝阳区"), not its code
+            unit = session.get(Unit, params["unit"])
+            if unit is not None:
+                english = recipient.language is Language.en and unit.name_en
+                params["unit"] = unit.name_en if english else unit.name_zh
+        text = render(notice.kind, recipient.language, params, zone=self.settings.timezone)
+        if notice.kind == "survey" and recipient.channel in SURVEY_LINK_CHANNELS:
+            round_ = int(notice.params.get("round", "1"))
+            link = survey_url(self.settings, case.number, round_, recipient.address)
+            line = survey_link_text(recipient.language, link)
+            text = with_survey_link(text, line, recipient.channel, self.settings.sms_max_segments)
+        assert case.id is not None
+        session.add(
+            Notification(
+                case_id=case.id,
+                dedupe_key=notice.dedupe_key,
+                audience=notice.audience,
                 channel=recipient.channel,
                 address=recipient.address,
-                language=recipient.language,
+                language=recipient.language.value,
+                queue=activity.info().task_queue,
                 kind=notice.kind,
-                text=text,
+                body=text,
             )
-            if existing is None:
-                assert case.id is not None
-                existing = Notification(
-                    case_id=case.id,
-                    dedupe_key=notice.dedupe_key,
-                    audience=notice.audience,
-                    channel=recipient.channel,
-                    address=recipient.address,
-                    kind=notice.kind,
-                    body=text,
-                )
-                session.add(existing)
-                session.flush()
-            assert existing.id is not None
-            return existing.id, message
+        )
+        return Sent(sent=True, detail="queued")
 
     def _recipient(self, session: Session, case: Case, notice: Notice) -> _Recipient | None:
         language = Language(case.language)

@@ -9,6 +9,7 @@ are signals. See docs/lifecycle.md for the states and what moves between them.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         CaseOutcome,
         CaseState,
         CitizenDetails,
+        DeadlinePlan,
         DeadlineRequest,
         Deadlines,
         Dispatch,
@@ -50,6 +52,8 @@ with workflow.unsafe.imports_passed_through():
         Redispatch,
         Resolve,
         ReturnCase,
+        Step,
+        StepResult,
         Supervise,
         SurveyAnswer,
         TimelineEntry,
@@ -74,6 +78,11 @@ _UNIT_HANDLING_ORDER = (
     CaseStatus.reopened,
 )
 SMART = SMART_DISPATCH
+# A transition is one activity (`apply_step`: checks, deadlines, event, case row and outbox in
+# one transaction). Histories of before ran a chain of activities per transition; they replay
+# through `_steps_of_before`.
+ONE_STEP = "one-activity-per-transition"
+RESOLVE_ONLY = ["resolve_due_at"]
 
 
 @workflow.defn
@@ -94,6 +103,9 @@ class CaseWorkflow:
         self.callback_child: workflow.ChildWorkflowHandle[Any, CallbackResult] | None = None
         self.early_answer: SurveyAnswer | None = None
         self.merged_surveyed: set[str] = set()  # merged cases asked this callback round
+        self._one_step = False  # `patched(ONE_STEP)`, asked at each transition (memoised)
+        # A dispatch can arrive while `run` still loads the policy; deadlines wait for it.
+        self.policy_loaded = request.state is not None
 
     # ---- main loop ---------------------------------------------------------------------
 
@@ -105,6 +117,7 @@ class CaseWorkflow:
                 PolicyRequest(self.state.category_code, self.state.urgency),
                 Policy,
             )
+            self.policy_loaded = True
             self._publish_search_attributes()
             # A voicemail's placeholder is no description to classify: smart dispatch waits
             # for the transcript a person types (`transcribe`).
@@ -189,11 +202,13 @@ class CaseWorkflow:
             changes=CaseChanges(supervised=True),
             payload={"deadline": name, "unit": unit},
             detail=name,
+            notices=lambda: [
+                self._notice(
+                    audience, "sla_breach", unit_code=unit, params={"deadline": name, "unit": unit}
+                )
+                for audience in ("unit", "unit_parent")
+            ],
         )
-        for audience in ("unit", "unit_parent"):
-            await self._notify(
-                audience, "sla_breach", unit_code=unit, params={"deadline": name, "unit": unit}
-            )
 
     # ---- callback (回访) ---------------------------------------------------------------
 
@@ -268,24 +283,28 @@ class CaseWorkflow:
     async def _reopen(self) -> None:
         """重办: back to the same unit with a fresh resolve deadline, counted against it."""
         self.state.reopen_count += 1
-        deadlines = await self._plan(workflow.now(), extension=0)
-        self.state.deadlines.resolve_due_at = deadlines.resolve_due_at
-        self.state.breached = [n for n in self.state.breached if n != "resolve"]
         self.state.satisfaction = None
+
+        def planned(result: StepResult) -> None:
+            assert result.deadlines is not None
+            self.state.deadlines.resolve_due_at = result.deadlines.resolve_due_at
+            self.state.breached = [n for n in self.state.breached if n != "resolve"]
+
+        def notices() -> Iterator[Notice]:
+            yield self._notice("unit", "unit_reopened", unit_code=self.state.lead_unit_code)
+            if self._one_step or workflow.patched("reopen-citizen-notice"):
+                yield self._notice("citizen", "reopened", due_from="resolve_due_at")
+
         await self._record(
             "reopened",
             SYSTEM,
             to=CaseStatus.reopened,
-            changes=CaseChanges(
-                reopen_count=self.state.reopen_count, resolve_due_at=deadlines.resolve_due_at
-            ),
+            changes=CaseChanges(reopen_count=self.state.reopen_count),
             payload={"unit": self.state.lead_unit_code or ""},
+            plan=DeadlinePlan(workflow.now(), 0, RESOLVE_ONLY),
+            apply=planned,
+            notices=notices,
         )
-        await self._notify("unit", "unit_reopened", unit_code=self.state.lead_unit_code)
-        if workflow.patched("reopen-citizen-notice"):
-            await self._notify(
-                "citizen", "reopened", params={"due": _iso(deadlines.resolve_due_at)}
-            )
 
     # ---- queries -----------------------------------------------------------------------
 
@@ -346,22 +365,33 @@ class CaseWorkflow:
             return self._result()
 
     async def _dispatch(self, action: Dispatch) -> None:
-        await self._checked_activity(
-            "check_units", UnitCheck([action.unit_code, *action.assisting_unit_codes])
-        )
-        if action.category_code and action.category_code != self.state.category_code:
-            self.state.policy = await self._checked_activity(
-                "load_policy", PolicyRequest(action.category_code, self.state.urgency), Policy
-            )
-            self.state.category_code = action.category_code
+        changed = action.category_code and action.category_code != self.state.category_code
+        category = action.category_code if changed else self.state.category_code
         now = workflow.now()
         came_back = self.state.status == CaseStatus.returned
-        deadlines = await self._plan(now, extension=self.state.extension_days_granted)
-        self.state.deadlines = deadlines
-        self.state.dispatched_at = now
-        self.state.breached = []
-        self.state.lead_unit_code = action.unit_code
-        self.state.assisting_unit_codes = list(action.assisting_unit_codes)
+
+        def dispatched(result: StepResult) -> None:
+            assert result.deadlines is not None
+            if result.policy is not None:
+                self.state.policy = result.policy
+            self.state.category_code = category
+            self.state.deadlines = result.deadlines
+            self.state.dispatched_at = now
+            self.state.breached = []
+            self.state.lead_unit_code = action.unit_code
+            self.state.assisting_unit_codes = list(action.assisting_unit_codes)
+
+        def notices() -> Iterator[Notice]:
+            yield self._notice(
+                "unit", "unit_new_case", unit_code=action.unit_code, due_from="acknowledge_due_at"
+            )
+            patch = "return-redispatch-citizen-notice"
+            if came_back and (self._one_step or workflow.patched(patch)):
+                # After a return (退单) the citizen hears the case moved, not "dispatched" again.
+                yield self._notice("citizen", "redispatched", params={"unit": action.unit_code})
+            else:
+                yield self._notice("citizen", "dispatched")
+
         await self._record(
             "dispatched",
             action.actor,
@@ -369,21 +399,16 @@ class CaseWorkflow:
             changes=CaseChanges(
                 lead_unit_code=action.unit_code,
                 assisting_unit_codes=list(action.assisting_unit_codes),
-                category_code=self.state.category_code,
-                acknowledge_due_at=deadlines.acknowledge_due_at,
-                respond_due_at=deadlines.respond_due_at,
-                resolve_due_at=deadlines.resolve_due_at,
+                category_code=category,
             ),
             payload={"unit": action.unit_code, "note": action.note},
             detail=action.unit_code,
+            unit_codes=[action.unit_code, *action.assisting_unit_codes],
+            policy=PolicyRequest(category, self.state.urgency) if changed else None,
+            plan=DeadlinePlan(now, self.state.extension_days_granted),
+            apply=dispatched,
+            notices=notices,
         )
-        due = deadlines.acknowledge_due_at.isoformat() if deadlines.acknowledge_due_at else ""
-        await self._notify("unit", "unit_new_case", unit_code=action.unit_code, params={"due": due})
-        if came_back and workflow.patched("return-redispatch-citizen-notice"):
-            # After a return (退单) the citizen hears the case moved, not "dispatched" again.
-            await self._notify("citizen", "redispatched", params={"unit": action.unit_code})
-        else:
-            await self._notify("citizen", "dispatched")
 
     @dispatch.validator
     def _validate_dispatch(self, action: Dispatch) -> None:
@@ -424,11 +449,13 @@ class CaseWorkflow:
                 to=CaseStatus.returned,
                 payload={"unit": action.unit_code, "reason": action.reason},
                 detail=action.reason,
-            )
-            await self._notify(
-                "centre",
-                "returned",
-                params={"unit": action.unit_code, "reason": action.reason},
+                notices=lambda: [
+                    self._notice(
+                        "centre",
+                        "returned",
+                        params={"unit": action.unit_code, "reason": action.reason},
+                    )
+                ],
             )
             return self._result()
 
@@ -452,12 +479,14 @@ class CaseWorkflow:
                 to=CaseStatus.dispatched,
                 payload={"unit": self.state.lead_unit_code or "", "reason": action.reason},
                 detail=action.reason,
-            )
-            await self._notify(
-                "unit",
-                "unit_new_case",
-                unit_code=self.state.lead_unit_code,
-                params={"due": _iso(self.state.deadlines.acknowledge_due_at)},
+                notices=lambda: [
+                    self._notice(
+                        "unit",
+                        "unit_new_case",
+                        unit_code=self.state.lead_unit_code,
+                        params={"due": _iso(self.state.deadlines.acknowledge_due_at)},
+                    )
+                ],
             )
             return self._result()
 
@@ -528,32 +557,51 @@ class CaseWorkflow:
             pending = self.state.pending_extension
             assert pending is not None
             self.state.pending_extension = None
-            if not action.approve:
-                await self._record("extension_rejected", action.actor, detail=action.note)
-            else:
-                granted = self.state.extension_days_granted + pending.working_days
-                start = self.state.dispatched_at or workflow.now()
-                deadlines = await self._plan(start, extension=granted)
-                self.state.extension_days_granted = granted
-                self.state.deadlines.resolve_due_at = deadlines.resolve_due_at
-                if deadlines.resolve_due_at and deadlines.resolve_due_at > workflow.now():
-                    self.state.breached = [n for n in self.state.breached if n != "resolve"]
-                await self._record(
-                    "extension_approved",
-                    action.actor,
-                    changes=CaseChanges(resolve_due_at=deadlines.resolve_due_at),
-                    payload={"working_days": str(pending.working_days)},
-                    detail=action.note,
-                )
-                if workflow.patched("extension-citizen-notice"):
-                    due = _iso(deadlines.resolve_due_at)
-                    await self._notify("citizen", "extension_approved", params={"due": due})
             decision = "approved" if action.approve else "rejected"
-            await self._notify(
-                "unit",
-                "extension_decided",
-                unit_code=self.state.lead_unit_code,
-                params={"decision": decision},
+
+            def unit_told() -> Notice:
+                return self._notice(
+                    "unit",
+                    "extension_decided",
+                    unit_code=self.state.lead_unit_code,
+                    params={"decision": decision},
+                )
+
+            if not action.approve:
+                await self._record(
+                    "extension_rejected",
+                    action.actor,
+                    detail=action.note,
+                    notices=lambda: [unit_told()],
+                )
+                return self._result()
+            granted = self.state.extension_days_granted + pending.working_days
+            start = self.state.dispatched_at or workflow.now()
+
+            def extended(result: StepResult) -> None:
+                assert result.deadlines is not None
+                due = result.deadlines.resolve_due_at
+                self.state.extension_days_granted = granted
+                self.state.deadlines.resolve_due_at = due
+                if due and due > workflow.now():
+                    self.state.breached = [n for n in self.state.breached if n != "resolve"]
+
+            def notices() -> list[Notice]:
+                told = []
+                if self._one_step or workflow.patched("extension-citizen-notice"):
+                    told.append(
+                        self._notice("citizen", "extension_approved", due_from="resolve_due_at")
+                    )
+                return [*told, unit_told()]
+
+            await self._record(
+                "extension_approved",
+                action.actor,
+                payload={"working_days": str(pending.working_days)},
+                detail=action.note,
+                plan=DeadlinePlan(start, granted, RESOLVE_ONLY),
+                apply=extended,
+                notices=notices,
             )
             return self._result()
 
@@ -632,7 +680,16 @@ class CaseWorkflow:
         """Close this case as a duplicate of an open master case."""
         async with self.lock:
             self._recheck(self._check_merge, action)
-            await self._checked_activity("check_master_case", action.master_number)
+
+            def notices() -> list[Notice]:
+                if self._one_step or workflow.patched("merge-citizen-notice"):
+                    # Before the master hears of it: its reply may follow at once (it is
+                    # resolved).
+                    return [
+                        self._notice("citizen", "merged", params={"master": action.master_number})
+                    ]
+                return []
+
             await self._record(
                 "merged",
                 action.actor,
@@ -642,10 +699,9 @@ class CaseWorkflow:
                 ),
                 payload={"master": action.master_number},
                 detail=action.master_number,
+                master_number=action.master_number,
+                notices=notices,
             )
-            if workflow.patched("merge-citizen-notice"):
-                # Before the master hears of it: its reply may follow at once (it is resolved).
-                await self._notify("citizen", "merged", params={"master": action.master_number})
             master = workflow.get_external_workflow_handle(action.master_number)
             await master.signal(CaseWorkflow.duplicate_merged, DuplicateMerged(self.state.number))
             return self._result()
@@ -705,8 +761,10 @@ class CaseWorkflow:
                 changes=CaseChanges(supervised=True),
                 payload={"unit": unit, "note": action.note},
                 detail=action.note,
+                notices=lambda: [
+                    self._notice("unit", "unit_urged", unit_code=unit, params={"note": action.note})
+                ],
             )
-            await self._notify("unit", "unit_urged", unit_code=unit, params={"note": action.note})
             return self._result()
 
     @urge.validator
@@ -722,41 +780,43 @@ class CaseWorkflow:
         """改派: move the case to another unit; its deadlines start again as at a dispatch."""
         async with self.lock:
             self._recheck(self._check_redispatch, action)
-            await self._checked_activity("check_units", UnitCheck([action.unit_code]))
             previous = self.state.lead_unit_code or ""
             now = workflow.now()
-            deadlines = await self._plan(now, extension=self.state.extension_days_granted)
             assisting = [c for c in self.state.assisting_unit_codes if c != action.unit_code]
-            self.state.deadlines = deadlines
-            self.state.dispatched_at = now
-            self.state.breached = []
-            self.state.lead_unit_code = action.unit_code
-            self.state.assisting_unit_codes = assisting
+
+            def redispatched(result: StepResult) -> None:
+                assert result.deadlines is not None
+                self.state.deadlines = result.deadlines
+                self.state.dispatched_at = now
+                self.state.breached = []
+                self.state.lead_unit_code = action.unit_code
+                self.state.assisting_unit_codes = assisting
+
+            def notices() -> Iterator[Notice]:
+                unit = action.unit_code
+                yield self._notice(
+                    "unit", "unit_new_case", unit_code=unit, due_from="acknowledge_due_at"
+                )
+                yield self._notice(
+                    "unit", "unit_redispatched", unit_code=previous, params={"unit": unit}
+                )
+                if self._one_step or workflow.patched("redispatch-citizen-notice"):
+                    yield self._notice("citizen", "redispatched", params={"unit": unit})
+
             await self._record(
                 "redispatched",
                 action.actor,
                 to=CaseStatus.dispatched,
                 changes=CaseChanges(
-                    lead_unit_code=action.unit_code,
-                    assisting_unit_codes=assisting,
-                    acknowledge_due_at=deadlines.acknowledge_due_at,
-                    respond_due_at=deadlines.respond_due_at,
-                    resolve_due_at=deadlines.resolve_due_at,
+                    lead_unit_code=action.unit_code, assisting_unit_codes=assisting
                 ),
                 payload={"unit": action.unit_code, "from_unit": previous, "reason": action.reason},
                 detail=action.reason,
+                unit_codes=[action.unit_code],
+                plan=DeadlinePlan(now, self.state.extension_days_granted),
+                apply=redispatched,
+                notices=notices,
             )
-            await self._notify(
-                "unit",
-                "unit_new_case",
-                unit_code=action.unit_code,
-                params={"due": _iso(deadlines.acknowledge_due_at)},
-            )
-            await self._notify(
-                "unit", "unit_redispatched", unit_code=previous, params={"unit": action.unit_code}
-            )
-            if workflow.patched("redispatch-citizen-notice"):
-                await self._notify("citizen", "redispatched", params={"unit": action.unit_code})
             return self._result()
 
     @redispatch.validator
@@ -803,6 +863,13 @@ class CaseWorkflow:
             if self.state.status not in WITHDRAWABLE:
                 return
             holding_unit = self.state.lead_unit_code if self.state.status in UNIT_HANDLING else None
+
+            def notices() -> list[Notice]:
+                if not (self._one_step or workflow.patched("withdraw-notices")):
+                    return []
+                told = [self._notice("unit", "unit_withdrawn", unit_code=holding_unit)]
+                return [*(told if holding_unit else []), self._notice("citizen", "withdrawn")]
+
             payload = {"reason": message.reason}
             if message.channel:
                 payload["channel"] = message.channel
@@ -813,11 +880,8 @@ class CaseWorkflow:
                 changes=CaseChanges(closed_at=workflow.now()),
                 payload=payload,
                 detail=message.reason,
+                notices=notices,
             )
-            if workflow.patched("withdraw-notices"):
-                if holding_unit:
-                    await self._notify("unit", "unit_withdrawn", unit_code=holding_unit)
-                await self._notify("citizen", "withdrawn")
 
     @workflow.signal
     async def survey_answer(self, answer: SurveyAnswer) -> None:
@@ -841,15 +905,27 @@ class CaseWorkflow:
             merged = message.duplicate_number
             if merged not in self.state.merged_numbers:
                 self.state.merged_numbers.append(merged)
-            await self._record(
-                "duplicate_merged", SYSTEM, payload={"duplicate": merged}, detail=merged
-            )
             answered = self.state.status in (CaseStatus.resolved, CaseStatus.callback)
-            if answered and workflow.patched("merged-citizen-notices"):
+
+            def notices() -> list[Notice]:
+                if not (
+                    answered and (self._one_step or workflow.patched("merged-citizen-notices"))
+                ):
+                    return []
                 # Merged after the reply went out: this citizen gets it (and the survey) now.
-                await self._notify_merged(merged, "resolved")
-                if self.callback_child is not None:
-                    await self._survey_merged(merged)
+                told = [self._merged_notice(merged, "resolved")]
+                if self.callback_child is not None and merged not in self.merged_surveyed:
+                    self.merged_surveyed.add(merged)
+                    told.append(self._merged_notice(merged, "survey"))
+                return told
+
+            await self._record(
+                "duplicate_merged",
+                SYSTEM,
+                payload={"duplicate": merged},
+                detail=merged,
+                notices=notices,
+            )
 
     async def _merged_survey_answer(self, answer: SurveyAnswer) -> None:
         """A merged citizen's answer: an event on this case beside the master citizen's own
@@ -884,6 +960,14 @@ class CaseWorkflow:
 
     async def _mark_resolved(self, kind: str, actor: str, reply: str) -> None:
         self.state.reply = reply
+
+        def notices() -> Iterator[Notice]:
+            yield self._notice("citizen", "resolved")
+            merged = list(self.state.merged_numbers)
+            if merged and (self._one_step or workflow.patched("merged-citizen-notices")):
+                for number in merged:
+                    yield self._merged_notice(number, "resolved")
+
         # The reply also goes on the event: a reopened case is resolved again with a new reply,
         # and the console shows every one of them (the case row keeps only the last).
         await self._record(
@@ -893,11 +977,8 @@ class CaseWorkflow:
             changes=CaseChanges(reply=reply),
             payload={"reply": reply},
             detail=reply,
+            notices=notices,
         )
-        await self._notify("citizen", "resolved")
-        if self.state.merged_numbers and workflow.patched("merged-citizen-notices"):
-            for merged in list(self.state.merged_numbers):
-                await self._notify_merged(merged, "resolved")
 
     def _require(self, *allowed: CaseStatus) -> None:
         if self.state.status not in allowed:
@@ -925,11 +1006,6 @@ class CaseWorkflow:
     def _result(self) -> ActionResult:
         return ActionResult(self.state.number, self.state.status)
 
-    async def _plan(self, start: datetime, *, extension: int) -> Deadlines:
-        return await self._activity(
-            "plan_deadlines", DeadlineRequest(start, self.state.policy, extension), Deadlines
-        )
-
     async def _record(
         self,
         kind: str,
@@ -940,79 +1016,133 @@ class CaseWorkflow:
         payload: dict[str, str] | None = None,
         detail: str = "",
         dedupe: str | None = None,
+        notices: Callable[[], Iterable[Notice]] | None = None,
+        unit_codes: list[str] | None = None,
+        master_number: str | None = None,
+        policy: PolicyRequest | None = None,
+        plan: DeadlinePlan | None = None,
+        apply: Callable[[StepResult], None] | None = None,
     ) -> None:
-        """Write the event and the case row first, then change the workflow's own state."""
+        """One transition: write it (event, case row, notices) first, then change the
+        workflow's own state (`apply`, then the status and timeline).
+
+        `notices` is a function (a generator where a notice depends on a patch): histories of
+        before decided each notice after the one before it was sent, and replay that way. A
+        refused check (`unit_codes`, `master_number`, an unknown category) fails the update
+        with nothing written and nothing changed.
+        """
+        self._one_step = workflow.patched(ONE_STEP)
+        if self._one_step and plan is not None and policy is None:
+            await workflow.wait_condition(lambda: self.policy_loaded)
+        seq = self.state.event_seq
         self.state.event_seq += 1
         changes = changes or CaseChanges()
         before = self.state.status
         after = to or before
         changes.status = to
         now = workflow.now()
-        await self._activity(
-            "record_transition",
-            Transition(
-                number=self.state.number,
-                dedupe_key=f"{self.state.number}:{dedupe or self.state.event_seq}",
-                kind=kind,
-                actor=actor,
-                at=now,
-                from_status=before,
-                to_status=after,
-                payload=payload or {},
-                changes=changes,
-            ),
+        transition = Transition(
+            number=self.state.number,
+            dedupe_key=f"{self.state.number}:{dedupe or self.state.event_seq}",
+            kind=kind,
+            actor=actor,
+            at=now,
+            from_status=before,
+            to_status=after,
+            payload=payload or {},
+            changes=changes,
         )
+        step = Step(
+            transition=transition,
+            unit_codes=list(unit_codes or []),
+            master_number=master_number,
+            policy=policy,
+            current_policy=self.state.policy,
+            plan=plan,
+        )
+        if self._one_step:
+            step.notices = [self._keyed(notice) for notice in (notices() if notices else [])]
+            try:
+                result: StepResult = await self._activity("apply_step", step, StepResult)
+            except ActivityError as exc:
+                self.state.event_seq = seq
+                raise _refusal(exc) from exc
+        else:
+            try:
+                result = await self._steps_of_before(step)
+            except ApplicationError:
+                self.state.event_seq = seq  # refused before anything was written
+                raise
+        if apply is not None:
+            apply(result)
         self.state.status = after
         self.state.timeline.append(TimelineEntry(kind, actor, now, before, after, detail[:200]))
         del self.state.timeline[:-TIMELINE_KEPT]
         self.version += 1
         if to is not None:
             self._publish_search_attributes()
+        if not self._one_step and notices is not None:
+            for notice in notices():
+                await self._activity("notify", self._keyed(_due(notice, result.deadlines)))
 
-    async def _notify(
+    async def _steps_of_before(self, step: Step) -> StepResult:
+        """The chain of activities a transition was before `apply_step`, for replay."""
+        result = StepResult()
+        if step.unit_codes:
+            await self._checked_activity("check_units", UnitCheck(step.unit_codes))
+        if step.master_number is not None:
+            await self._checked_activity("check_master_case", step.master_number)
+        policy = self.state.policy
+        if step.policy is not None:
+            policy = await self._checked_activity("load_policy", step.policy, Policy)
+            result.policy = policy
+        if step.plan is not None:
+            request = DeadlineRequest(step.plan.start, policy, step.plan.extension_working_days)
+            deadlines: Deadlines = await self._activity("plan_deadlines", request, Deadlines)
+            result.deadlines = deadlines
+            for name in step.plan.fields:
+                setattr(step.transition.changes, name, getattr(deadlines, name))
+        await self._activity("record_transition", step.transition)
+        return result
+
+    def _notice(
         self,
         audience: str,
         kind: str,
         *,
         unit_code: str | None = None,
         params: dict[str, str] | None = None,
-    ) -> None:
-        self.state.event_seq += 1
-        await self._activity(
-            "notify",
-            Notice(
-                number=self.state.number,
-                dedupe_key=f"{self.state.number}:n{self.state.event_seq}",
-                audience=audience,
-                kind=kind,
-                unit_code=unit_code,
-                params=params or {},
-            ),
+        due_from: str = "",
+    ) -> Notice:
+        """A notice about this case; its dedupe key is given when it is queued (`_keyed`)."""
+        return Notice(
+            number=self.state.number,
+            dedupe_key="",
+            audience=audience,
+            kind=kind,
+            unit_code=unit_code,
+            params=params or {},
+            due_from=due_from,
         )
+
+    def _merged_notice(self, merged: str, kind: str) -> Notice:
+        """To the citizen of a case merged into this one, in their language, on their channel:
+        this case's reply (`resolved`) or its survey, under their own case number."""
+        params = {"master": self.state.number, "reply": self.state.reply or ""}
+        if kind == "survey":
+            params["round"] = str(self.state.callback_round)
+        return Notice(number=merged, dedupe_key="", audience="citizen", kind=kind, params=params)
+
+    def _keyed(self, notice: Notice) -> Notice:
+        self.state.event_seq += 1
+        notice.dedupe_key = f"{self.state.number}:n{self.state.event_seq}"
+        return notice
 
     async def _survey_merged(self, merged: str) -> None:
         """The survey once a round to a merged case's citizen (the child asks the master's)."""
         if merged not in self.merged_surveyed:
             self.merged_surveyed.add(merged)
-            await self._notify_merged(merged, "survey")
-
-    async def _notify_merged(self, merged: str, kind: str) -> None:
-        """Tell the citizen of a case merged into this one, in their language, on their channel:
-        this case's reply (`resolved`) or its survey, under their own case number."""
-        self.state.event_seq += 1
-        params = {"master": self.state.number, "reply": self.state.reply or ""}
-        if kind == "survey":
-            params["round"] = str(self.state.callback_round)
-        await self._activity(
-            "notify",
-            Notice(
-                number=merged,
-                dedupe_key=f"{self.state.number}:n{self.state.event_seq}",
-                audience="citizen",
-                kind=kind,
-                params=params,
-            ),
-        )
+            await self._activity("notify", self._keyed(self._merged_notice(merged, "survey")))
 
     async def _activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
         return await workflow.execute_activity(
@@ -1028,9 +1158,7 @@ class CaseWorkflow:
         try:
             return await self._activity(name, arg, result_type)
         except ActivityError as exc:
-            cause = exc.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(exc)
-            raise ApplicationError(message, type="InvalidAction", non_retryable=True) from exc
+            raise _refusal(exc) from exc
 
     def _publish_search_attributes(self) -> None:
         if not self.use_search_attributes:
@@ -1042,6 +1170,21 @@ class CaseWorkflow:
                 CASE_CATEGORY.value_set(self.state.category_code or ""),
             ]
         )
+
+
+def _refusal(exc: ActivityError) -> ApplicationError:
+    """An activity's refusal (unknown unit, closed master) as the update's clean failure."""
+    cause = exc.cause
+    message = cause.message if isinstance(cause, ApplicationError) else str(exc)
+    return ApplicationError(message, type="InvalidAction", non_retryable=True)
+
+
+def _due(notice: Notice, deadlines: Deadlines | None) -> Notice:
+    """The planned deadline a notice names, filled in the workflow (`apply_step` does this
+    itself)."""
+    if notice.due_from and deadlines is not None:
+        notice.params["due"] = _iso(getattr(deadlines, notice.due_from))
+    return notice
 
 
 def _require_text(value: str, message: str) -> None:

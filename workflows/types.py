@@ -317,6 +317,38 @@ class Transition:
 
 
 @dataclass
+class DeadlinePlan:
+    """Deadlines the step plans from `start` on the case's policy, and which of them it writes
+    on the case (all three at a dispatch; only the resolve deadline at a reopen or extension)."""
+
+    start: datetime
+    extension_working_days: int = 0
+    fields: list[str] = field(
+        default_factory=lambda: ["acknowledge_due_at", "respond_due_at", "resolve_due_at"]
+    )
+
+
+@dataclass
+class Step:
+    """One transition as one activity, one transaction: the checks it needs, the policy and
+    deadlines it plans, its event and case row, and the notices it queues in the outbox."""
+
+    transition: Transition
+    notices: list[Notice] = field(default_factory=list)
+    unit_codes: list[str] = field(default_factory=list)  # must be known and active
+    master_number: str | None = None  # must exist and be open (a merge)
+    policy: PolicyRequest | None = None  # a new category's policy, loaded first
+    current_policy: Policy | None = None  # else deadlines are planned on this one
+    plan: DeadlinePlan | None = None
+
+
+@dataclass
+class StepResult:
+    policy: Policy | None = None  # set when the step loaded a new one
+    deadlines: Deadlines | None = None  # set when the step planned them
+
+
+@dataclass
 class PolicyRequest:
     category_code: str | None
     urgency: Urgency
@@ -369,6 +401,8 @@ class Notice:
     kind: str
     unit_code: str | None = None
     params: dict[str, str] = field(default_factory=dict)
+    # A deadline the step plans (`Deadlines` field name) goes in as the `due` parameter.
+    due_from: str = ""
 
 
 @dataclass

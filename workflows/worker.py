@@ -1,4 +1,9 @@
-"""The case worker: registers the workflows and activities on the task queue and runs them."""
+"""The case worker: registers the workflows and activities on the task queue and runs them.
+
+Also the composition root: the channels' notifiers are wired into the outbox sender here (the
+activities only queue notices), and the sender runs beside the worker unless
+`HOTLINE_OUTBOX_SENDER_IN_WORKER=false` (then `hotline sender` runs it on its own).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,21 @@ import logging
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from types import TracebackType
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from analytics.watch import SpikeWatchWorkflow
 from analytics.watch_activities import SpikeActivities
-from channels.notifier import NotifierRegistry
 from channels.registry import channel_notifiers
 from core.db import get_engine
 from core.settings import Settings
 from core.temporal import connect_temporal, metrics_runtime
 from intake.reconcile import sweep_forever
+from notices.port import NotifierRegistry
+from notices.sender import OutboxSender
 from workflows.activities import CaseActivities
 from workflows.calendar import CalendarSchedule, load_schedule
 from workflows.callback import CallbackWorkflow
@@ -38,6 +46,47 @@ def load_worker_calendar(settings: Settings) -> CalendarSchedule:
     return load_schedule(settings.holidays_file, timezone=settings.timezone)
 
 
+class CaseWorker:
+    """The Temporal worker and, beside it, the outbox sender: `async with` runs both."""
+
+    def __init__(self, worker: Worker, sender: OutboxSender | None) -> None:
+        self.worker = worker
+        self.sender = sender
+        self._sending: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> CaseWorker:
+        await self.worker.__aenter__()
+        if self.sender is not None:
+            self._sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self.worker.__aexit__(exc_type, exc, traceback)
+        finally:
+            if self._sending is not None:
+                self._sending.cancel()
+                with suppress(asyncio.CancelledError):
+                    await self._sending
+
+
+def build_sender(
+    settings: Settings, notifiers: NotifierRegistry | None = None, queue: str | None = None
+) -> OutboxSender:
+    engine = get_engine(settings.database_url)
+    return OutboxSender(
+        engine=engine,
+        settings=settings,
+        notifiers=notifiers or channel_notifiers(settings, engine),
+        queue=queue or settings.temporal_task_queue,
+    )
+
+
 def build_worker(
     client: Client,
     settings: Settings,
@@ -45,15 +94,17 @@ def build_worker(
     task_queue: str | None = None,
     notifiers: NotifierRegistry | None = None,
     executor: ThreadPoolExecutor,
-) -> Worker:
+) -> CaseWorker:
     engine = get_engine(settings.database_url)
     schedule = load_worker_calendar(settings)
     log.info("working-day calendar: %s", schedule.coverage())
+    sender = build_sender(settings, notifiers, task_queue)
     activities = CaseActivities(
         engine=engine,
         settings=settings,
         calendar=schedule.calendar(),
-        notifiers=notifiers or channel_notifiers(settings, engine),
+        notifiers=sender.notifiers,
+        queued=sender.wake if settings.outbox_sender_in_worker else lambda: None,
     )
     if settings.smart_dispatch:
         # In a thread of its own, not one of the activity slots (the worker counts every
@@ -65,13 +116,29 @@ def build_worker(
     spikes = SpikeActivities(
         engine=activities.engine, settings=settings, notifiers=activities.notifiers
     )
-    return Worker(
+    worker = Worker(
         client,
         task_queue=task_queue or settings.temporal_task_queue,
         workflows=WORKFLOWS,
         activities=activities.all() + spikes.all(),
         activity_executor=executor,
     )
+    return CaseWorker(worker, sender if settings.outbox_sender_in_worker else None)
+
+
+async def run_sender(settings: Settings) -> None:
+    """`hotline sender`: only the outbox sender, until SIGINT or SIGTERM."""
+    sender = build_sender(settings)
+    task = asyncio.create_task(sender.run(), name="outbox-sender")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    task.cancel()
+    with suppress(asyncio.CancelledError):
+        await task
+    log.info("outbox sender stopped")
 
 
 async def run_worker(settings: Settings) -> None:

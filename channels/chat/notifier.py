@@ -14,9 +14,9 @@ from aiogram.types import InlineKeyboardMarkup
 
 from channels.chat.bot import build_bot
 from channels.chat.texts import survey_intro, survey_keyboard, survey_question
-from channels.notifier import OutboundMessage
 from core.i18n import gettext_for
 from core.settings import Settings
+from notices.port import OutboundMessage
 
 log = logging.getLogger("hotline.chat.notifier")
 

@@ -16,9 +16,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from channels.email.texts import html_body, subject
-from channels.notifier import OutboundMessage
 from core.redaction import redact
 from core.settings import Settings
+from notices.port import OutboundMessage
 
 log = logging.getLogger("hotline.email")
 

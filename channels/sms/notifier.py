@@ -18,12 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from channels.notifier import OutboundMessage
 from channels.sms import store
 from channels.sms.segments import fit, segment_info
-from channels.twilio.rest import twilio_client
+from channels.twilio.rest import idempotent, twilio_client
 from core.redaction import mask_phone
 from core.settings import Settings
+from notices.port import OutboundMessage
 
 log = logging.getLogger("hotline.sms")
 
@@ -61,15 +61,16 @@ class SmsNotifier:
         body = fit(message.text, self.settings.sms_max_segments)
         info = segment_info(body)
         try:
-            sent = await asyncio.to_thread(
-                self.client.messages.create,
-                to=message.address,
-                from_=self.settings.twilio_phone_number,
-                body=body,
-                status_callback=status_callback_url(
-                    self.settings, message.case_number, message.kind
-                ),
-            )
+            with idempotent(message.idempotency_key):
+                sent = await asyncio.to_thread(
+                    self.client.messages.create,
+                    to=message.address,
+                    from_=self.settings.twilio_phone_number,
+                    body=body,
+                    status_callback=status_callback_url(
+                        self.settings, message.case_number, message.kind
+                    ),
+                )
         except TwilioRestException as exc:
             if exc.code == UNSUBSCRIBED_RECIPIENT:
                 await asyncio.to_thread(store.set_opted_out, self.engine, message.address, True)

@@ -7,6 +7,9 @@ swapped in the HTTP client, the one place all requests pass through.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from twilio.http.http_client import TwilioHttpClient
@@ -16,6 +19,21 @@ from twilio.rest import Client
 from core.settings import Settings
 
 TWILIO_API = "https://api.twilio.com"
+# The outbox row's key rides on every request made while it is set (`idempotent`): a retry of
+# one notice is the same request to Twilio. Whether Twilio's Messages API dedupes on it is for
+# the deployment to confirm with Twilio; the local stand-in in the tests does.
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+_idempotency_key: ContextVar[str] = ContextVar("twilio_idempotency_key", default="")
+
+
+@contextmanager
+def idempotent(key: str) -> Iterator[None]:
+    """Requests made inside (on this thread, or one `asyncio.to_thread` starts) carry `key`."""
+    token = _idempotency_key.set(key)
+    try:
+        yield
+    finally:
+        _idempotency_key.reset(token)
 
 
 class TwilioNotConfigured(RuntimeError):
@@ -26,7 +44,15 @@ class TwilioNotConfigured(RuntimeError):
         )
 
 
-class _RebasedHttpClient(TwilioHttpClient):
+class _IdempotentHttpClient(TwilioHttpClient):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        key = _idempotency_key.get()
+        if key:
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), IDEMPOTENCY_HEADER: key}
+        return super().request(method, url, *args, **kwargs)
+
+
+class _RebasedHttpClient(_IdempotentHttpClient):
     def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
@@ -44,5 +70,5 @@ def twilio_client(settings: Settings) -> Client:
     if settings.twilio_api_base_url.rstrip("/") != TWILIO_API:
         http_client = _RebasedHttpClient(settings.twilio_api_base_url, settings.twilio_timeout_s)
     else:
-        http_client = TwilioHttpClient(timeout=settings.twilio_timeout_s)
+        http_client = _IdempotentHttpClient(timeout=settings.twilio_timeout_s)
     return Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)

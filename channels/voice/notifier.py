@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 
-from channels.notifier import Notifier, OutboundMessage
-from channels.twilio.rest import twilio_client
+from channels.twilio.rest import idempotent, twilio_client
 from channels.voice import twiml
 from channels.voice.survey import SurveyStep, survey_words
 from core.settings import Settings
+from notices.port import Notifier, OutboundMessage
 
 
 class VoiceNotifier:
@@ -30,7 +30,8 @@ class VoiceNotifier:
     async def send(self, message: OutboundMessage) -> str:
         if message.kind != "survey" and self.texts is not None:
             return await self.texts.send(message)
-        return await asyncio.to_thread(self._send, message)
+        with idempotent(message.idempotency_key):
+            return await asyncio.to_thread(self._send, message)
 
     def _send(self, message: OutboundMessage) -> str:
         sender = self.settings.twilio_phone_number

@@ -18,7 +18,6 @@ from sqlmodel import Session
 from twilio.base.exceptions import TwilioException
 
 from channels.messages import render
-from channels.notifier import OutboundMessage
 from channels.sms.notifier import SmsNotifier, sms_configured
 from channels.survey_replies import SurveyReply, parse_survey_keys
 from channels.voice.texts import prompt, spoken_digits
@@ -27,6 +26,7 @@ from intake.followups import AWAITING_SURVEY
 from intake.owners import reachable_contacts
 from models.enums import CaseStatus, Channel, IdentityKind, Language
 from models.service import get_case
+from notices.port import OutboundMessage
 
 log = logging.getLogger("hotline.voice")
 

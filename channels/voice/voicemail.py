@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from twilio.base.exceptions import TwilioException
 
-from channels.notifier import NotifierRegistry, OutboundMessage
 from core.db import session_scope
 from core.i18n import N_, gettext_for
 from intake.owners import reachable_contacts
@@ -26,6 +25,7 @@ from models import Notification
 from models.enums import Channel, IdentityKind, Language
 from models.notification import mark_sent
 from models.service import get_case
+from notices.port import NotifierRegistry, OutboundMessage
 
 log = logging.getLogger("hotline.voice")
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from analytics.spikes import SpikeRules, alert_spikes, detect_spikes, recorded_alerts
-from channels.notifier import LoggingNotifier
+from notices.port import LoggingNotifier
 from tests.analytics.history import add_case, local
 
 HEATING, LEAK, NOISE = "16.05.001", "16.05.002", "04.02.003"

@@ -16,8 +16,8 @@ from temporalio.worker import Worker
 from analytics.spikes import recorded_alerts
 from analytics.watch import SpikeCheck, SpikeCheckResult, SpikeWatchWorkflow, schedule_spike_watch
 from analytics.watch_activities import SpikeActivities
-from channels.notifier import NotifierRegistry
 from core.settings import Environment, Settings
+from notices.port import NotifierRegistry
 from tests.analytics.history import add_case, local
 
 DAY = date(2026, 11, 12)  # a Thursday: ten heating leaks in Xicheng, never seen before

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from channels.chat.notifier import TelegramNotifier
-from channels.notifier import OutboundMessage
 from core.settings import Settings
 from models.enums import Channel, Language
+from notices.port import OutboundMessage
 from tests.utils.telegram_api import Citizen, FakeTelegram
 
 

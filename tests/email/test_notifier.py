@@ -7,10 +7,10 @@ import smtplib
 import pytest
 
 from channels.email.notifier import EmailNotifier, email_configured
-from channels.notifier import OutboundMessage
 from channels.registry import channel_notifiers
 from core.settings import Settings
 from models.enums import Channel, Language
+from notices.port import OutboundMessage
 from tests.utils.factories import unique_email
 from tests.utils.servers import free_port
 from tests.utils.smtp_server import SENDER, RecordingSmtp, html_of, smtp_settings_for, text_of

@@ -20,8 +20,8 @@ import pytest
 from temporalio.client import Client
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry
 from core.settings import Settings
+from notices.port import NotifierRegistry
 from tests.chat.conftest import Webhook
 from tests.chat.test_webhook import _open_case
 from tests.sms.phone import Phone

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from channels.notifier import OutboundMessage
 from channels.sms import store
 from channels.sms.notifier import OPTED_OUT, SmsNotifier
 from core.settings import Settings
 from intake.service import accept_intake
 from models import SmsMessage
 from models.enums import Channel, Language
+from notices.port import OutboundMessage
 from tests.utils.cases import events
 from tests.utils.factories import make_intake, unique_phone
 from tests.utils.twilio_api import FakeTwilio

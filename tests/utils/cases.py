@@ -51,13 +51,33 @@ def notifications(engine: Engine, number: str) -> list[Notification]:
 
 
 async def wait_for_notification(engine: Engine, number: str, kind: str, count: int = 1) -> None:
-    """Wait (in real time, briefly) until the workflow has sent `count` notices of `kind`."""
+    """Wait (in real time, briefly) until the outbox sender has sent `count` notices of
+    `kind` (the workflow only queues them)."""
 
     for _ in range(600):  # up to 30 s on a busy machine
-        if [n.kind for n in notifications(engine, number)].count(kind) >= count:
+        sent = [n.kind for n in notifications(engine, number) if n.status == "sent"]
+        if sent.count(kind) >= count:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"case {number} never sent {count} '{kind}' notice(s)")
+
+
+async def wait_until_sent(engine: Engine, numbers: list[str], timeout_s: float = 60) -> None:
+    """Wait (in real time) until the outbox sender has sent every notice of these cases."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        waiting = [
+            (number, n.kind)
+            for number in numbers
+            for n in notifications(engine, number)
+            if n.status != "sent"
+        ]
+        if not waiting:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"notices never sent: {waiting[:10]}")
+        await asyncio.sleep(0.1)
 
 
 async def wait_for_status(engine: Engine, number: str, status: CaseStatus) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from channels.notifier import OutboundMessage
+from notices.port import OutboundMessage
 
 
 class RecordingNotifier:

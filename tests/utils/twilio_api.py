@@ -12,7 +12,7 @@ import base64
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +50,12 @@ class FakeTwilio:
     # that public base is really served, as a TLS proxy would forward it.
     forward: dict[str, str] = field(default_factory=dict)  # public base URL -> local base URL
     undeliverable: set[str] = field(default_factory=set)  # numbers whose texts fail (30003)
+    # Requests per idempotency key (`I-Twilio-Idempotency-Token`): a repeated key gets the
+    # first answer again and sends nothing, so `messages` holds each key once.
+    requests_by_key: dict[str, int] = field(default_factory=dict)
+    answers_by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Called (on a thread) with each new message before it is answered: a test's fault hook.
+    on_message: Callable[[dict[str, str]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def messages_to(self, number: str) -> list[dict[str, str]]:
@@ -160,13 +166,24 @@ def build_app(state: FakeTwilio) -> FastAPI:
             return form
         if not form.get("To") or not (form.get("Body") or form.get("MediaUrl")):
             return _error(400, "A 'To' and a 'Body' or 'MediaUrl' are required")
+        key = request.headers.get("I-Twilio-Idempotency-Token", "")
+        with state.lock:
+            if key:
+                state.requests_by_key[key] = state.requests_by_key.get(key, 0) + 1
+                if key in state.answers_by_key:
+                    return JSONResponse(state.answers_by_key[key], status_code=201)
         sid = "SM" + uuid.uuid4().hex
         with state.lock:
-            state.messages.append({**form, "Sid": sid})
+            state.messages.append({**form, "Sid": sid, "IdempotencyKey": key})
+        if state.on_message is not None:
+            await asyncio.to_thread(state.on_message, {**form, "Sid": sid})
         if form.get("StatusCallback"):
             threading.Thread(target=_report_delivery, args=(state, form, sid), daemon=True).start()
         body = resource("Messages", sid, account, form)
         body.update(body=form.get("Body"), num_segments="1", direction="outbound-api")
+        if key:
+            with state.lock:
+                state.answers_by_key[key] = body
         return JSONResponse(body, status_code=201)
 
     @app.post(base + "/Calls.json")

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from models.enums import Language
+from notices.port import NotifierRegistry
 from tests.utils.factories import unique_phone
 from tests.utils.notifiers import RecordingNotifier
 from tests.utils.servers import serve

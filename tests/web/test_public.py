@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from models import Attachment
 from models.enums import Channel
+from notices.port import NotifierRegistry
 from tests.utils.cases import case_row
 from tests.utils.factories import unique_phone
 from tests.utils.notifiers import RecordingNotifier

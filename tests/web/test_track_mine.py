@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 
 from api.main import create_app
 from auth.tokens import TokenKind, unsign
-from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from intake.schemas import Contact
 from intake.service import accept_intake
 from models.enums import Channel, IdentityKind, Language
+from notices.port import NotifierRegistry
 from tests.utils.cases import case_row
 from tests.utils.factories import make_intake, unique_phone
 from tests.utils.notifiers import RecordingNotifier

@@ -10,9 +10,9 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from api.main import create_app
-from channels.notifier import NotifierRegistry
 from core.settings import Settings
 from models.enums import CaseStatus, StaffRole
+from notices.port import NotifierRegistry
 from tests.utils.cases import case_row, events, notifications
 from tests.utils.factories import make_submission, unique_phone
 from tests.utils.notifiers import RecordingNotifier

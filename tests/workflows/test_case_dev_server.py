@@ -18,7 +18,13 @@ from core.settings import Settings
 from intake.flows import start_case_workflow
 from intake.service import accept_intake
 from models.enums import CaseStatus, Satisfaction, StaffRole
-from tests.utils.cases import case_row, event_kinds, notifications, wait_for_notification
+from tests.utils.cases import (
+    case_row,
+    event_kinds,
+    notifications,
+    wait_for_notification,
+    wait_until_sent,
+)
 from tests.utils.factories import make_intake, make_submission
 from tests.utils.processes import ROOT, hotline_env, start_hotline, stop
 from tests.utils.staff import make_staff
@@ -130,7 +136,9 @@ async def test_search_attributes_follow_the_case(
 async def test_a_worker_killed_mid_case_loses_nothing_and_repeats_no_notification(
     settings: Settings, temporal_client: Client, engine: Engine, var_dir: Path
 ) -> None:
-    local = settings.model_copy(update={"temporal_task_queue": f"kill-{uuid.uuid4().hex[:8]}"})
+    # The killed worker's sender may hold notices it had not sent: they wait out its lease.
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    local = settings.model_copy(update={"temporal_task_queue": queue, "outbox_lease_s": 2})
     logs = [var_dir / f"kill-{uuid.uuid4().hex[:6]}-{i}.log" for i in (1, 2)]
     worker = start_hotline(local, "worker", log=logs[0])
     numbers = []
@@ -156,6 +164,7 @@ async def test_a_worker_killed_mid_case_loses_nothing_and_repeats_no_notificatio
             await h.execute_update(CaseWorkflow.resolve, Resolve("h", CHAOYANG, "已处理"))
         await asyncio.gather(*(_satisfied(temporal_client, engine, n) for n in numbers))
         outcomes = await asyncio.gather(*(h.result() for h in handles))
+        await wait_until_sent(engine, numbers)
     finally:
         stop(worker)
     assert {o.status for o in outcomes} == {CaseStatus.closed}

@@ -1,6 +1,7 @@
-"""The outbound port: activities hand a message to a `Notifier`, each channel implements one.
+"""The outbound port: the outbox sender hands each message to a channel's `Notifier`.
 
-Workflows never import channel SDKs; the worker chooses the notifier for each channel at start.
+Workflows never import channel SDKs; the worker's composition root (`workflows.worker`) wires
+the notifier of each channel into the sender (`notices.sender`).
 Until a channel has its own, `LoggingNotifier` writes the message to the log, so the lifecycle
 runs end to end on a laptop.
 """
@@ -25,11 +26,14 @@ class OutboundMessage:
     language: Language
     kind: str
     text: str
+    # The same for every try of one outbox row: a provider that dedupes on it (Twilio's
+    # idempotency header) delivers the message once even when the sender dies after sending.
+    idempotency_key: str = ""
 
 
 class Notifier(Protocol):
     async def send(self, message: OutboundMessage) -> str:
-        """Deliver the message; return the provider's id. Raise to have the activity retry."""
+        """Deliver the message; return the provider's id. Raise to have the sender retry."""
         ...
 
 
