@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, tuple_
 from sqlalchemy.engine import Engine
@@ -21,11 +22,13 @@ from sqlmodel import Session, col, select
 from auth.roles import own_unit
 from core.clock import utcnow
 from core.i18n import S_
+from core.redaction import mask_for_owner, mask_phone
 from models.attachment import Attachment
 from models.case import Case
 from models.citizen import CaseContact
-from models.enums import AttachmentKind, CaseStatus, EventKind, Language, UnitKind
+from models.enums import AttachmentKind, CaseStatus, Channel, EventKind, Language, UnitKind
 from models.event import CaseEvent
+from models.notification import Notification
 from models.queues import latest_event
 from models.staff import StaffUser
 from models.unit import Category, Unit
@@ -124,7 +127,49 @@ def case_view(
         "category_groups": catalog_groups(session, language)[0],
         "canned_replies": canned_replies(case.category_code, language),
         "knowledge": knowledge(session, case, words),
+        "notices": notices(session, case, zone),
     }
+
+
+NOTICE_CHARS = 200
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    at: str
+    text: str  # as sent, in the recipient's language
+    to: str  # the channel and a masked address, or the unit's code
+    status: str  # sent | pending | failed
+    attempts: int
+    error: str  # the sender's last error, already redacted
+
+
+def notices(session: Session, case: Case, zone: str) -> list[NoticeView]:
+    """What the outbox sender sent for this case and what it could not send yet: a notice
+    that keeps failing is the staff's to chase (a wrong number, a channel down)."""
+    rows = session.exec(
+        select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
+    ).all()
+    where = ZoneInfo(zone)
+    return [
+        NoticeView(
+            at=row.created_at.astimezone(where).strftime("%Y-%m-%d %H:%M"),
+            text=row.body[:NOTICE_CHARS],
+            to=_notice_to(row),
+            status=row.status,
+            attempts=row.attempts,
+            error=row.last_error or "",
+        )
+        for row in rows
+    ]
+
+
+def _notice_to(row: Notification) -> str:
+    if row.channel is None:
+        return row.address  # a unit's inbox: its code
+    if row.channel in (Channel.sms, Channel.voice):
+        return f"{row.channel} {mask_phone(row.address)}"
+    return f"{row.channel} {mask_for_owner(row.address)}"
 
 
 def replies(events: list[CaseEvent], case: Case, words: StaffWords) -> list[Reply]:

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from core.db import session_scope
 from core.settings import Settings
 from intake.attachments import store_attachment
-from models.enums import AttachmentKind, EventKind, StaffRole
+from models.enums import AttachmentKind, Channel, EventKind, StaffRole
 from models.event import CaseEvent
+from models.notification import Notification
 from tests.utils.cases import case_row, events
 from tests.utils.factories import make_submission, unique_phone
 from tests.utils.staff import CHAOYANG, HAIDIAN, console_login, csrf_of, make_staff
@@ -236,3 +237,36 @@ def test_every_reply_is_shown_in_order_after_a_reopen(api_url: str, engine: Engi
     shown = page.split('id="replies"')[1].split("</div>")[0]
     quoted = [q.split("<", 1)[0].strip() for q in shown.split('class="reply">')[1:]]
     assert quoted == replies
+
+
+def test_a_notice_the_sender_cannot_deliver_shows_on_the_case_with_its_error(
+    api_url: str, engine: Engine
+) -> None:
+    number = _new_case(api_url)
+    case = case_row(engine, number)
+    assert case.id is not None
+    with session_scope(engine) as session:
+        session.add(
+            Notification(
+                case_id=case.id,
+                dedupe_key=f"{number}:n-failing",
+                audience="citizen",
+                channel=Channel.sms,
+                address="+8613800138000",
+                language="zh",
+                kind="dispatched",
+                body=f"您的诉求 {number} 已派至承办单位处理。",
+                status="failed",
+                attempts=20,
+                last_error="TwilioRestException: HTTP 503",
+            )
+        )
+    with console_login(api_url, make_staff(engine, StaffRole.dispatcher)) as client:
+        page = client.get(f"/console/cases/{number}").text
+        english = client.get(f"/console/cases/{number}?lang=en").text
+    table = re.sub(r"<[^>]+>", " ", page.split('id="notices"')[1].split("</table>")[0])
+    assert "发送失败：需人工跟进" in table
+    assert "TwilioRestException: HTTP 503" in table
+    assert "sms +86*********00" in table or "sms 138****8000" in table
+    assert "13800138000" not in table  # the address is masked
+    assert "Failed: staff must follow up" in english
