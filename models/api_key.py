@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Table, update
+from sqlalchemy import String, Table, bindparam, update
 from sqlalchemy import select as select_core
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -129,6 +129,8 @@ def revoke_api_keys(*, engine: Engine, name_or_prefix: str, clock: Clock = utcno
 USE_NOTE_INTERVAL_S = 60.0
 _KEYS: Table = ApiKey.__table__  # type: ignore[attr-defined]
 _noted_at: dict[int, float] = {}
+# Built once: parameters passed apart keep SQLAlchemy's compiled-statement cache warm.
+_KEY_BY_HASH = select_core(_KEYS).where(_KEYS.c.key_hash == bindparam("digest"))
 
 
 def authenticate(*, engine: Engine, secret: str, clock: Clock = utcnow) -> ApiKeyPublic | None:
@@ -141,7 +143,7 @@ def authenticate(*, engine: Engine, secret: str, clock: Clock = utcnow) -> ApiKe
         return None
     digest = hash_secret(secret)
     with read_only(engine) as connection:
-        row = connection.execute(select_core(_KEYS).where(_KEYS.c.key_hash == digest)).first()
+        row = connection.execute(_KEY_BY_HASH, {"digest": digest}).first()
     if row is None or not secrets.compare_digest(row.key_hash, digest) or row.revoked_at:
         return None
     key = ApiKeyPublic.model_validate(row._mapping)
