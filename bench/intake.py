@@ -162,6 +162,7 @@ class Phase:
     statuses: Counter[int] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)  # per process, during the phase
 
     @property
     def ok(self) -> int:
@@ -221,9 +222,16 @@ def free_port() -> int:
 
 
 def child_env(url: str, temporal: str, queue: str, tmp: Path, port: int) -> dict[str, str]:
+    """The API's and the worker's environment. They run with a bytecode cache (in the run's
+    temporary directory), as an installed service does: the workflow sandbox loads the
+    workflow module afresh for every new workflow, and with PYTHONDONTWRITEBYTECODE (set on
+    some shared machines) it compiled workflows/case.py from source each time, about 40 % of
+    the worker's CPU in the durable phase, a cost no deployment pays."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
+            "PYTHONPYCACHEPREFIX": str(tmp / "pycache"),
             "HOTLINE_DATABASE_URL": url,
             "HOTLINE_TEMPORAL_ADDRESS": temporal,
             "HOTLINE_TEMPORAL_TASK_QUEUE": queue,
@@ -276,6 +284,78 @@ def count_cases(url: str) -> int:
         engine.dispose()
 
 
+# ---- CPU per process --------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """The parent pid and CPU seconds (user + system) of a live process, from /proc."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and its live descendants (uvicorn's worker processes)."""
+    parents: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            parents.setdefault(stat[0], []).append(int(entry.name))
+            cpu[int(entry.name)] = stat[1]
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += cpu.get(pid, 0.0)
+        todo.extend(parents.get(pid, []))
+    return total
+
+
+def temporal_pid() -> int | None:
+    """The dev server this process started (a child whose command is `temporal`)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        try:
+            command = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if stat is not None and stat[0] == os.getpid() and command == "temporal":
+            return int(entry.name)
+    return None
+
+
+@dataclass
+class Processes:
+    """The processes whose CPU each phase reports, by what they do."""
+
+    pids: dict[str, int]
+
+    def cpu_s(self) -> dict[str, float]:
+        if not Path("/proc/self/stat").exists():
+            return {}  # not Linux: no per-process figures
+        load = {"load": time.process_time()}  # this process alone, not its children
+        return load | {name: tree_cpu_s(pid) for name, pid in self.pids.items()}
+
+    async def settle(self, name: str, *, quiet: float = 0.05, limit_s: float = 120) -> float:
+        """Wait until `name` uses under `quiet` of a CPU over a second (the worker done with
+        the last phase's workflows), so one phase's backlog does not run in the next one's
+        time; the seconds waited."""
+        began = time.perf_counter()
+        while time.perf_counter() - began < limit_s:
+            before = self.cpu_s().get(name)
+            await asyncio.sleep(1)
+            after = self.cpu_s().get(name)
+            if before is None or after is None or after - before < quiet:
+                break
+        return time.perf_counter() - began
+
+
 # ---- report -----------------------------------------------------------------------------
 
 
@@ -299,7 +379,21 @@ def print_report(args: argparse.Namespace, backend: str, phases: list[Phase], ro
             f"{max(lat) * 1000:,.1f}",
         )
     console.print(table)
-    plain, row, durable = phases
+    if any(phase.cpu_s for phase in phases):
+        cpu = Table(
+            title="CPU ms per answered request, by process (the phase, and the worker "
+            "catching up after it)",
+            title_justify="left",
+        )
+        cpu.add_column("endpoint")
+        names = list(phases[0].cpu_s)
+        for name in [*names, "all"]:
+            cpu.add_column(name, justify="right")
+        for phase in phases:
+            per = [1000 * phase.cpu_s.get(name, 0.0) / max(phase.ok, 1) for name in names]
+            cpu.add_row(phase.name, *(f"{value:,.1f}" for value in [*per, sum(per)]))
+        console.print(cpu)
+    plain, durable, row = phases
     if plain.rate and durable.rate:
         console.print(
             f"[bold]durable / plain insert throughput = {durable.rate / plain.rate:.2f}[/] "
@@ -386,18 +480,36 @@ async def bench(args: argparse.Namespace) -> int:
                 base_url=base, limits=limits, timeout=120, headers={"X-API-Key": key.secret}
             )
         )
+        # Row only goes last: its cases are recorded without a workflow, exactly what the
+        # worker's sweep exists for, and it starts theirs a minute later; run before the
+        # durable phase, those starts would land in it.
         phases = [
             Phase("plain insert", PLAIN),
-            Phase("row only", ROW_ONLY),
             Phase("durable", DURABLE),
+            Phase("row only", ROW_ONLY),
         ]
+        server = temporal_pid()
+        processes = Processes(
+            {"API": api.pid, "worker": worker.pid}
+            | ({"Temporal": server} if server is not None else {})
+        )
         for phase in phases:
             if args.warmup:
                 warm = Phase(f"warm-{phase.name}", phase.path)
                 await run_phase(client, warm, run_id, args.warmup, args.concurrency)
+            with console.status("waiting for the worker to finish earlier workflow tasks…"):
+                waited = await processes.settle("worker")
+            before = processes.cpu_s()
             with console.status(f"{phase.name}: {args.requests:,} requests…"):
                 await run_phase(client, phase, run_id, args.requests, args.concurrency)
-            console.print(f"{phase.name}: done in {phase.wall_s:.1f} s")
+            with console.status(f"{phase.name}: waiting for the worker to catch up…"):
+                behind = await processes.settle("worker")
+            after = processes.cpu_s()  # the workflows this phase started included
+            phase.cpu_s = {name: after[name] - before[name] for name in after if name in before}
+            console.print(
+                f"{phase.name}: done in {phase.wall_s:.1f} s (worker settled {waited:.0f} s "
+                f"before, caught up {behind:.0f} s after); load average {load_average()}"
+            )
         rows = await asyncio.to_thread(count_cases, url)
         print_report(args, backend, phases, rows)
         console.print(

@@ -2,7 +2,9 @@
 
 SQLite is the laptop default: WAL lets readers proceed during a write, and `BEGIN IMMEDIATE`
 takes the write lock up front so two intakes never deadlock upgrading a read lock (they queue
-on the busy timeout instead). PostgreSQL needs nothing special.
+on the busy timeout instead). A hot path that only reads opens `read_only(engine)`: a plain
+`BEGIN` that reads the WAL snapshot without queueing behind every writer for that lock.
+PostgreSQL needs nothing special.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# Execution option of a connection that only reads (see `read_only`).
+_READ_ONLY = "hotline_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -46,7 +50,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 @lru_cache
@@ -65,6 +70,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads alone. On SQLite its transaction does not take the write lock,
+    so a read on every request (an API key check) does not wait for, or hold up, the writers;
+    a write on it could fail at once with "database is locked" instead of queueing, so write
+    on a connection of its own."""
+    with engine.connect() as connection:
+        yield connection.execution_options(**{_READ_ONLY: True})
 
 
 def ping(engine: Engine) -> None:

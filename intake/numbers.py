@@ -8,8 +8,10 @@ distinct numbers and a rolled-back intake gives its number back. Numbers sort by
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Insert, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -21,17 +23,23 @@ def local_day(moment: datetime, *, timezone: str) -> date:
 
 
 def allocate_case_number(*, session: Session, day: date) -> str:
-    dialect = session.get_bind().dialect.name
+    statement = _bump_statement(session.get_bind().dialect.name)
+    sequence = session.connection().execute(statement, {"day": day}).scalar_one()
+    return format_case_number(day, sequence)
+
+
+@cache
+def _bump_statement(dialect: str) -> Insert:
+    """Built once per dialect: building it (and its cache key) on every intake cost more CPU
+    than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = CaseNumberCounter.__table__  # type: ignore[attr-defined]
-    statement = (
+    return (
         insert(table)
-        .values(day=day, last=1)
+        .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
-    sequence = session.connection().execute(statement).scalar_one()
-    return format_case_number(day, sequence)
 
 
 def format_case_number(day: date, sequence: int) -> str:

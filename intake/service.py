@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -40,6 +40,9 @@ _EVENTS: Table = CaseEvent.__table__  # type: ignore[attr-defined]
 # Statements built once: parameters passed apart keep SQLAlchemy's compiled-statement cache warm.
 _INSERT_CASE = insert(_CASES)
 _INSERT_EVENT = insert(_EVENTS)
+_CASE_BY_KEY = select(_CASES.c.id).where(
+    _CASES.c.channel == bindparam("channel"), _CASES.c.intake_key == bindparam("key")
+)
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,12 @@ def _accept_in(
     clock: Clock,
 ) -> Accepted:
     if intake.intake_key is not None:
-        existing = session.exec(
-            select(Case).where(Case.channel == intake.channel, Case.intake_key == intake.intake_key)
-        ).first()
-        if existing is not None:
+        seen = session.connection().execute(
+            _CASE_BY_KEY, {"channel": intake.channel, "key": intake.intake_key}
+        )
+        if (case_id := seen.scalar()) is not None:
+            existing = session.get(Case, case_id)
+            assert existing is not None
             return Accepted(case=existing, created=False)
     _check_references(session, intake)
     place = find_place(session=session, intake=intake, var_dir=settings.var_dir)

@@ -17,13 +17,13 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Table, update
+from sqlalchemy import String, Table, bindparam, update
 from sqlalchemy import select as select_core
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from core.clock import Clock, utcnow
-from core.db import session_scope
+from core.db import read_only, session_scope
 from models.enums import Channel
 from models.types import UTCDateTime
 
@@ -129,25 +129,29 @@ def revoke_api_keys(*, engine: Engine, name_or_prefix: str, clock: Clock = utcno
 USE_NOTE_INTERVAL_S = 60.0
 _KEYS: Table = ApiKey.__table__  # type: ignore[attr-defined]
 _noted_at: dict[int, float] = {}
+# Built once: parameters passed apart keep SQLAlchemy's compiled-statement cache warm.
+_KEY_BY_HASH = select_core(_KEYS).where(_KEYS.c.key_hash == bindparam("digest"))
 
 
 def authenticate(*, engine: Engine, secret: str, clock: Clock = utcnow) -> ApiKeyPublic | None:
-    """The active key this secret belongs to (and note its use), or None."""
+    """The active key this secret belongs to (and note its use), or None.
+
+    The key's row is read on every request (a revoked key is refused at once) without the
+    SQLite write lock; the use is noted at most once a minute per process, in a write of its
+    own, so most requests never queue behind the intakes for that lock."""
     if not secret or len(secret) > 256:
         return None
     digest = hash_secret(secret)
-    with engine.connect() as connection:
-        row = connection.execute(select_core(_KEYS).where(_KEYS.c.key_hash == digest)).first()
-        if row is None or not secrets.compare_digest(row.key_hash, digest) or row.revoked_at:
-            return None
-        key = ApiKeyPublic.model_validate(row._mapping)
-        noted = _noted_at.get(key.id)
-        due = noted is None or time.monotonic() - noted >= USE_NOTE_INTERVAL_S
-        if due:
-            now = clock()
+    with read_only(engine) as connection:
+        row = connection.execute(_KEY_BY_HASH, {"digest": digest}).first()
+    if row is None or not secrets.compare_digest(row.key_hash, digest) or row.revoked_at:
+        return None
+    key = ApiKeyPublic.model_validate(row._mapping)
+    noted = _noted_at.get(key.id)
+    if noted is None or time.monotonic() - noted >= USE_NOTE_INTERVAL_S:
+        now = clock()
+        with engine.begin() as connection:
             connection.execute(update(_KEYS).where(_KEYS.c.id == key.id).values(last_used_at=now))
-            key = key.model_copy(update={"last_used_at": now})
-        connection.commit()
-        if due:  # only once the note is committed
-            _noted_at[key.id] = time.monotonic()
+        key = key.model_copy(update={"last_used_at": now})
+        _noted_at[key.id] = time.monotonic()  # only once the note is committed
     return key

@@ -26,13 +26,13 @@ async def test_the_sweep_starts_missing_workflows_once_and_leaves_running_ones(
         await temporal_client.get_workflow_handle(stranded.number).describe()
 
     sweep = {"client": temporal_client, "settings": settings, "engine": engine}
-    started = await start_stranded_workflows(**sweep, min_age=timedelta(0))  # type: ignore[arg-type]
+    started = (await start_stranded_workflows(**sweep, min_age=timedelta(0))).started  # type: ignore[arg-type]
     assert stranded.number in started
     assert running.number not in started
     described = await temporal_client.get_workflow_handle(stranded.number).describe()
     assert described.status is WorkflowExecutionStatus.RUNNING
 
-    again = await start_stranded_workflows(**sweep, min_age=timedelta(0))  # type: ignore[arg-type]
+    again = (await start_stranded_workflows(**sweep, min_age=timedelta(0))).started  # type: ignore[arg-type]
     assert stranded.number not in again
 
 
@@ -40,7 +40,35 @@ async def test_young_cases_are_left_to_the_intake_that_is_starting_them(
     settings: Settings, temporal_client: Client, engine: Engine
 ) -> None:
     case = accept_intake(engine=engine, intake=make_intake(), settings=settings).case
-    started = await start_stranded_workflows(
+    swept = await start_stranded_workflows(
         client=temporal_client, settings=settings, engine=engine, min_age=timedelta(minutes=5)
     )
-    assert case.number not in started
+    assert case.number not in swept.started
+
+
+async def test_the_sweep_pages_past_cases_that_have_workflows_and_goes_on_from_its_cursor(
+    settings: Settings, temporal_client: Client, engine: Engine, worker_process: None
+) -> None:
+    # Cases waiting for a dispatcher stay accepted: a sweep that only ever looked at the
+    # oldest page would never reach a stranded case behind them.
+    sweep = {"client": temporal_client, "settings": settings, "engine": engine}
+    before = await start_stranded_workflows(**sweep, min_age=timedelta(0))  # type: ignore[arg-type]
+    waiting = [
+        accept_intake(engine=engine, intake=make_intake(), settings=settings).case for _ in range(3)
+    ]
+    for case in waiting:
+        await start_case_workflow(client=temporal_client, settings=settings, case=case)
+    stranded = accept_intake(engine=engine, intake=make_intake(), settings=settings).case
+
+    first = await start_stranded_workflows(
+        **sweep,  # type: ignore[arg-type]
+        after=before.cursor,
+        min_age=timedelta(0),
+        limit=2,
+    )
+    assert first.started == [stranded.number]
+    assert first.cursor is not None and first.cursor.case_id == stranded.id
+
+    late = accept_intake(engine=engine, intake=make_intake(), settings=settings).case
+    second = await start_stranded_workflows(**sweep, after=first.cursor, min_age=timedelta(0))  # type: ignore[arg-type]
+    assert second.started == [late.number]
