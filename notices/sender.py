@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -29,12 +29,13 @@ from core.redaction import redact
 from core.settings import Settings
 from models.case import Case
 from models.enums import Channel, Language
-from models.notification import Notification, mark_sent
+from models.notification import PROVIDER_ID_LENGTH, Notification
 from notices.port import NotifierRegistry, OutboundMessage
 
 log = logging.getLogger("hotline.outbox")
 
 BATCH = 200  # pending rows looked at per pass
+COALESCE_S = 0.05  # after a busy pass, let more rows arrive: one pass sends them together
 ERROR_CHARS = 500
 
 
@@ -88,9 +89,11 @@ class OutboxSender:
                 log.exception("outbox sender pass failed; trying again")
                 handled = 0
             if handled:
+                await asyncio.sleep(COALESCE_S)
                 continue
             try:
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self.settings.outbox_poll_s)
+                await asyncio.sleep(COALESCE_S)  # the rows of a burst of steps, together
             except TimeoutError:
                 pass
 
@@ -100,14 +103,23 @@ class OutboxSender:
         if not chains:
             return 0
         limit = asyncio.Semaphore(self.settings.outbox_concurrency)
+        sent: list[tuple[int, str]] = []
 
         async def send_chain(chain: list[_Claimed]) -> None:
             async with limit:
                 for claimed in chain:
-                    if not await self._send(claimed):
+                    provider_id = await self._send(claimed)
+                    if provider_id is None:
                         return  # the rest of this case waits behind the failed row
+                    sent.append((claimed.id, provider_id))
 
-        await asyncio.gather(*(send_chain(chain) for chain in chains))
+        try:
+            await asyncio.gather(*(send_chain(chain) for chain in chains))
+        finally:
+            # One write for the whole pass: on SQLite every transaction queues for the one
+            # write lock the workflow's steps need too.
+            if sent:
+                await asyncio.to_thread(self._mark_sent, sent)
         return sum(len(chain) for chain in chains)
 
     # ---- claiming ----------------------------------------------------------------------
@@ -160,21 +172,35 @@ class OutboxSender:
 
     # ---- sending -----------------------------------------------------------------------
 
-    async def _send(self, claimed: _Claimed) -> bool:
+    async def _send(self, claimed: _Claimed) -> str | None:
+        """The provider's id, or None when the send failed (recorded on the row)."""
         message = claimed.message
         try:
-            provider_id = await self.notifiers.for_channel(message.channel).send(message)
+            return await self.notifiers.for_channel(message.channel).send(message)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             await asyncio.to_thread(self._failed, claimed, exc)
-            return False
-        await asyncio.to_thread(
-            lambda: mark_sent(
-                engine=self.engine, notification_id=claimed.id, provider_id=provider_id
+            return None
+
+    def _mark_sent(self, sent: list[tuple[int, str]]) -> None:
+        now = utcnow()
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(Notification)
+                .where(col(Notification.id) == bindparam("row_id"))
+                .values(
+                    status="sent",
+                    provider_id=bindparam("provider"),
+                    sent_at=now,
+                    lease_until=None,
+                    last_error=None,
+                ),
+                [
+                    {"row_id": row_id, "provider": provider[:PROVIDER_ID_LENGTH]}
+                    for row_id, provider in sent
+                ],
             )
-        )
-        return True
 
     def _failed(self, claimed: _Claimed, exc: Exception) -> None:
         s = self.settings

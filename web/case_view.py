@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, tuple_
 from sqlalchemy.engine import Engine
@@ -127,7 +126,7 @@ def case_view(
         "category_groups": catalog_groups(session, language)[0],
         "canned_replies": canned_replies(case.category_code, language),
         "knowledge": knowledge(session, case, words),
-        "notices": notices(session, case, zone),
+        "notices": notices(session, case, words),
     }
 
 
@@ -144,18 +143,17 @@ class NoticeView:
     error: str  # the sender's last error, already redacted
 
 
-def notices(session: Session, case: Case, zone: str) -> list[NoticeView]:
+def notices(session: Session, case: Case, words: StaffWords) -> list[NoticeView]:
     """What the outbox sender sent for this case and what it could not send yet: a notice
     that keeps failing is the staff's to chase (a wrong number, a channel down)."""
     rows = session.exec(
         select(Notification).where(Notification.case_id == case.id).order_by(col(Notification.id))
     ).all()
-    where = ZoneInfo(zone)
     return [
         NoticeView(
-            at=row.created_at.astimezone(where).strftime("%Y-%m-%d %H:%M"),
+            at=words.time(row.created_at),
             text=row.body[:NOTICE_CHARS],
-            to=_notice_to(row),
+            to=_notice_to(row, words),
             status=row.status,
             attempts=row.attempts,
             error=row.last_error or "",
@@ -164,12 +162,13 @@ def notices(session: Session, case: Case, zone: str) -> list[NoticeView]:
     ]
 
 
-def _notice_to(row: Notification) -> str:
+def _notice_to(row: Notification, words: StaffWords) -> str:
     if row.channel is None:
-        return row.address  # a unit's inbox: its code
+        return words.unit(row.address)  # a unit's inbox
+    channel = words.word("channel", row.channel)
     if row.channel in (Channel.sms, Channel.voice):
-        return f"{row.channel} {mask_phone(row.address)}"
-    return f"{row.channel} {mask_for_owner(row.address)}"
+        return f"{channel} {mask_phone(row.address)}"
+    return f"{channel} {mask_for_owner(row.address)}"
 
 
 def replies(events: list[CaseEvent], case: Case, words: StaffWords) -> list[Reply]:

@@ -87,7 +87,7 @@ ONE_STEP = "one-activity-per-transition"
 # local activity inside its workflow task and worker shutdown waits for it
 # (temporalio/sdk-core#709): backoffs past LOCAL_RETRY_THRESHOLD become workflow timers, so the
 # task completes between attempts, the worker can stop and the retry survives a restart.
-LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=10)
+LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)  # SQLite may queue a write that long (busy)
 LOCAL_RETRY_THRESHOLD = timedelta(seconds=5)
 RESOLVE_ONLY = ["resolve_due_at"]
 
