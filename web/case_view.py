@@ -130,13 +130,33 @@ def case_view(
     }
 
 
-NOTICE_CHARS = 200
+# What each notice is, in the staff's words (its text is in the recipient's language).
+NOTICE_NAMES: dict[str, str] = {
+    "accepted": S_("Case number sent"),
+    "dispatched": S_("Citizen told: dispatched"),
+    "redispatched": S_("Citizen told: moved to another unit"),
+    "extension_approved": S_("Citizen told: new deadline"),
+    "resolved": S_("Reply sent to the citizen"),
+    "reopened": S_("Citizen told: reopened"),
+    "merged": S_("Citizen told: merged"),
+    "withdrawn": S_("Citizen told: withdrawn"),
+    "survey": S_("Satisfaction survey"),
+    "unit_new_case": S_("Unit told: new case"),
+    "unit_reopened": S_("Unit told: reopened"),
+    "sla_breach": S_("Unit told: deadline missed"),
+    "extension_decided": S_("Unit told: extension decided"),
+    "unit_urged": S_("Unit told: urged"),
+    "unit_redispatched": S_("Unit told: case moved away"),
+    "unit_withdrawn": S_("Unit told: withdrawn"),
+    "returned": S_("Centre told: returned"),
+}
+OTHER_NOTICE = S_("Notice")
 
 
 @dataclass(frozen=True)
 class NoticeView:
     at: str
-    text: str  # as sent, in the recipient's language
+    text: str  # what it is, in the staff's words
     to: str  # the channel and a masked address, or the unit's code
     status: str  # sent | pending | failed
     attempts: int
@@ -152,7 +172,7 @@ def notices(session: Session, case: Case, words: StaffWords) -> list[NoticeView]
     return [
         NoticeView(
             at=words.time(row.created_at),
-            text=row.body[:NOTICE_CHARS],
+            text=words(NOTICE_NAMES.get(row.kind, OTHER_NOTICE)),
             to=_notice_to(row, words),
             status=row.status,
             attempts=row.attempts,
