@@ -82,13 +82,9 @@ SMART = SMART_DISPATCH
 # one transaction). Histories of before ran a chain of activities per transition; they replay
 # through `_steps_of_before`.
 ONE_STEP = "one-activity-per-transition"
-# The step is a short database transaction: a local activity, run by the worker that runs the
-# workflow task, with no round trip through the server's task queue. Core retries a failing
-# local activity inside its workflow task and worker shutdown waits for it
-# (temporalio/sdk-core#709): backoffs past LOCAL_RETRY_THRESHOLD become workflow timers, so the
-# task completes between attempts, the worker can stop and the retry survives a restart.
-LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)  # SQLite may queue a write that long (busy)
-LOCAL_RETRY_THRESHOLD = timedelta(seconds=5)
+# The step stays a regular activity: as a local one it held its workflow task while it waited
+# on the database, and on a saturated 2-core machine (bench.lifecycle on PostgreSQL) tasks
+# outlived their timeout and two cases got stuck ("Workflow Task in failed state").
 RESOLVE_ONLY = ["resolve_due_at"]
 
 
@@ -119,8 +115,7 @@ class CaseWorkflow:
     @workflow.run
     async def run(self, request: CaseInput) -> CaseOutcome:
         if request.state is None:
-            load = self._local_activity if workflow.patched("local-load-policy") else self._activity
-            self.state.policy = await load(
+            self.state.policy = await self._activity(
                 "load_policy",
                 PolicyRequest(self.state.category_code, self.state.urgency),
                 Policy,
@@ -1071,7 +1066,7 @@ class CaseWorkflow:
         if self._one_step:
             step.notices = [self._keyed(notice) for notice in (notices() if notices else [])]
             try:
-                result: StepResult = await self._local_activity("apply_step", step, StepResult)
+                result: StepResult = await self._activity("apply_step", step, StepResult)
             except (ActivityError, ApplicationError) as exc:
                 self.state.event_seq = seq
                 raise _refusal(exc) from exc
@@ -1151,16 +1146,6 @@ class CaseWorkflow:
         if merged not in self.merged_surveyed:
             self.merged_surveyed.add(merged)
             await self._activity("notify", self._keyed(self._merged_notice(merged, "survey")))
-
-    async def _local_activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
-        return await workflow.execute_local_activity(
-            name,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-            local_retry_threshold=LOCAL_RETRY_THRESHOLD,
-        )
 
     async def _activity(self, name: str, arg: Any, result_type: type | None = None) -> Any:
         return await workflow.execute_activity(
