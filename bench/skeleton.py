@@ -28,6 +28,7 @@ from rich.progress import Progress, TaskID
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from bench.skeleton_workflows import (
     SkeletonAction,
@@ -115,6 +116,14 @@ async def run_skeleton(
             task_queue=task_queue,
             workflows=[SkeletonCase, SkeletonCallback],
             activity_executor=executor,
+            # As the real worker passes its own modules through: otherwise every new
+            # skeleton workflow re-imports this module in the sandbox, and the limit it stands
+            # for would be set too low.
+            workflow_runner=SandboxedWorkflowRunner(
+                restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                    "bench.skeleton_workflows"
+                )
+            ),
         )
         async with worker:
             cpu, wall = time.process_time(), time.perf_counter()

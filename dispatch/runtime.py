@@ -13,10 +13,11 @@ import threading
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.db import read_only
 from core.settings import Settings
 from dispatch.location import LocationIndex
 from dispatch.model import DispatchModel
-from dispatch.service import suggest
+from dispatch.service import UnitCache, suggest
 from dispatch.training import CategoryIndex, case_examples, catalog_examples, train_and_evaluate
 from models.catalog import LEAF_LEVEL
 from models.service import get_case_or_raise
@@ -33,9 +34,10 @@ class SmartDispatcher:
         self._model: DispatchModel | None = None
         self._categories: CategoryIndex | None = None
         self._locations: LocationIndex | None = None
+        self._units = UnitCache(engine)
 
     def advise(self, number: str) -> DispatchAdvice:
-        with Session(self.engine) as session:
+        with read_only(self.engine) as connection, Session(connection) as session:
             case = get_case_or_raise(session=session, number=number)
             text, address = case.description, case.address
             latitude, longitude = case.latitude, case.longitude
@@ -50,6 +52,7 @@ class SmartDispatcher:
             threshold=self.settings.dispatch_threshold,
             categories=categories,
             locations=locations,
+            units=self._units.current(),
         )
         return DispatchAdvice(
             automatic=suggestion.automatic,
