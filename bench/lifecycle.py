@@ -493,8 +493,9 @@ def print_report(
     console.print(summary)
 
 
-def print_comparison(results: Results, skeleton: Figures) -> None:
-    """The lifecycle beside the bare workflow of its shape, measured in the same run."""
+def print_comparison(results: Results, skeleton: Figures, stepped: Figures) -> None:
+    """The lifecycle beside the bare workflow of its shape and beside the same shape with one
+    no-op activity per transition, all measured in the same run."""
     ours = Figures(
         cases=results.completed,
         wall_s=results.wall_s,
@@ -503,21 +504,33 @@ def print_comparison(results: Results, skeleton: Figures) -> None:
         whole_s=results.timings.get("whole case", []),
     )
     table = Table(title="the lifecycle against Temporal alone (same run)", title_justify="left")
-    for column in ("", "cases/s", "dispatch p50 ms", "whole case p50 s", "CPU ms/case"):
+    for column in ("", "cases/s", "× skeleton", "dispatch p50 ms", "whole p50 s", "CPU ms/case"):
         table.add_column(column, justify="right" if column else "left")
-    for name, figures in (("hotline", ours), ("skeleton", skeleton)):
+    rows = (
+        ("hotline", ours),
+        ("skeleton, no activities", skeleton),
+        ("skeleton, 9 no-op steps", stepped),
+    )
+    for name, figures in rows:
+        ratio = figures.rate / skeleton.rate if skeleton.rate else math.nan
         table.add_row(
             name,
             f"{figures.rate:,.2f}",
+            f"{ratio:.2f}×",
             f"{p50(figures.dispatch_s) * 1000:,.0f}",
             f"{p50(figures.whole_s):,.2f}",
             f"{figures.cpu_ms_per_case:,.0f}",
+            style="bold" if figures is ours else None,
         )
-    ratio = ours.rate / skeleton.rate if skeleton.rate else math.nan
-    table.add_row("hotline / skeleton", f"{ratio:.2f}×", "", "", "", style="bold")
     console.print(table)
-    if skeleton.failures:
-        console.print(f"[red]{skeleton.failures} skeleton case(s) failed[/]")
+    ceiling = ours.rate / stepped.rate if stepped.rate else math.nan
+    console.print(
+        f"hotline / skeleton with one no-op activity per transition: {ceiling:.2f}× "
+        f"(load average {load_average()})"
+    )
+    for name, figures in rows[1:]:
+        if figures.failures:
+            console.print(f"[red]{figures.failures} case(s) of the {name} failed[/]")
 
 
 def print_failures(failures: list[Failure]) -> None:
@@ -595,7 +608,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--compare-skeleton",
         action="store_true",
-        help="then run the bare Temporal workflow of the same shape (bench/skeleton.py) on the "
+        help="then run the bare Temporal workflow of the same shape (bench/skeleton.py), "
+        "without and with one no-op activity per transition, on the "
         "same dev server, as many cases as many at a time, and print the ratios",
     )
     parser.add_argument(
@@ -715,21 +729,25 @@ async def bench(args: argparse.Namespace) -> int:
                 progress=progress,
                 task=task,
             )
-            skeleton: Figures | None = None
+            skeletons: list[Figures] = []
             if args.compare_skeleton:
-                task = progress.add_task("skeleton", total=args.cases, failed=0)
-                skeleton = await run_skeleton(
-                    env.client,
-                    cases=args.cases,
-                    concurrency=args.concurrency,
-                    progress=progress,
-                    task=task,
-                )
+                for steps in (False, True):
+                    name = "skeleton + steps" if steps else "skeleton"
+                    task = progress.add_task(name, total=args.cases, failed=0)
+                    figures = await run_skeleton(
+                        env.client,
+                        cases=args.cases,
+                        concurrency=args.concurrency,
+                        progress=progress,
+                        task=task,
+                        steps=steps,
+                    )
+                    skeletons.append(figures)
         failures = [*(warmup.failures if warmup else []), *results.failures]
         after = await asyncio.to_thread(afterwards, front)
         print_report(args, backend, results, warmup, setup_s, after)
-        if skeleton is not None:
-            print_comparison(results, skeleton)
+        if skeletons:
+            print_comparison(results, *skeletons)
         print_failures(failures)
         with console.status("stopping the worker and Temporal, removing the database…"):
             await cleanup.aclose()

@@ -35,6 +35,7 @@ from bench.skeleton_workflows import (
     SkeletonAnswer,
     SkeletonCallback,
     SkeletonCase,
+    skeleton_step,
 )
 
 POLL_FIRST_S, POLL_MAX_S = 0.01, 0.1  # as bench.lifecycle polls for the survey
@@ -66,9 +67,13 @@ def p50(values: Sequence[float]) -> float:
     return ordered[(len(ordered) - 1) // 2] if ordered else float("nan")
 
 
-async def drive_skeleton(client: Client, task_queue: str, number: str, figures: Figures) -> None:
+async def drive_skeleton(
+    client: Client, task_queue: str, number: str, figures: Figures, *, steps: bool = False
+) -> None:
     began = time.perf_counter()
-    handle = await client.start_workflow(SkeletonCase.run, number, id=number, task_queue=task_queue)
+    handle = await client.start_workflow(
+        SkeletonCase.run, args=[number, steps], id=number, task_queue=task_queue
+    )
     mark = time.perf_counter()
     await handle.execute_update(SkeletonCase.dispatch, SkeletonAction("bench-dispatcher", "u"))
     figures.dispatch_s.append(time.perf_counter() - mark)
@@ -92,8 +97,10 @@ async def run_skeleton(
     concurrency: int,
     progress: Progress | None = None,
     task: TaskID | None = None,
+    steps: bool = False,
 ) -> Figures:
-    """Run `cases` skeleton cases `concurrency` at a time on a worker of their own."""
+    """Run `cases` skeleton cases `concurrency` at a time on a worker of their own; with
+    `steps`, each transition runs one no-op activity, as a real case does."""
     task_queue = f"skeleton-{uuid.uuid4().hex[:8]}"
     run = uuid.uuid4().hex[:8]
     figures = Figures()
@@ -102,7 +109,9 @@ async def run_skeleton(
     async def one(index: int) -> None:
         async with gate:
             try:
-                await drive_skeleton(client, task_queue, f"skeleton-{run}-{index}", figures)
+                await drive_skeleton(
+                    client, task_queue, f"skeleton-{run}-{index}", figures, steps=steps
+                )
             except Exception:  # counted, not fatal: the figure says how many failed
                 figures.failures += 1
             else:
@@ -115,7 +124,9 @@ async def run_skeleton(
             client,
             task_queue=task_queue,
             workflows=[SkeletonCase, SkeletonCallback],
+            activities=[skeleton_step],
             activity_executor=executor,
+            max_concurrent_activities=16,
             # As the real worker passes its own modules through: otherwise every new
             # skeleton workflow re-imports this module in the sandbox, and the limit it stands
             # for would be set too low.
@@ -162,6 +173,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 progress=progress,
                 task=task,
+                steps=args.steps,
             )
     finally:
         await env.shutdown()
@@ -174,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.skeleton", description=__doc__)
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--steps", action="store_true", help="one no-op activity per transition (9 per case)"
+    )
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 
