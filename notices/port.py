@@ -44,7 +44,15 @@ class LoggingNotifier:
     async def send(self, message: OutboundMessage) -> str:
         channel = message.channel or "unit inbox"
         to = masked_address(message)
-        log.info("notify %s %s via %s to %s", message.case_number, message.kind, channel, to)
+        # The key is a row id, not personal data: it shows which sends a provider would dedupe.
+        log.info(
+            "notify %s %s via %s to %s key %s",
+            message.case_number,
+            message.kind,
+            channel,
+            to,
+            message.idempotency_key or "-",
+        )
         log.debug("notice %s %s text: %s", message.case_number, message.kind, message.text)
         return f"log:{message.case_number}:{message.kind}"
 
