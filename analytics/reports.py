@@ -31,7 +31,7 @@ from analytics.prometheus import REPORT_BUILDS
 from analytics.scope import CITY, Scope
 from analytics.spikes import Spike, SpikeRules, detect_spikes, recorded_alerts
 from analytics.sql import as_date, columns, local_day
-from analytics.topics import Cluster, Rise, clusters, rising
+from analytics.topics import Cluster, Rise, TopicTexts, clusters, rising
 from core.clock import utcnow
 from core.settings import Settings
 from models import Case, Category, Unit
@@ -42,7 +42,7 @@ categories = columns(Category)
 units = columns(Unit)
 
 TREND_DAYS = 30
-STEPS = 12  # progress callbacks made by build_report
+BUILD_STEPS = 12  # progress callbacks made by build_report
 
 
 class HeatMap(BaseModel):
@@ -75,6 +75,7 @@ class Report(BaseModel):
     rising_districts: list[Rise]
     clusters: list[Cluster]
     spikes: list[Spike]
+    topic_texts: TopicTexts = TopicTexts()  # how many texts the clusters rest on
 
 
 def build_report(
@@ -120,13 +121,13 @@ def build_report(
         engine=engine, period=period, dimension=Dimension.district, scope=scope
     )
     step("clusters of similar requests")
-    topic_clusters = clusters(engine=engine, period=period, scope=scope)
+    topics = clusters(engine=engine, period=period, scope=scope)
     step("spikes")
     spikes = [s for s in _spikes(engine, settings, period) if scope.holds(s.unit_code)]
+    step("city figures")
     channels = group_metrics(
         engine=engine, period=period, dimension=Dimension.channel, weights=weights, scope=scope
     )
-    step("done")
     return Report(
         kind=period.kind,
         label=period.label,
@@ -147,8 +148,9 @@ def build_report(
         heat_map=heat,
         rising_categories=rising_categories,
         rising_districts=rising_districts,
-        clusters=topic_clusters,
+        clusters=topics.clusters,
         spikes=spikes,
+        topic_texts=topics.texts,
     )
 
 

@@ -4,15 +4,21 @@ Two views to pick a month's topic from. `rising` compares each category's and di
 volume with the period before (SQL counts). `clusters` groups the period's request texts:
 jieba words for Chinese and words for English (dispatch.text.tokenize), TF-IDF, then
 average-linkage clustering on cosine distance with a distance threshold, so the number of
-topics follows the data instead of being chosen beforehand. Each cluster comes with its top
-terms and the cases closest to its centre as examples. Only the texts are loaded, and at most
-`max_texts` of them (an even sample by case id beyond that). An example is the start of the
-case's description with phone numbers, e-mail addresses and ID numbers masked
-(core.redaction): reports are read and mailed by staff, never by the public.
+topics follows the data instead of being chosen beforehand. Average linkage costs the square
+of the texts, so it runs on an even sample (by case id) of at most `sample` texts; the other
+texts are then read in batches, up to `max_read` in all (an even spread beyond that, since
+cutting Chinese into words is the slow part), and each is counted in the cluster it is on
+average closest to, by the same threshold. A cluster's size is thus the texts read that
+belong to it, and `TopicTexts` says how many were sampled, read and in the period. Each
+cluster comes with its top terms and the sampled cases closest to its centre as examples.
+An example is the start of the case's description with phone numbers, e-mail addresses and
+ID numbers masked (core.redaction): reports are read and mailed by staff, never by the public.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,7 +39,9 @@ from models import Case
 
 cases = columns(Case)
 
-MAX_TEXTS = 3000
+SAMPLE_TEXTS = 3000  # clustered: average linkage takes time and memory as their square
+MAX_READ = 50_000  # read in all; jieba cuts about 3,000 texts of 100 characters a second
+BATCH = 2000  # texts read from the database at a time
 EXAMPLE_CHARS = 80  # of a redacted description: enough to tell the topic, little of the person
 
 
@@ -52,10 +60,23 @@ class Example(BaseModel):
 
 
 class Cluster(BaseModel):
-    size: int
+    size: int  # texts read that are counted in the cluster
     terms: list[str]
     categories: dict[str, int]  # category code: cases in the cluster
     examples: list[Example]
+
+
+class TopicTexts(BaseModel):
+    """How many of the period's texts the clusters rest on: the report says so."""
+
+    total: int = 0  # cases in the period (and scope)
+    read: int = 0  # texts read: the sample and the texts counted in their nearest cluster
+    clustered: int = 0  # the even sample the clusters were found in
+
+
+class Topics(BaseModel):
+    clusters: list[Cluster]
+    texts: TopicTexts
 
 
 def rising(
@@ -99,52 +120,110 @@ def clusters(
     distance: float = 0.8,
     examples: int = 3,
     limit: int = 10,
-    max_texts: int = MAX_TEXTS,
-) -> list[Cluster]:
-    """Clusters of similar requests in the period, largest first."""
-    rows = _texts(engine, period, scope, max_texts)
+    sample: int = SAMPLE_TEXTS,
+    max_read: int = MAX_READ,
+) -> Topics:
+    """Clusters of similar requests in the period, largest first, and the texts they rest on."""
+    plan = _plan(engine, period, scope, sample, max_read)
+    rows = _sample(engine, plan)
+    texts = TopicTexts(total=plan.total, read=len(rows), clustered=len(rows))
     if len(rows) < max(min_size, 2):
-        return []
+        return Topics(clusters=[], texts=texts)
     vectorizer = TfidfVectorizer(
         tokenizer=tokenize, lowercase=False, token_pattern=None, min_df=2, sublinear_tf=True
     )
     try:
         matrix = vectorizer.fit_transform([row.description for row in rows])
     except ValueError:  # no term occurs twice: nothing in common to find
-        return []
-    dense = np.asarray(matrix.todense(), dtype=np.float32)
-    keep = np.flatnonzero(dense.any(axis=1))  # texts with no shared term cannot cluster
+        return Topics(clusters=[], texts=texts)
+    matrix = matrix.tocsr().astype(np.float32)
+    keep = np.flatnonzero(matrix.getnnz(axis=1))  # texts with no shared term cannot cluster
     if len(keep) < max(min_size, 2):
-        return []
+        return Topics(clusters=[], texts=texts)
     labels = AgglomerativeClustering(
-        n_clusters=None, metric="cosine", linkage="average", distance_threshold=distance
-    ).fit_predict(dense[keep])
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
+    ).fit_predict(_cosine_distances(matrix[keep]))
+    groups = [g for g in (keep[labels == label] for label in np.unique(labels)) if len(g) > 1]
+    if not groups:
+        return Topics(clusters=[], texts=texts)
+    found = [_Found(members=g, centre=_mean(matrix[g])) for g in groups]
+    for member in found:
+        member.count(rows[i].category_code for i in member.members)
+    texts.read += _assign_the_rest(engine, plan, vectorizer, found, 1.0 - distance)
     terms = vectorizer.get_feature_names_out()
-    found: list[Cluster] = []
-    for label in np.unique(labels):
-        members = keep[labels == label]
-        if len(members) < min_size:
-            continue
-        found.append(_describe(rows, dense, members, terms, examples))
-    found.sort(key=lambda c: (-c.size, c.examples[0].number))
-    return found[:limit]
+    described = [_describe(rows, matrix, f, terms, examples) for f in found if f.size >= min_size]
+    described.sort(key=lambda c: (-c.size, c.examples[0].number))
+    return Topics(clusters=described[:limit], texts=texts)
 
 
-def _describe(
-    rows: list[Any], dense: np.ndarray, members: np.ndarray, terms: Any, examples: int
-) -> Cluster:
-    centre = dense[members].mean(axis=0)
+@dataclass
+class _Found:
+    """A cluster of the sample: its members there, its centre, and every text counted in it."""
+
+    members: np.ndarray  # row indexes in the sample
+    centre: np.ndarray  # mean of the members' unit vectors
+    size: int = 0
+    categories: dict[str, int] = field(default_factory=dict)
+
+    def count(self, codes: Iterable[str | None]) -> None:
+        for code in codes:
+            key = code or "-"
+            self.categories[key] = self.categories.get(key, 0) + 1
+            self.size += 1
+
+
+def _assign_the_rest(
+    engine: Engine, plan: _Plan, vectorizer: TfidfVectorizer, found: list[_Found], least: float
+) -> int:
+    """Count each text read beyond the sample in its nearest cluster; how many were read.
+
+    A text's dot product with a centre is its average cosine similarity to the cluster's
+    members, so `least` (1 - the distance threshold) is the rule average linkage itself
+    applies: a text joins a cluster only if it is on average that close to its members.
+    Rows come from the database in batches, so memory stays bounded whatever the month holds.
+    """
+    if plan.read_step == plan.sample_step:
+        return 0  # every text read is in the sample
+    centres = np.stack([f.centre for f in found]).T  # terms × clusters
+    query = select(cases.description, cases.category_code).where(
+        *plan.where, cases.id % plan.read_step == 0, cases.id % plan.sample_step != 0
+    )
+    read = 0
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+        for batch in result.partitions():
+            read += len(batch)
+            similarity = vectorizer.transform([row.description for row in batch]) @ centres
+            nearest = np.asarray(similarity.argmax(axis=1)).ravel()
+            best = np.asarray(similarity[np.arange(len(batch)), nearest]).ravel()
+            for row, cluster, score in zip(batch, nearest, best, strict=True):
+                if score >= least:
+                    found[cluster].count((row.category_code,))
+    return read
+
+
+def _cosine_distances(matrix: Any) -> np.ndarray:
+    """1 - cosine similarity of unit rows, from the sparse product: far cheaper than the
+    dense rows × terms matrix the clustering would otherwise compare pair by pair."""
+    distances = 1.0 - (matrix @ matrix.T).toarray()
+    np.clip(distances, 0.0, 2.0, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
+def _mean(rows: Any) -> np.ndarray:
+    return np.asarray(rows.mean(axis=0), dtype=np.float32).ravel()
+
+
+def _describe(rows: list[Any], matrix: Any, found: _Found, terms: Any, examples: int) -> Cluster:
+    members, centre = found.members, found.centre
     top = [str(terms[i]) for i in np.argsort(-centre, kind="stable")[:5] if centre[i] > 0]
-    closeness = dense[members] @ centre
+    closeness = matrix[members] @ centre
     order = members[np.lexsort((members, -closeness))]
-    categories: dict[str, int] = {}
-    for index in members:
-        code = rows[index].category_code or "-"
-        categories[code] = categories.get(code, 0) + 1
     return Cluster(
-        size=len(members),
+        size=found.size,
         terms=top,
-        categories=dict(sorted(categories.items(), key=lambda item: (-item[1], item[0]))),
+        categories=dict(sorted(found.categories.items(), key=lambda item: (-item[1], item[0]))),
         examples=[
             Example(number=rows[i].number, description=_clip(redact(rows[i].description)))
             for i in order[:examples]
@@ -156,17 +235,39 @@ def _clip(text: str) -> str:
     return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1] + "…"
 
 
-def _texts(engine: Engine, period: Period, scope: Scope, max_texts: int) -> list[Any]:
-    in_period = (
+@dataclass(frozen=True)
+class _Plan:
+    """Which texts are read: case ids divisible by `read_step`; the sample: by `sample_step`.
+
+    `sample_step` is a multiple of `read_step`, so the sample is part of what is read, and
+    both are even spreads over the period (ids grow with time).
+    """
+
+    where: tuple[Any, ...]
+    total: int
+    read_step: int
+    sample_step: int
+
+
+def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: int) -> _Plan:
+    where = (
         cases.created_at >= period.start,
         cases.created_at < period.end,
         *scope.where(cases.lead_unit_code),
     )
     with engine.connect() as connection:
-        total = connection.execute(select(func.count()).where(*in_period)).scalar_one()
-        query = select(cases.id, cases.number, cases.description, cases.category_code).where(
-            *in_period
-        )
-        if total > max_texts:
-            query = query.where(cases.id % (total // max_texts + 1) == 0)
+        total = connection.execute(select(func.count()).where(*where)).scalar_one()
+    read_step = -(-total // max_read) if total > max_read else 1  # ceiling division
+    read = total // read_step
+    sample_step = read_step * -(-read // sample) if read > sample else read_step
+    return _Plan(where, total, read_step, sample_step)
+
+
+def _sample(engine: Engine, plan: _Plan) -> list[Any]:
+    query = select(cases.id, cases.number, cases.description, cases.category_code).where(
+        *plan.where
+    )
+    if plan.sample_step > 1:
+        query = query.where(cases.id % plan.sample_step == 0)
+    with engine.connect() as connection:
         return list(connection.execute(query.order_by(cases.id)).all())
