@@ -121,7 +121,9 @@ def build_report(
         engine=engine, period=period, dimension=Dimension.district, scope=scope
     )
     step("clusters of similar requests")
-    topics = clusters(engine=engine, period=period, scope=scope)
+    topics = clusters(
+        engine=engine, period=period, scope=scope, max_read=settings.report_topic_texts or None
+    )
     step("spikes")
     spikes = [s for s in _spikes(engine, settings, period) if scope.holds(s.unit_code)]
     step("city figures")

@@ -7,10 +7,11 @@ average-linkage clustering on cosine distance with a distance threshold, so the 
 topics follows the data instead of being chosen beforehand. Average linkage costs the square
 of the texts, so it runs on an even sample (by case id) of at most `sample` texts; the other
 texts are then read in batches, up to `max_read` in all (an even spread beyond that, since
-cutting Chinese into words is the slow part), and each is counted in the cluster it is on
-average closest to, by the same threshold. A cluster's size is thus the texts read that
-belong to it, and `TopicTexts` says how many were sampled, read and in the period. Each
-cluster comes with its top terms and the sampled cases closest to its centre as examples.
+cutting Chinese into words is the slow part; None reads all), and each is counted in the
+cluster it is on average closest to, by the same threshold. A cluster's size is thus the
+texts read that belong to it, and `TopicTexts` says how many were sampled, read and in the
+period. Each cluster comes with its top terms and the sampled cases closest to its centre as
+examples.
 An example is the start of the case's description with phone numbers, e-mail addresses and
 ID numbers masked (core.redaction): reports are read and mailed by staff, never by the public.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
+from scipy.sparse import csr_matrix
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import func, select
@@ -40,7 +42,7 @@ from models import Case
 cases = columns(Case)
 
 SAMPLE_TEXTS = 3000  # clustered: average linkage takes time and memory as their square
-MAX_READ = 50_000  # read in all; jieba cuts about 3,000 texts of 100 characters a second
+MAX_READ = 30_000  # read in all; jieba cuts about 3,000 texts of 100 characters a second
 BATCH = 2000  # texts read from the database at a time
 EXAMPLE_CHARS = 80  # of a redacted description: enough to tell the topic, little of the person
 
@@ -121,7 +123,7 @@ def clusters(
     examples: int = 3,
     limit: int = 10,
     sample: int = SAMPLE_TEXTS,
-    max_read: int = MAX_READ,
+    max_read: int | None = MAX_READ,
 ) -> Topics:
     """Clusters of similar requests in the period, largest first, and the texts they rest on."""
     plan = _plan(engine, period, scope, sample, max_read)
@@ -146,22 +148,26 @@ def clusters(
     groups = [g for g in (keep[labels == label] for label in np.unique(labels)) if len(g) > 1]
     if not groups:
         return Topics(clusters=[], texts=texts)
-    found = [_Found(members=g, centre=_mean(matrix[g])) for g in groups]
+    centres = _centres(matrix, groups)
+    found = [_Found(members=g) for g in groups]
     for member in found:
         member.count(rows[i].category_code for i in member.members)
-    texts.read += _assign_the_rest(engine, plan, vectorizer, found, 1.0 - distance)
+    texts.read += _assign_the_rest(engine, plan, vectorizer, centres, found, 1.0 - distance)
     terms = vectorizer.get_feature_names_out()
-    described = [_describe(rows, matrix, f, terms, examples) for f in found if f.size >= min_size]
+    described = [
+        _describe(rows, matrix, f, centres[i].toarray().ravel(), terms, examples)
+        for i, f in enumerate(found)
+        if f.size >= min_size
+    ]
     described.sort(key=lambda c: (-c.size, c.examples[0].number))
     return Topics(clusters=described[:limit], texts=texts)
 
 
 @dataclass
 class _Found:
-    """A cluster of the sample: its members there, its centre, and every text counted in it."""
+    """A cluster of the sample: its members there, and every text counted in it."""
 
     members: np.ndarray  # row indexes in the sample
-    centre: np.ndarray  # mean of the members' unit vectors
     size: int = 0
     categories: dict[str, int] = field(default_factory=dict)
 
@@ -173,7 +179,12 @@ class _Found:
 
 
 def _assign_the_rest(
-    engine: Engine, plan: _Plan, vectorizer: TfidfVectorizer, found: list[_Found], least: float
+    engine: Engine,
+    plan: _Plan,
+    vectorizer: TfidfVectorizer,
+    centres: Any,
+    found: list[_Found],
+    least: float,
 ) -> int:
     """Count each text read beyond the sample in its nearest cluster; how many were read.
 
@@ -184,7 +195,6 @@ def _assign_the_rest(
     """
     if plan.read_step == plan.sample_step:
         return 0  # every text read is in the sample
-    centres = np.stack([f.centre for f in found]).T  # terms × clusters
     query = select(cases.description, cases.category_code).where(
         *plan.where, cases.id % plan.read_step == 0, cases.id % plan.sample_step != 0
     )
@@ -193,9 +203,10 @@ def _assign_the_rest(
         result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(query)
         for batch in result.partitions():
             read += len(batch)
-            similarity = vectorizer.transform([row.description for row in batch]) @ centres
-            nearest = np.asarray(similarity.argmax(axis=1)).ravel()
-            best = np.asarray(similarity[np.arange(len(batch)), nearest]).ravel()
+            vectors = vectorizer.transform([row.description for row in batch])
+            similarity = (vectors @ centres.T).toarray()
+            nearest = similarity.argmax(axis=1)
+            best = similarity[np.arange(len(batch)), nearest]
             for row, cluster, score in zip(batch, nearest, best, strict=True):
                 if score >= least:
                     found[cluster].count((row.category_code,))
@@ -211,12 +222,21 @@ def _cosine_distances(matrix: Any) -> np.ndarray:
     return distances
 
 
-def _mean(rows: Any) -> np.ndarray:
-    return np.asarray(rows.mean(axis=0), dtype=np.float32).ravel()
+def _centres(matrix: Any, groups: list[np.ndarray]) -> Any:
+    """Each group's mean vector, as a sparse clusters × terms matrix (a member's few terms
+    make a sparse centre; a dense one would be read whole for every text assigned)."""
+    rows = np.concatenate([np.full(len(g), i) for i, g in enumerate(groups)])
+    weights = np.concatenate([np.full(len(g), 1.0 / len(g), dtype=np.float32) for g in groups])
+    average = csr_matrix(
+        (weights, (rows, np.concatenate(groups))), shape=(len(groups), matrix.shape[0])
+    )
+    return (average @ matrix).tocsr()
 
 
-def _describe(rows: list[Any], matrix: Any, found: _Found, terms: Any, examples: int) -> Cluster:
-    members, centre = found.members, found.centre
+def _describe(
+    rows: list[Any], matrix: Any, found: _Found, centre: np.ndarray, terms: Any, examples: int
+) -> Cluster:
+    members = found.members
     top = [str(terms[i]) for i in np.argsort(-centre, kind="stable")[:5] if centre[i] > 0]
     closeness = matrix[members] @ centre
     order = members[np.lexsort((members, -closeness))]
@@ -249,7 +269,7 @@ class _Plan:
     sample_step: int
 
 
-def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: int) -> _Plan:
+def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: int | None) -> _Plan:
     where = (
         cases.created_at >= period.start,
         cases.created_at < period.end,
@@ -257,7 +277,7 @@ def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: i
     )
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).where(*where)).scalar_one()
-    read_step = -(-total // max_read) if total > max_read else 1  # ceiling division
+    read_step = -(-total // max_read) if max_read and total > max_read else 1  # ceiling division
     read = total // read_step
     sample_step = read_step * -(-read // sample) if read > sample else read_step
     return _Plan(where, total, read_step, sample_step)
