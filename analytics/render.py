@@ -111,13 +111,14 @@ def _without_cjk_font(problem: str) -> None:
 # ---- charts ------------------------------------------------------------------------------
 
 
-def draw_charts(report: Report) -> dict[str, Figure]:
+def draw_charts(report: Report) -> dict[str, bytes]:
+    """Each chart as PNG, drawn once for both the HTML page and the PDF's pages."""
     cjk_font()
     return {
-        "trend": _trend(report),
-        "ranking": _ranking(report),
-        "heat_map": _heat_map(report),
-        "channels": _channels(report),
+        "trend": png(_trend(report)),
+        "ranking": png(_ranking(report)),
+        "heat_map": png(_heat_map(report)),
+        "channels": png(_channels(report)),
     }
 
 
@@ -234,10 +235,8 @@ p.note { color: #555; font-size: 13px; margin: .3em 0; }
 """
 
 
-def render_html(report: Report, tables: list[Table], charts: dict[str, Figure]) -> str:
-    images = {
-        name: base64.b64encode(png(figure)).decode("ascii") for name, figure in charts.items()
-    }
+def render_html(report: Report, tables: list[Table], charts: dict[str, bytes]) -> str:
+    images = {name: base64.b64encode(data).decode("ascii") for name, data in charts.items()}
     title = _title(report)
     parts = [
         "<!doctype html>",
@@ -284,7 +283,7 @@ def _html_table(table: Table) -> str:
 
 
 def render_pdf(
-    report: Report, tables: list[Table], path: Path, charts: dict[str, Figure] | None = None
+    report: Report, tables: list[Table], path: Path, charts: dict[str, bytes] | None = None
 ) -> Path:
     """A4 pages: title and summary with the trend, then each chart, then the tables."""
     charts = charts or draw_charts(report)
@@ -301,7 +300,7 @@ def render_pdf(
     return path
 
 
-def _cover(report: Report, summary: Table, trend: Figure, title: str) -> Figure:
+def _cover(report: Report, summary: Table, trend: bytes, title: str) -> Figure:
     page = Figure(figsize=A4)
     heading = pdf_tables.wrap(title, (A4[0] - 1) * pdf_tables.POINTS_PER_INCH, 18, max_lines=2)
     page.text(0.5, 0.95, "\n".join(heading), ha="center", va="top", fontsize=18, color="#922b21")
@@ -318,7 +317,7 @@ def _cover(report: Report, summary: Table, trend: Figure, title: str) -> Figure:
     return page
 
 
-def _chart_page(chart: Figure) -> Figure:
+def _chart_page(chart: bytes) -> Figure:
     page = Figure(figsize=A4)
     ax = page.add_axes((0.04, 0.04, 0.92, 0.92))
     ax.imshow(_as_image(chart))
@@ -355,7 +354,7 @@ def _table_pages(table: Table) -> list[Figure]:
     return pages
 
 
-def _as_image(figure: Figure) -> Any:
+def _as_image(data: bytes) -> Any:
     from matplotlib.image import imread
 
-    return imread(io.BytesIO(png(figure)), format="png")
+    return imread(io.BytesIO(data), format="png")

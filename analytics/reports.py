@@ -99,8 +99,10 @@ def build_report(
     step("trend")
     trend = daily_trend(engine=engine, period=period, scope=scope)
     step("categories and districts")
-    by_category = _top(engine, period, scope, Dimension.category, 20)
-    by_district = _top(engine, period, scope, Dimension.district, 50)
+    per_category = volume(engine=engine, period=period, dimension=Dimension.category, scope=scope)
+    per_district = volume(engine=engine, period=period, dimension=Dimension.district, scope=scope)
+    by_category = _top(engine, per_category, Dimension.category, 20)
+    by_district = _top(engine, per_district, Dimension.district, 50)
     rankings: dict[str, list[GroupMetrics]] = {}
     for dimension in (Dimension.district, Dimension.street, Dimension.department):
         step(f"{dimension.value} ranking")
@@ -115,10 +117,10 @@ def build_report(
     heat = heat_map(engine=engine, period=period, scope=scope)
     step("rising categories and districts")
     rising_categories = rising(
-        engine=engine, period=period, dimension=Dimension.category, scope=scope
+        engine=engine, period=period, dimension=Dimension.category, scope=scope, now=per_category
     )
     rising_districts = rising(
-        engine=engine, period=period, dimension=Dimension.district, scope=scope
+        engine=engine, period=period, dimension=Dimension.district, scope=scope, now=per_district
     )
     step("clusters of similar requests")
     topics = clusters(
@@ -241,9 +243,8 @@ def heat_map(*, engine: Engine, period: Period, scope: Scope = CITY) -> HeatMap:
 
 
 def _top(
-    engine: Engine, period: Period, scope: Scope, dimension: Dimension, limit: int
+    engine: Engine, counts: dict[str, int], dimension: Dimension, limit: int
 ) -> list[tuple[str, str, int]]:
-    counts = volume(engine=engine, period=period, dimension=dimension, scope=scope)
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     with engine.connect() as connection:
         names = group_names(connection, dimension, [k for k, _ in top])

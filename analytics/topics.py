@@ -88,9 +88,14 @@ def rising(
     dimension: Dimension,
     scope: Scope = CITY,
     limit: int = 10,
+    now: dict[str, int] | None = None,
 ) -> list[Rise]:
-    """Groups whose volume rose most against the previous period of the same length."""
-    now = volume(engine=engine, period=period, dimension=dimension, scope=scope)
+    """Groups whose volume rose most against the previous period of the same length.
+
+    `now`: the period's volume when the caller has it already (a report counts it once).
+    """
+    if now is None:
+        now = volume(engine=engine, period=period, dimension=dimension, scope=scope)
     before = volume(engine=engine, period=period.previous(), dimension=dimension, scope=scope)
     rises = [
         Rise(
