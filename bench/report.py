@@ -22,6 +22,7 @@ Run from the project root:
 
     .venv/bin/python -m bench.report                    # 1,000,000 cases in one month
     .venv/bin/python -m bench.report --cases 200000     # a quicker look
+    .venv/bin/python -m bench.report --database URL     # again, on a database kept by --keep
 """
 
 from __future__ import annotations
@@ -90,17 +91,31 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="folder of the complaint CSVs")
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database (and say where)")
+    parser.add_argument(
+        "--database", help="time the report on a database kept by an earlier --keep run"
+    )
     args = parser.parse_args()
+    year, month = (int(part) for part in args.month.split("-"))
+    period = period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
+    if args.database:
+        time_reports(args.database, period, args.repeat)
+        return
     with scratch_database(args.server, keep=args.keep, console=console) as url:
         engine = make_engine(url)
         try:
-            year, month = (int(part) for part in args.month.split("-"))
-            period = period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
             generate(engine, url, period, args.cases, args.data)
-            for run in range(1, args.repeat + 1):
-                time_report(engine, url, period, run)
         finally:
             engine.dispose()
+        time_reports(url, period, args.repeat)
+
+
+def time_reports(url: str, period: Period, repeat: int) -> None:
+    engine = make_engine(url)
+    try:
+        for run in range(1, repeat + 1):
+            time_report(engine, url, period, run)
+    finally:
+        engine.dispose()
 
 
 def generate(engine: Engine, url: str, period: Period, n: int, data: Path) -> None:
