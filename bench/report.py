@@ -192,22 +192,26 @@ def _messages(path: Path) -> list[str]:
 
 @dataclass
 class Steps:
-    """Wall time per progress step: each call ends the step before it."""
+    """Wall and CPU time (this process) per progress step: each call ends the step before it."""
 
     names: list[str] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    last: float = field(default_factory=time.perf_counter)
+    times: list[tuple[float, float]] = field(default_factory=list)
+    last: tuple[float, float] = field(default_factory=lambda: _now())
 
     def __call__(self, name: str) -> None:
-        now = time.perf_counter()
+        now = _now()
         if self.names:
-            self.times.append(now - self.last)
+            self.times.append((now[0] - self.last[0], now[1] - self.last[1]))
         self.names.append(name)
         self.last = now
 
-    def finish(self) -> list[tuple[str, float]]:
+    def finish(self) -> list[tuple[str, tuple[float, float]]]:
         self("")
         return list(zip(self.names[:-1], self.times, strict=True))
+
+
+def _now() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
 
 
 def time_report(engine: Engine, url: str, period: Period, run: int) -> None:
@@ -238,9 +242,12 @@ def time_report(engine: Engine, url: str, period: Period, run: int) -> None:
     table = Table(title=f"monthly report {period.label}, run {run}: {report.accepted:,} cases")
     table.add_column("step")
     table.add_column("s", justify="right")
-    for name, seconds in steps.finish():
-        table.add_row(name, f"{seconds:.2f}")
-    table.add_row("[b]total[/]", f"[b]{total:.2f}[/]")
+    table.add_column("CPU s", justify="right")  # this process only: not the database's
+    done = steps.finish()
+    for name, (seconds, cpu) in done:
+        table.add_row(name, f"{seconds:.2f}", f"{cpu:.2f}")
+    cpu_total = sum(cpu for _name, (_s, cpu) in done)
+    table.add_row("[b]total[/]", f"[b]{total:.2f}[/]", f"{cpu_total:.2f}")
     console.print(table)
     texts = report.topic_texts
     console.print(
