@@ -205,7 +205,7 @@ def _topic_note(report: Report) -> str:
     texts = report.topic_texts
     note = every_language(
         S_(
-            "Clusters found in an even sample of {clustered} texts; {read} of the period's "
+            "Clusters found in a sample of {clustered} texts; {read} of the period's "
             "{total} texts read, each counted in the cluster closest to it if close enough."
         )
     )

@@ -5,15 +5,15 @@ volume with the period before (SQL counts). `clusters` groups the period's reque
 jieba words for Chinese and words for English (dispatch.text.tokenize), TF-IDF, then
 average-linkage clustering on cosine distance with a distance threshold, so the number of
 topics follows the data instead of being chosen beforehand. Average linkage costs the square
-of the texts, so it runs on an even sample (by case id) of at most `sample` texts; the other
-texts are then read in batches, up to `max_read` in all (an even spread beyond that, since
-cutting Chinese into words is the slow part; None reads all), and each is counted in the
-cluster it is on average closest to, by the same threshold. A cluster's size is thus the
-texts read that belong to it, and `TopicTexts` says how many were sampled, read and in the
-period. Each cluster comes with its top terms and the sampled cases closest to its centre as
-examples.
-An example is the start of the case's description with phone numbers, e-mail addresses and
-ID numbers masked (core.redaction): reports are read and mailed by staff, never by the public.
+of the texts, so it runs on a sample of about `sample` texts (by a hash of the case id); the
+others are then read in batches, about `max_read` in all (a sample by the same hash beyond
+that, since cutting Chinese into words is the slow part; None reads all), and each is
+counted in the cluster it is on average closest to, by the same threshold. A cluster's size
+is thus the texts read that belong to it, and `TopicTexts` says how many were sampled, read
+and in the period. Each cluster comes with its top terms and the sampled cases closest to
+its centre as examples. An example is the start of the case's description with phone
+numbers, e-mail addresses and ID numbers masked (core.redaction): reports are read and
+mailed by staff, never by the public.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from scipy.sparse import csr_matrix
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.engine import Engine
 
 from analytics.dimensions import Dimension
@@ -198,10 +198,10 @@ def _assign_the_rest(
     applies: a text joins a cluster only if it is on average that close to its members.
     Rows come from the database in batches, so memory stays bounded whatever the month holds.
     """
-    if plan.read_step == plan.sample_step:
+    if plan.read_below == plan.sample_below:
         return 0  # every text read is in the sample
     query = select(cases.description, cases.category_code).where(
-        *plan.where, cases.id % plan.read_step == 0, cases.id % plan.sample_step != 0
+        *plan.where, _HASHED < plan.read_below, _HASHED >= plan.sample_below
     )
     read = 0
     with engine.connect() as connection:
@@ -262,16 +262,21 @@ def _clip(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Plan:
-    """Which texts are read: case ids divisible by `read_step`; the sample: by `sample_step`.
+    """Which texts are read and which sampled: those whose case id hashes below a bound.
 
-    `sample_step` is a multiple of `read_step`, so the sample is part of what is read, and
-    both are even spreads over the period (ids grow with time).
+    A hash rather than every n-th id, so that nothing periodic in how ids were handed out
+    (a channel's batches, a generator's pattern) tilts the sample; the sample's bound is the
+    lower, so the sample is part of what is read.
     """
 
     where: tuple[Any, ...]
     total: int
-    read_step: int
-    sample_step: int
+    read_below: int
+    sample_below: int
+
+
+SPREAD = 1_000_003  # a prime: case ids hash to 0 … SPREAD - 1
+_HASHED = cast(cases.id, BigInteger) * 738_181 % SPREAD  # 64 bits: ids up to 10¹³
 
 
 def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: int | None) -> _Plan:
@@ -282,17 +287,16 @@ def _plan(engine: Engine, period: Period, scope: Scope, sample: int, max_read: i
     )
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).where(*where)).scalar_one()
-    read_step = -(-total // max_read) if max_read and total > max_read else 1  # ceiling division
-    read = total // read_step
-    sample_step = read_step * -(-read // sample) if read > sample else read_step
-    return _Plan(where, total, read_step, sample_step)
+    read_below = -(-SPREAD * max_read // total) if max_read and total > max_read else SPREAD
+    sample_below = -(-SPREAD * sample // total) if total > sample else SPREAD
+    return _Plan(where, total, read_below, min(sample_below, read_below))
 
 
 def _sample(engine: Engine, plan: _Plan) -> list[Any]:
     query = select(cases.id, cases.number, cases.description, cases.category_code).where(
         *plan.where
     )
-    if plan.sample_step > 1:
-        query = query.where(cases.id % plan.sample_step == 0)
+    if plan.sample_below < SPREAD:
+        query = query.where(_HASHED < plan.sample_below)
     with engine.connect() as connection:
         return list(connection.execute(query.order_by(cases.id)).all())

@@ -78,7 +78,7 @@ UPDATE cases c SET description = t.body || ' ' || (c.id % 997 + 1)::text || '号
        language = CASE WHEN t.english THEN 'en' ELSE 'zh' END
 FROM b_text t
 WHERE t.english = (c.id % :every = 0)
-  AND t.i = c.id * 7907 % CASE WHEN c.id % :every = 0 THEN :n_en ELSE :n_zh END
+  AND t.i = c.id::bigint * 7907 % CASE WHEN c.id % :every = 0 THEN :n_en ELSE :n_zh END
   AND c.id BETWEEN :low AND :high
 """
 

@@ -131,20 +131,32 @@ def test_texts_beyond_the_sample_are_counted_in_their_nearest_cluster(
 ) -> None:
     topics = clusters(engine=history_engine, period=MARCH, sample=14)
     assert topics.texts.total == 70 and topics.texts.read == 70
-    assert topics.texts.clustered <= 14
+    assert 7 <= topics.texts.clustered <= 21  # a sample of about 14
     assert [(c.size, c.categories) for c in topics.clusters] == [
         (30, {HEATING: 30}),
         (30, {NOISE: 30}),
-    ]  # every text read is in a cluster, though at most 14 were clustered
+    ]  # every text read is in a cluster, though only a sample of about 14 was clustered
     assert "暖气" in topics.clusters[0].terms and "广场" in topics.clusters[1].terms
 
 
-def test_beyond_max_read_an_even_spread_is_read_and_said(
+def test_beyond_max_read_a_sample_is_read_and_said(
     busy_month: None, history_engine: Engine
 ) -> None:
     topics = clusters(engine=history_engine, period=MARCH, sample=14, max_read=35)
-    assert topics.texts.total == 70 and topics.texts.read == 35
-    assert [(c.size, c.categories) for c in topics.clusters] == [
-        (15, {HEATING: 15}),
-        (15, {NOISE: 15}),
-    ]  # every second case: half of each topic, and five of the ten unlike the others
+    texts = topics.texts
+    assert texts.total == 70 and 25 <= texts.read <= 45 and texts.clustered < texts.read
+    assert [sorted(c.categories) for c in topics.clusters] == [[HEATING], [NOISE]] or [
+        sorted(c.categories) for c in topics.clusters
+    ] == [[NOISE], [HEATING]]
+    assert 20 <= sum(c.size for c in topics.clusters) <= texts.read
+
+
+def test_large_case_ids_hash_without_overflow(history_engine: Engine) -> None:
+    """PostgreSQL's 32-bit ids times the hash's multiplier need 64 bits."""
+    may = period_for(PeriodKind.monthly, date(2027, 5, 1), "Asia/Shanghai")
+    for n in range(1, 11):
+        at = local(f"2027-05-{n:02d} 09:00")
+        add_case(history_engine, at=at, description=f"{n}号楼电梯故障", id=2_000_000_000 + n)
+    topics = clusters(engine=history_engine, period=may, sample=4)
+    assert topics.texts.total == 10 and topics.texts.read == 10
+    assert [c.size for c in topics.clusters] == [10]
