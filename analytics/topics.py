@@ -44,6 +44,7 @@ cases = columns(Case)
 SAMPLE_TEXTS = 3000  # clustered: average linkage takes time and memory as their square
 MAX_READ = 30_000  # read in all; jieba cuts about 3,000 texts of 100 characters a second
 BATCH = 2000  # texts read from the database at a time
+TERM_CHARS = 300  # of a description, cut into terms: the topic is said at the start
 EXAMPLE_CHARS = 80  # of a redacted description: enough to tell the topic, little of the person
 
 
@@ -137,7 +138,7 @@ def clusters(
     if len(rows) < max(min_size, 2):
         return Topics(clusters=[], texts=texts)
     vectorizer = TfidfVectorizer(
-        tokenizer=tokenize, lowercase=False, token_pattern=None, min_df=2, sublinear_tf=True
+        tokenizer=_terms, lowercase=False, token_pattern=None, min_df=2, sublinear_tf=True
     )
     try:
         matrix = vectorizer.fit_transform([row.description for row in rows])
@@ -216,6 +217,11 @@ def _assign_the_rest(
                 if score >= least:
                     found[cluster].count((row.category_code,))
     return read
+
+
+def _terms(text: str) -> list[str]:
+    """The terms of a text's start: a long transcript costs no more than a short request."""
+    return tokenize(text[:TERM_CHARS])
 
 
 def _cosine_distances(matrix: Any) -> np.ndarray:
