@@ -214,7 +214,7 @@ def _assign_the_rest(
             nearest = similarity.argmax(axis=1)
             best = similarity[np.arange(len(batch)), nearest]
             for row, cluster, score in zip(batch, nearest, best, strict=True):
-                if score >= least:
+                if score > 0 and score >= least:  # a text with no term of the sample: none
                     found[cluster].count((row.category_code,))
     return read
 
