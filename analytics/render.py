@@ -15,6 +15,7 @@ import html
 import io
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,16 +50,27 @@ class ReportFiles:
     csv: list[Path]
 
 
-def write_report(report: Report, directory: Path) -> ReportFiles:
+WRITE_STEPS = 5  # progress callbacks made by write_report
+
+
+def write_report(
+    report: Report, directory: Path, progress: Callable[[str], None] | None = None
+) -> ReportFiles:
     """All formats of one report into `directory` (created if needed)."""
+    step = progress or (lambda _name: None)
     directory.mkdir(parents=True, exist_ok=True)
+    step("charts")
     tables = report_tables(report)
     charts = draw_charts(report)
+    step("HTML")
     html_path = directory / "report.html"
     html_path.write_text(render_html(report, tables, charts), encoding="utf-8")
+    step("PDF")
     pdf_path = directory / "report.pdf"
     render_pdf(report, tables, pdf_path, charts)
+    step("XLSX")
     xlsx = write_xlsx(tables, directory / "report.xlsx")
+    step("CSV")
     return ReportFiles(directory, html_path, pdf_path, xlsx, write_csv(tables, directory))
 
 
@@ -99,13 +111,14 @@ def _without_cjk_font(problem: str) -> None:
 # ---- charts ------------------------------------------------------------------------------
 
 
-def draw_charts(report: Report) -> dict[str, Figure]:
+def draw_charts(report: Report) -> dict[str, bytes]:
+    """Each chart as PNG, drawn once for both the HTML page and the PDF's pages."""
     cjk_font()
     return {
-        "trend": _trend(report),
-        "ranking": _ranking(report),
-        "heat_map": _heat_map(report),
-        "channels": _channels(report),
+        "trend": png(_trend(report)),
+        "ranking": png(_ranking(report)),
+        "heat_map": png(_heat_map(report)),
+        "channels": png(_channels(report)),
     }
 
 
@@ -217,14 +230,13 @@ h1 { color: #922b21; } h2 { border-bottom: 2px solid #c0392b; padding-bottom: .2
 table { border-collapse: collapse; margin: .5em 0 1.5em; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; } th { background: #f2f3f4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+p.note { color: #555; font-size: 13px; margin: .3em 0; }
 .charts img { max-width: 100%; margin: .5em 0; }
 """
 
 
-def render_html(report: Report, tables: list[Table], charts: dict[str, Figure]) -> str:
-    images = {
-        name: base64.b64encode(png(figure)).decode("ascii") for name, figure in charts.items()
-    }
+def render_html(report: Report, tables: list[Table], charts: dict[str, bytes]) -> str:
+    images = {name: base64.b64encode(data).decode("ascii") for name, data in charts.items()}
     title = _title(report)
     parts = [
         "<!doctype html>",
@@ -260,8 +272,9 @@ def _html_table(table: Table) -> str:
         body.append(
             f'<tr><td colspan="{len(table.columns)}">{every_language(S_("none"))}</td></tr>'
         )
+    note = f'<p class="note">{html.escape(table.note)}</p>' if table.note else ""
     return (
-        f'<h2 id="{table.name}">{html.escape(table.title)}</h2>'
+        f'<h2 id="{table.name}">{html.escape(table.title)}</h2>{note}'
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
 
@@ -270,7 +283,7 @@ def _html_table(table: Table) -> str:
 
 
 def render_pdf(
-    report: Report, tables: list[Table], path: Path, charts: dict[str, Figure] | None = None
+    report: Report, tables: list[Table], path: Path, charts: dict[str, bytes] | None = None
 ) -> Path:
     """A4 pages: title and summary with the trend, then each chart, then the tables."""
     charts = charts or draw_charts(report)
@@ -287,7 +300,7 @@ def render_pdf(
     return path
 
 
-def _cover(report: Report, summary: Table, trend: Figure, title: str) -> Figure:
+def _cover(report: Report, summary: Table, trend: bytes, title: str) -> Figure:
     page = Figure(figsize=A4)
     heading = pdf_tables.wrap(title, (A4[0] - 1) * pdf_tables.POINTS_PER_INCH, 18, max_lines=2)
     page.text(0.5, 0.95, "\n".join(heading), ha="center", va="top", fontsize=18, color="#922b21")
@@ -304,7 +317,7 @@ def _cover(report: Report, summary: Table, trend: Figure, title: str) -> Figure:
     return page
 
 
-def _chart_page(chart: Figure) -> Figure:
+def _chart_page(chart: bytes) -> Figure:
     page = Figure(figsize=A4)
     ax = page.add_axes((0.04, 0.04, 0.92, 0.92))
     ax.imshow(_as_image(chart))
@@ -313,21 +326,26 @@ def _chart_page(chart: Figure) -> Figure:
 
 
 TABLE_BOX = pdf_tables.Box(left=0.05, right=0.95, top=0.93, bottom=0.05)
+NOTED_BOX = pdf_tables.Box(left=0.05, right=0.95, top=0.895, bottom=0.05)  # 3 lines of note
 
 
 def _table_pages(table: Table) -> list[Figure]:
     """The table over as many pages as its wrapped rows need, at most PDF_MAX_PAGES."""
     size = 7 if len(table.columns) > 8 else 8
-    width = (TABLE_BOX.right - TABLE_BOX.left) * A4[0] * pdf_tables.POINTS_PER_INCH
+    box = NOTED_BOX if table.note else TABLE_BOX
+    width = (box.right - box.left) * A4[0] * pdf_tables.POINTS_PER_INCH
     drawn = pdf_tables.layout(table, width, size)
-    chunks = pdf_tables.pages_of_rows(drawn, TABLE_BOX, A4[1])
+    chunks = pdf_tables.pages_of_rows(drawn, box, A4[1])
     shown = chunks[:PDF_MAX_PAGES]
+    note = "\n".join(pdf_tables.wrap(table.note, width, 8, max_lines=3)) if table.note else ""
     pages = []
     for number, rows in enumerate(shown, start=1):
         page = Figure(figsize=A4)
         suffix = f" ({number})" if len(chunks) > 1 else ""
         page.text(0.5, 0.96, table.title + suffix, ha="center", fontsize=13, weight="bold")
-        pdf_tables.draw(page, drawn, rows, TABLE_BOX)
+        if note:
+            page.text(box.left, 0.945, note, ha="left", va="top", fontsize=8, color="#555555")
+        pdf_tables.draw(page, drawn, rows, box)
         pages.append(page)
     left_out = len(table.rows) - (shown[-1].stop if shown else 0)
     if left_out > 0:
@@ -336,7 +354,7 @@ def _table_pages(table: Table) -> list[Figure]:
     return pages
 
 
-def _as_image(figure: Figure) -> Any:
+def _as_image(data: bytes) -> Any:
     from matplotlib.image import imread
 
-    return imread(io.BytesIO(png(figure)), format="png")
+    return imread(io.BytesIO(data), format="png")

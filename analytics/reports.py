@@ -31,7 +31,7 @@ from analytics.prometheus import REPORT_BUILDS
 from analytics.scope import CITY, Scope
 from analytics.spikes import Spike, SpikeRules, detect_spikes, recorded_alerts
 from analytics.sql import as_date, columns, local_day
-from analytics.topics import Cluster, Rise, clusters, rising
+from analytics.topics import Cluster, Rise, TopicTexts, clusters, rising
 from core.clock import utcnow
 from core.settings import Settings
 from models import Case, Category, Unit
@@ -42,7 +42,7 @@ categories = columns(Category)
 units = columns(Unit)
 
 TREND_DAYS = 30
-STEPS = 12  # progress callbacks made by build_report
+BUILD_STEPS = 12  # progress callbacks made by build_report
 
 
 class HeatMap(BaseModel):
@@ -75,6 +75,7 @@ class Report(BaseModel):
     rising_districts: list[Rise]
     clusters: list[Cluster]
     spikes: list[Spike]
+    topic_texts: TopicTexts = TopicTexts()  # how many texts the clusters rest on
 
 
 def build_report(
@@ -98,8 +99,10 @@ def build_report(
     step("trend")
     trend = daily_trend(engine=engine, period=period, scope=scope)
     step("categories and districts")
-    by_category = _top(engine, period, scope, Dimension.category, 20)
-    by_district = _top(engine, period, scope, Dimension.district, 50)
+    per_category = volume(engine=engine, period=period, dimension=Dimension.category, scope=scope)
+    per_district = volume(engine=engine, period=period, dimension=Dimension.district, scope=scope)
+    by_category = _top(engine, per_category, Dimension.category, 20)
+    by_district = _top(engine, per_district, Dimension.district, 50)
     rankings: dict[str, list[GroupMetrics]] = {}
     for dimension in (Dimension.district, Dimension.street, Dimension.department):
         step(f"{dimension.value} ranking")
@@ -114,19 +117,21 @@ def build_report(
     heat = heat_map(engine=engine, period=period, scope=scope)
     step("rising categories and districts")
     rising_categories = rising(
-        engine=engine, period=period, dimension=Dimension.category, scope=scope
+        engine=engine, period=period, dimension=Dimension.category, scope=scope, now=per_category
     )
     rising_districts = rising(
-        engine=engine, period=period, dimension=Dimension.district, scope=scope
+        engine=engine, period=period, dimension=Dimension.district, scope=scope, now=per_district
     )
     step("clusters of similar requests")
-    topic_clusters = clusters(engine=engine, period=period, scope=scope)
+    topics = clusters(
+        engine=engine, period=period, scope=scope, max_read=settings.report_topic_texts or None
+    )
     step("spikes")
     spikes = [s for s in _spikes(engine, settings, period) if scope.holds(s.unit_code)]
+    step("city figures")
     channels = group_metrics(
         engine=engine, period=period, dimension=Dimension.channel, weights=weights, scope=scope
     )
-    step("done")
     return Report(
         kind=period.kind,
         label=period.label,
@@ -147,8 +152,9 @@ def build_report(
         heat_map=heat,
         rising_categories=rising_categories,
         rising_districts=rising_districts,
-        clusters=topic_clusters,
+        clusters=topics.clusters,
         spikes=spikes,
+        topic_texts=topics.texts,
     )
 
 
@@ -237,9 +243,8 @@ def heat_map(*, engine: Engine, period: Period, scope: Scope = CITY) -> HeatMap:
 
 
 def _top(
-    engine: Engine, period: Period, scope: Scope, dimension: Dimension, limit: int
+    engine: Engine, counts: dict[str, int], dimension: Dimension, limit: int
 ) -> list[tuple[str, str, int]]:
-    counts = volume(engine=engine, period=period, dimension=dimension, scope=scope)
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     with engine.connect() as connection:
         names = group_names(connection, dimension, [k for k, _ in top])

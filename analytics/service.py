@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from analytics.periods import Period
-from analytics.render import ReportFiles, write_report
-from analytics.reports import Report, build_report
+from analytics.render import WRITE_STEPS, ReportFiles, write_report
+from analytics.reports import BUILD_STEPS, Report, build_report
 from analytics.spikes import Spike, SpikeRules, alert_spikes, detect_spikes
 from core.settings import Settings
 from notices.port import Notifier
+
+STEPS = BUILD_STEPS + WRITE_STEPS  # progress callbacks made by make_report
 
 
 def reports_root(settings: Settings) -> Path:
@@ -32,10 +34,13 @@ def make_report(
     out_dir: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Report, ReportFiles]:
-    """Build the report and write every format into `<out_dir>/<kind>-<label>/`."""
+    """Build the report and write every format into `<out_dir>/<kind>-<label>/`.
+
+    `progress` is called with the name of each of the `STEPS` steps as it starts.
+    """
     report = build_report(engine=engine, settings=settings, period=period, progress=progress)
     directory = report_directory(out_dir or reports_root(settings), period)
-    return report, write_report(report, directory)
+    return report, write_report(report, directory, progress)
 
 
 async def run_spike_alerts(

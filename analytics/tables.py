@@ -31,6 +31,7 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]]
     row_kinds: list[str] | None = None  # per row, the kind of its last cell (the summary)
+    note: str = ""  # said under the title (HTML, PDF) or below the rows (XLSX, CSV)
 
     def kind(self, row: int, column: int) -> str:
         if self.row_kinds is not None and column == len(self.columns) - 1:
@@ -165,6 +166,7 @@ def report_tables(report: Report) -> list[Table]:
                 ]
                 for c in report.clusters
             ],
+            note=_topic_note(report),
         )
     )
     tables.append(
@@ -197,6 +199,19 @@ def report_tables(report: Report) -> list[Table]:
         )
     )
     return tables
+
+
+def _topic_note(report: Report) -> str:
+    texts = report.topic_texts
+    note = every_language(
+        S_(
+            "Clusters found in a sample of {clustered} texts; {read} of the period's "
+            "{total} texts read, each counted in the cluster closest to it if close enough."
+        )
+    )
+    return note.format(
+        clustered=f"{texts.clustered:,}", read=f"{texts.read:,}", total=f"{texts.total:,}"
+    )
 
 
 def _summary(report: Report) -> Table:
@@ -304,6 +319,8 @@ def write_csv(tables: list[Table], directory: Path) -> list[Path]:
             writer = csv.writer(handle)
             writer.writerow([c.title for c in table.columns])
             writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+            if table.note:
+                writer.writerows([[], [table.note]])
         paths.append(path)
     return paths
 
@@ -322,6 +339,9 @@ def write_xlsx(tables: list[Table], path: Path) -> Path:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(row)
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
         for index, column in enumerate(table.columns, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(10, min(40, len(column.title) + 4))

@@ -158,8 +158,7 @@ def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
     # Charts, clustering and spreadsheets load only when a report is made.
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from analytics.reports import STEPS
-    from analytics.service import make_report
+    from analytics.service import STEPS, make_report
     from core.db import get_engine
     from core.settings import get_settings
 

@@ -205,6 +205,9 @@ class Settings(BaseSettings):
     spike_min_ratio: float = Field(default=2.0, ge=1)
     spike_max_p_value: float = Field(default=0.001, gt=0, lt=1)
     reports_dir: Path | None = None  # None: var/reports (the CLI's reports)
+    # Hot topics read at most this many of a period's texts (an even spread beyond), at about
+    # 3,000 a second per core; 0: every text, for a report with time to spare.
+    report_topic_texts: int = Field(default=30_000, ge=0)
     # The API's report cache (var/report-cache): a report of a period still running is built
     # again when older than this; one built after its period ended is kept.
     reports_cache_seconds: int = Field(default=300, ge=0)

@@ -9,6 +9,7 @@ city administration (both satisfied, one still open and supervised).
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -34,7 +35,8 @@ from analytics.fonts import cjk_font_file
 from analytics.periods import PeriodKind, period_for
 from analytics.render import ReportFiles
 from analytics.reports import Report
-from analytics.service import make_report
+from analytics.service import STEPS, make_report
+from analytics.topics import TopicTexts
 from api.main import create_app
 from cli.main import app as cli_app
 from core.metrics import STT_LATENCY_SECONDS
@@ -101,7 +103,7 @@ def made(
         out_dir=tmp_path_factory.mktemp("reports"),
         progress=steps.append,
     )
-    assert steps[-1] == "done"
+    assert len(steps) == STEPS and steps[-1] == "CSV"  # the progress bar's every step
     return report, files
 
 
@@ -333,6 +335,23 @@ def test_tables_as_xlsx_and_csv(made: tuple[Report, ReportFiles]) -> None:
     csv_text = (files.directory / "ranking-district.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("名次 rank,代码 code,名称 name")
     assert {p.name for p in files.csv} >= {"units.csv", "topics.csv", "trend.csv"}
+
+
+def test_topic_section_says_how_many_texts_it_read(made: tuple[Report, ReportFiles]) -> None:
+    report, files = made
+    assert report.topic_texts == TopicTexts(total=6, read=6, clustered=6)
+    said = ("本期 6 条中读取 6 条", "6 of the period's 6 texts read")
+    page = files.html.read_text(encoding="utf-8")
+    topics = page[page.index('<h2 id="topics">') :]
+    assert all(s in topics[: topics.index("<table>")] for s in (*said[:1], html.escape(said[1])))
+    csv_rows = (files.directory / "topics.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert all(s in csv_rows[-1] for s in said)
+    sheet = list(load_workbook(files.xlsx, read_only=True)["topics"].iter_rows(values_only=True))
+    assert all(s in str(sheet[-1][0]) for s in said)
+    pdf = subprocess.run(
+        ["pdftotext", "-layout", str(files.pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "本期6条中读取6条" in "".join(pdf.split())
 
 
 def _cli(settings: Settings, *args: str) -> Result:
