@@ -1,8 +1,10 @@
 """The console inbox: notices addressed to units (new case, reopened, returned, SLA breach...).
 
 They are the `notifications` outbox rows with no citizen channel, written by the workflow's
-`notify` activity; a unit handler sees those to their own unit, dispatchers, supervisors and
-admins every unit's (the dispatch centre's among them). Operators take calls: no inbox.
+`notify` activity, and the 未诉先办 alerts of the spike watch (analytics/spikes.py), which
+concern a category in a district rather than a case: no case, no link, no citizen in them.
+A unit handler sees those to their own unit, dispatchers, supervisors and admins every unit's
+(the dispatch centre's among them). Operators take calls: no inbox.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ SEES_ALL = frozenset({StaffRole.dispatcher, StaffRole.supervisor, StaffRole.admi
 
 @dataclass(frozen=True)
 class InboxItem:
-    number: str
+    number: str | None  # None: a notice of no case (a spike alert)
     unit: str
     text: str
     local: str  # the time, in the hotline's zone
@@ -37,7 +39,7 @@ class InboxItem:
 def unit_notices(session: Session, user: StaffUser, zone: ZoneInfo) -> list[InboxItem]:
     query = (
         select(Notification, Case.number)
-        .join(Case, col(Case.id) == col(Notification.case_id))
+        .outerjoin(Case, col(Case.id) == col(Notification.case_id))
         .where(col(Notification.channel).is_(None), Notification.audience != "citizen")
         .order_by(col(Notification.id).desc())
         .limit(INBOX_SIZE)
