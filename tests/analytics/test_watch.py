@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 from temporalio.worker import Worker
 
 from analytics.spikes import recorded_alerts
@@ -60,7 +60,6 @@ async def test_the_workflow_alerts_a_spike_once(watched: Engine, temporal_client
                     SpikeCheck(DAY.isoformat()),
                     id=f"spike-watch-{uuid.uuid4().hex[:8]}",
                     task_queue=queue,
-                    result_type=SpikeCheckResult,
                 )
                 for _ in range(2)
             ]
@@ -96,6 +95,7 @@ async def test_the_schedule_runs_the_check(watched: Engine, temporal_client: Cli
                     described = await handle.describe()
                     if described.info.recent_actions:
                         run = described.info.recent_actions[-1].action
+                        assert isinstance(run, ScheduleActionExecutionStartWorkflow)
                         result = await temporal_client.get_workflow_handle(
                             run.workflow_id, run_id=run.first_execution_run_id
                         ).result()
