@@ -184,9 +184,42 @@ ALERT_TEXT = S_(
 )
 
 
+ALERT_KEY_PREFIX = "spike:"
+
+
 def alert_key(spike: Spike) -> str:
     """The alert's outbox dedupe key, and its name where a case number would stand."""
-    return f"spike:{spike.day.isoformat()}:{spike.category_code}:{spike.area_code}"
+    return f"{ALERT_KEY_PREFIX}{spike.day.isoformat()}:{spike.category_code}:{spike.area_code}"
+
+
+def recorded_alert_of(session: Session, key: str) -> SpikeAlert | None:
+    """The `spike_alerts` row an alert's notice was queued for (by its dedupe key)."""
+    parts = key.removeprefix(ALERT_KEY_PREFIX).split(":")
+    if not key.startswith(ALERT_KEY_PREFIX) or len(parts) != 3:
+        return None
+    try:
+        day = date.fromisoformat(parts[0])
+    except ValueError:
+        return None
+    query = select(SpikeAlert).where(
+        col(SpikeAlert.day) == day,
+        col(SpikeAlert.category_code) == parts[1],
+        col(SpikeAlert.area_code) == parts[2],
+    )
+    return session.execute(query).scalars().first()
+
+
+def alert_params(alert: SpikeAlert, *, area: str, category: str) -> dict[str, object]:
+    """ALERT_TEXT's parameters for a recorded alert, with the area and category as named."""
+    ratio = alert.count / max(alert.baseline, 1.0)  # as detect_spikes computes it
+    return {
+        "area": area,
+        "category": category,
+        "day": alert.day.isoformat(),
+        "count": alert.count,
+        "baseline": alert.baseline,
+        "ratio": ratio,
+    }
 
 
 def alert_spikes(

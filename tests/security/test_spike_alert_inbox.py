@@ -18,7 +18,7 @@ def test_a_spike_alert_is_not_shown_to_another_units_handler_an_operator_or_a_st
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
     spike = queue_spike_alert(engine, unit_code=CHAOYANG, queue=settings.temporal_task_queue)
-    marker = spike.category_name
+    marker = spike.day.isoformat()
     with console_login(api_url, make_staff(engine, StaffRole.unit_handler, DONGCHENG)) as other:
         page = other.get("/console/inbox")
     assert page.status_code == 200 and marker not in page.text

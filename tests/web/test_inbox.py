@@ -59,18 +59,21 @@ async def test_a_spike_alert_is_in_its_units_inbox_without_a_case_and_is_sent(
     api_url: str, engine: Engine, settings: Settings
 ) -> None:
     spike = queue_spike_alert(engine, unit_code=CHAOYANG, queue=settings.temporal_task_queue)
-    marker = spike.category_name
+    marker = spike.day.isoformat()
 
-    def inbox(role: StaffRole, unit: str | None = None) -> str:
+    def inbox(role: StaffRole, unit: str | None = None, language: str = "zh") -> str:
         with console_login(api_url, make_staff(engine, role, unit)) as staff:
-            page = staff.get("/console/inbox")
+            page = staff.get(f"/console/inbox?lang={language}")
         assert page.status_code == 200
-        return page.text
-
-    for page in (inbox(StaffRole.unit_handler, CHAOYANG), inbox(StaffRole.supervisor)):
-        [row] = [r for r in page.split("<tr>") if marker in r]
-        assert spike.day.isoformat() in row and CHAOYANG in row
+        [row] = [r for r in page.text.split("<tr>") if marker in r]
+        assert CHAOYANG in row
         assert "/console/cases/" not in row  # an area's alert: no case to open
+        return row
+
+    assert "未诉先办预警：朝阳区「暖气不热」" in inbox(StaffRole.unit_handler, CHAOYANG)
+    assert "未诉先办预警" in inbox(StaffRole.supervisor)
+    english = inbox(StaffRole.unit_handler, CHAOYANG, "en")  # in the reader's language
+    assert "Early warning: 12 requests about" in english and "未诉先办" not in english
     # The session's `hotline worker` process sends it like any notice of its queue.
     for _ in range(600):
         with Session(engine) as session:
