@@ -13,7 +13,6 @@ from analytics.render import WRITE_STEPS, ReportFiles, write_report
 from analytics.reports import BUILD_STEPS, Report, build_report
 from analytics.spikes import Spike, SpikeRules, alert_spikes, detect_spikes
 from core.settings import Settings
-from notices.port import Notifier
 
 STEPS = BUILD_STEPS + WRITE_STEPS  # progress callbacks made by make_report
 
@@ -43,15 +42,15 @@ def make_report(
     return report, write_report(report, directory, progress)
 
 
-async def run_spike_alerts(
-    *, engine: Engine, settings: Settings, day: date, notifier: Notifier
+def run_spike_alerts(
+    *, engine: Engine, settings: Settings, day: date, queue: str
 ) -> tuple[list[Spike], list[Spike]]:
-    """Detect the day's spikes and alert the ones not alerted before: (found, alerted now)."""
+    """Detect the day's spikes and queue an alert for each one not alerted before, for the
+    outbox senders of task queue `queue`: (found, queued now)."""
     spikes = detect_spikes(
         engine=engine,
         day=day,
         rules=SpikeRules.from_settings(settings),
         timezone=settings.timezone,
     )
-    sent = await alert_spikes(engine=engine, spikes=spikes, notifier=notifier)
-    return spikes, sent
+    return spikes, alert_spikes(engine=engine, spikes=spikes, queue=queue)

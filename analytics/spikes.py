@@ -4,14 +4,14 @@ A day's count for one (category, district) is compared with the same weekday of 
 before (weekly rhythm: Mondays are busy, Sundays quiet). The baseline is the median of those
 days, robust against an earlier spike; the day is a spike when it is big enough in absolute
 terms, a multiple of the baseline, and unlikely under a Poisson count with that mean. Each
-spike is recorded in `spike_alerts` (unique per day, category and district) before the unit is
-told through the `Notifier` port, and marked when the message went out, so running the
-detection again (every hour, or after a crash) never alerts the same spike twice.
+spike is recorded in `spike_alerts` (unique per day, category and district) in the same
+transaction as its notice in the `notifications` outbox, which the outbox sender delivers to the
+unit's console inbox, so running the detection again (every hour, or after a crash) never alerts
+the same spike twice and an alert once recorded is never lost.
 """
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,9 +29,8 @@ from analytics.sql import as_date, columns, local_day
 from core.clock import utcnow
 from core.i18n import S_, Domain, gettext_for
 from core.settings import Settings
-from models import Case, Category, SpikeAlert, Unit
+from models import Case, Category, Notification, SpikeAlert, Unit
 from models.enums import Language
-from notices.port import Notifier, OutboundMessage
 
 cases = columns(Case)
 categories = columns(Category)
@@ -185,73 +184,104 @@ ALERT_TEXT = S_(
 )
 
 
-async def alert_spikes(
-    *, engine: Engine, spikes: list[Spike], notifier: Notifier, language: Language = Language.zh
+ALERT_KEY_PREFIX = "spike:"
+
+
+def alert_key(spike: Spike) -> str:
+    """The alert's outbox dedupe key, and its name where a case number would stand."""
+    return f"{ALERT_KEY_PREFIX}{spike.day.isoformat()}:{spike.category_code}:{spike.area_code}"
+
+
+def recorded_alert_of(session: Session, key: str) -> SpikeAlert | None:
+    """The `spike_alerts` row an alert's notice was queued for (by its dedupe key)."""
+    parts = key.removeprefix(ALERT_KEY_PREFIX).split(":")
+    if not key.startswith(ALERT_KEY_PREFIX) or len(parts) != 3:
+        return None
+    try:
+        day = date.fromisoformat(parts[0])
+    except ValueError:
+        return None
+    query = select(SpikeAlert).where(
+        col(SpikeAlert.day) == day,
+        col(SpikeAlert.category_code) == parts[1],
+        col(SpikeAlert.area_code) == parts[2],
+    )
+    return session.execute(query).scalars().first()
+
+
+def alert_params(alert: SpikeAlert, *, area: str, category: str) -> dict[str, object]:
+    """ALERT_TEXT's parameters for a recorded alert, with the area and category as named."""
+    ratio = alert.count / max(alert.baseline, 1.0)  # as detect_spikes computes it
+    return {
+        "area": area,
+        "category": category,
+        "day": alert.day.isoformat(),
+        "count": alert.count,
+        "baseline": alert.baseline,
+        "ratio": ratio,
+    }
+
+
+def alert_spikes(
+    *, engine: Engine, spikes: list[Spike], queue: str, language: Language = Language.zh
 ) -> list[Spike]:
-    """Tell each spike's unit once (unit inbox); returns the spikes alerted by this call."""
-    sent: list[Spike] = []
-    for spike in spikes:
-        alert_id = await asyncio.to_thread(_record, engine, spike)
-        if alert_id is None:
-            continue  # told before
-        text = gettext_for(language, Domain.staff)(ALERT_TEXT).format(
-            area=spike.area_name,
-            category=spike.category_name,
-            day=spike.day.isoformat(),
-            count=spike.count,
-            baseline=spike.baseline,
-            ratio=spike.ratio,
-        )
-        await notifier.send(
-            OutboundMessage(
-                case_number=f"spike:{spike.day.isoformat()}:{spike.category_code}:{spike.area_code}",
-                channel=None,
-                address=spike.unit_code,
-                language=language,
-                kind="spike_alert",
-                text=text,
-            )
-        )
-        await asyncio.to_thread(_mark_notified, engine, alert_id)
-        sent.append(spike)
-    return sent
+    """Queue a notice to each new spike's unit (its console inbox), once per spike; returns
+    the spikes queued by this call. `queue`: the task queue whose outbox senders send it."""
+    return [spike for spike in spikes if _queue_alert(engine, spike, queue, language)]
 
 
-def _record(engine: Engine, spike: Spike) -> int | None:
-    """The alert's row (written first); None when it was already sent."""
+def _queue_alert(engine: Engine, spike: Spike, queue: str, language: Language) -> bool:
+    """The alert's row and its outbox notice in one transaction; False when queued before.
+
+    `notified_at` is when the notice was queued: from there the outbox sender delivers it,
+    retrying as it does every notice."""
     key = (
         col(SpikeAlert.day) == spike.day,
         col(SpikeAlert.category_code) == spike.category_code,
         col(SpikeAlert.area_code) == spike.area_code,
     )
+    text = gettext_for(language, Domain.staff)(ALERT_TEXT).format(
+        area=spike.area_name,
+        category=spike.category_name,
+        day=spike.day.isoformat(),
+        count=spike.count,
+        baseline=spike.baseline,
+        ratio=spike.ratio,
+    )
     with Session(engine) as session:
-        existing = session.execute(select(SpikeAlert).where(*key)).scalars().first()
-        if existing is not None:
-            return None if existing.notified_at is not None else existing.id
-        alert = SpikeAlert(
-            day=spike.day,
-            category_code=spike.category_code,
-            area_code=spike.area_code,
-            count=spike.count,
-            baseline=spike.baseline,
-            p_value=spike.p_value,
-            unit_code=spike.unit_code,
-        )
+        alert = session.execute(select(SpikeAlert).where(*key)).scalars().first()
+        if alert is not None and alert.notified_at is not None:
+            return False  # told before
+        if alert is None:
+            alert = SpikeAlert(
+                day=spike.day,
+                category_code=spike.category_code,
+                area_code=spike.area_code,
+                count=spike.count,
+                baseline=spike.baseline,
+                p_value=spike.p_value,
+                unit_code=spike.unit_code,
+            )
+        alert.notified_at = utcnow()
         session.add(alert)
+        session.add(
+            Notification(
+                case_id=None,
+                dedupe_key=alert_key(spike),
+                audience="unit",
+                channel=None,
+                address=alert.unit_code,
+                language=language.value,
+                queue=queue,
+                kind="spike_alert",
+                body=text,
+            )
+        )
         try:
             session.commit()
         except IntegrityError:
-            return None  # another run recorded it a moment ago and is sending it
-        return alert.id
-
-
-def _mark_notified(engine: Engine, alert_id: int) -> None:
-    with Session(engine) as session:
-        alert = session.get(SpikeAlert, alert_id)
-        assert alert is not None
-        alert.notified_at = utcnow()
-        session.add(alert)
-        session.commit()
+            return False  # another run queued it a moment ago
+    return True
 
 
 class AlertRecord(BaseModel):

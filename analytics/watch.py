@@ -1,5 +1,8 @@
 """未诉先办 on a clock: a Temporal schedule starts `SpikeWatchWorkflow`, which has the worker
-check today's spikes and alert the new ones through the worker's own notifiers.
+check today's spikes and queue an alert for each new one in the notifications outbox.
+
+Every case worker creates (or updates) the schedule when it starts, unless
+HOTLINE_SPIKE_WATCH=false (workflows/worker.py); `hotline report watch [--off]` does it by hand.
 
 The workflow only carries the retry policy; the `check_spikes` activity
 (analytics/watch_activities.py) does the work. Nothing here has side effects at import.
@@ -22,6 +25,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 from temporalio.common import RetryPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 SCHEDULE_ID = "hotline-spike-watch"
 
@@ -68,3 +72,15 @@ async def schedule_spike_watch(
             return ScheduleUpdate(schedule=schedule)
 
         await client.get_schedule_handle(schedule_id).update(_update)
+
+
+async def unschedule_spike_watch(client: Client, *, schedule_id: str = SCHEDULE_ID) -> bool:
+    """Delete the schedule; False when there was none. Workers create it again at their next
+    start unless HOTLINE_SPIKE_WATCH=false."""
+    try:
+        await client.get_schedule_handle(schedule_id).delete()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return True

@@ -686,6 +686,7 @@ async def bench(args: argparse.Namespace) -> int:
             temporal_address=env.client.service_client.config.target_host,
             temporal_task_queue=f"hotline-bench-{run_id}",
             temporal_search_attributes=True,
+            spike_watch=False,  # its workers must not point the city's schedule at this queue
             _env_file=None,  # type: ignore[call-arg]
         )
         with console.status("training the dispatch model once, as `hotline dispatch train` does…"):

@@ -101,15 +101,13 @@ def spikes(
     from analytics.spikes import SpikeRules, detect_spikes
     from core.db import get_engine
     from core.settings import get_settings
-    from notices.port import NotifierRegistry
 
     settings = get_settings()
     engine = get_engine(settings.database_url)
     checked = _parse_date(day) if day else local_today(utcnow(), settings.timezone)
-    notifier = NotifierRegistry().for_channel(None)
-    if notify:
-        found, sent = asyncio.run(
-            run_spike_alerts(engine=engine, settings=settings, day=checked, notifier=notifier)
+    if notify:  # queued in the outbox: the case workers' senders deliver them to the inboxes
+        found, sent = run_spike_alerts(
+            engine=engine, settings=settings, day=checked, queue=settings.temporal_task_queue
         )
     else:
         rules = SpikeRules.from_settings(settings)
@@ -129,29 +127,54 @@ def spikes(
 
 @app.command()
 def watch(
-    every: int = typer.Option(60, min=5, help="Minutes between two spike checks."),
+    every: int | None = typer.Option(
+        None,
+        min=5,
+        help="Minutes between two spike checks (default: HOTLINE_SPIKE_WATCH_EVERY_MIN).",
+    ),
+    off: bool = typer.Option(False, "--off", help="Remove the schedule."),
 ) -> None:
-    """Schedule the spike check on Temporal: the workers alert new spikes every N minutes."""
+    """Schedule the spike check on Temporal: the workers alert new spikes every N minutes.
+
+    Workers create the schedule themselves at start (HOTLINE_SPIKE_WATCH, on by default);
+    --off removes it until the next worker start (set HOTLINE_SPIKE_WATCH=false to keep it off).
+    """
     from datetime import timedelta
 
-    from analytics.watch import SCHEDULE_ID, schedule_spike_watch
+    from analytics.watch import SCHEDULE_ID, schedule_spike_watch, unschedule_spike_watch
     from core.settings import get_settings
     from core.temporal import TemporalUnavailable, connect_temporal
 
     settings = get_settings()
+    minutes = every or settings.spike_watch_every_min
 
-    async def _schedule() -> None:
+    async def _schedule() -> bool:
         client = await connect_temporal(settings)
+        if off:
+            return await unschedule_spike_watch(client)
         await schedule_spike_watch(
-            client, task_queue=settings.temporal_task_queue, every=timedelta(minutes=every)
+            client, task_queue=settings.temporal_task_queue, every=timedelta(minutes=minutes)
         )
+        return True
 
     try:
-        asyncio.run(_schedule())
+        done = asyncio.run(_schedule())
     except TemporalUnavailable as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
-    console.print(f"schedule {SCHEDULE_ID}: spike check every {every} min on the case workers")
+    if not off:
+        console.print(
+            f"schedule {SCHEDULE_ID}: spike check every {minutes} min on the case workers"
+        )
+    elif not done:
+        console.print(f"no schedule {SCHEDULE_ID} to remove: the spike watch was already off")
+    else:
+        console.print(f"schedule {SCHEDULE_ID} removed: no more spike checks")
+        if settings.spike_watch:
+            console.print(
+                "the case workers create it again when they start: set HOTLINE_SPIKE_WATCH=false "
+                "to keep it off"
+            )
 
 
 def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:

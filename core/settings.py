@@ -204,6 +204,11 @@ class Settings(BaseSettings):
     spike_min_count: int = Field(default=5, ge=1)
     spike_min_ratio: float = Field(default=2.0, ge=1)
     spike_max_p_value: float = Field(default=0.001, gt=0, lt=1)
+    # The schedule `hotline-spike-watch` (analytics/watch.py): every worker creates or updates
+    # it at start, so the check runs every spike_watch_every_min minutes on the case workers.
+    # Off by default in the test environment (its many workers must not all schedule it).
+    spike_watch: bool = True
+    spike_watch_every_min: int = Field(default=60, ge=5)
     reports_dir: Path | None = None  # None: var/reports (the CLI's reports)
     # Hot topics read at most this many of a period's texts (an even spread beyond), at about
     # 3,000 a second per core; 0: every text, for a report with time to spare.
@@ -259,6 +264,8 @@ class Settings(BaseSettings):
             self.dispatch_model_path = self.var_dir / "dispatch" / "model.joblib"
         if self.speech_models_dir is None:
             self.speech_models_dir = self.var_dir / "models"
+        if self.environment is Environment.test and "spike_watch" not in self.model_fields_set:
+            self.spike_watch = False  # unless a test asks for it
         if self.secret_key and self.environment is not Environment.test:
             problem = secret_key_problem(self.secret_key)  # a weak one is refused at once
             if problem:

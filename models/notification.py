@@ -1,4 +1,5 @@
-"""The outbox of messages for a case: what is to be sent, to whom, and that it was sent once.
+"""The outbox of messages for a case (or a unit): what is to be sent, to whom, and that it was
+sent once.
 
 The transition's activity writes the row (keyed by the workflow's dedupe key, so a retried
 activity writes it once) in the same transaction as the event; the sender (`notices.sender`)
@@ -20,7 +21,8 @@ class Notification(SQLModel, table=True):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_queue_status_id", "queue", "status", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="cases.id", index=True)
+    # None: a notice about no one case (a 未诉先办 alert to a unit: analytics/spikes.py).
+    case_id: int | None = Field(default=None, foreign_key="cases.id", index=True)
     dedupe_key: str = Field(unique=True, max_length=160)
     audience: str = Field(max_length=16)  # citizen | unit
     channel: str | None = Field(default=None, sa_type=String(16))

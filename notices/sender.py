@@ -8,9 +8,10 @@ mark is closed by the provider's own idempotency where it has one: every message
 `hotline-notice-<row id>` as its key (Twilio's idempotency header, the e-mail's Message-ID).
 
 Rows of one case go out in order, one after the other (the survey must not overtake the
-reply); different cases go out concurrently. A failure is retried with exponential backoff and
-recorded on the row (`attempts`, `last_error`, `next_attempt_at`), where the console shows it;
-after `outbox_max_attempts` the row is `failed` and staff must act.
+reply); different cases, and rows of no case (a unit's 未诉先办 alert), go out concurrently.
+A failure is retried with exponential backoff and recorded on the row (`attempts`,
+`last_error`, `next_attempt_at`), where the console shows it; after `outbox_max_attempts`
+the row is `failed` and staff must act.
 """
 
 from __future__ import annotations
@@ -134,24 +135,25 @@ class OutboxSender:
         """
         now = utcnow()
         lease = now + timedelta(seconds=self.settings.outbox_lease_s)
-        chains: dict[int, list[_Claimed]] = {}
-        blocked: set[int] = set()
+        chains: dict[tuple[str, int], list[_Claimed]] = {}
+        blocked: set[tuple[str, int]] = set()
         with Session(self.engine) as session:
             rows = session.exec(
                 select(Notification, Case.number)
-                .join(Case, col(Case.id) == col(Notification.case_id))
+                .outerjoin(Case, col(Case.id) == col(Notification.case_id))
                 .where(Notification.queue == self.queue, Notification.status == "pending")
                 .order_by(col(Notification.id))
                 .limit(BATCH)
             ).all()
             for row, number in rows:
                 assert row.id is not None
-                if row.case_id in blocked:
+                chain = _chain(row)
+                if chain in blocked:
                     continue
                 if not _due(row, now) or not self._lease(session, row, now, lease):
-                    blocked.add(row.case_id)
+                    blocked.add(chain)
                     continue
-                chains.setdefault(row.case_id, []).append(
+                chains.setdefault(chain, []).append(
                     _Claimed(row.id, _message(row, number), row.attempts + 1)
                 )
             session.commit()
@@ -233,10 +235,17 @@ def _due(row: Notification, now: datetime) -> bool:
     return free and (row.next_attempt_at is None or row.next_attempt_at <= now)
 
 
-def _message(row: Notification, number: str) -> OutboundMessage:
+def _chain(row: Notification) -> tuple[str, int]:
+    """Rows of one case go out in order; a row of no case (a spike alert) is a chain alone."""
+    assert row.id is not None
+    return ("case", row.case_id) if row.case_id is not None else ("notice", row.id)
+
+
+def _message(row: Notification, number: str | None) -> OutboundMessage:
+    """`number`: the case's; a notice of no case is named by its dedupe key in its place."""
     assert row.id is not None
     return OutboundMessage(
-        case_number=number,
+        case_number=number or row.dedupe_key,
         channel=Channel(row.channel) if row.channel else None,
         address=row.address,
         language=Language(row.language or Language.zh.value),

@@ -2,7 +2,8 @@
 
 Also the composition root: the channels' notifiers are wired into the outbox sender here (the
 activities only queue notices), and the sender runs beside the worker unless
-`HOTLINE_OUTBOX_SENDER_IN_WORKER=false` (then `hotline sender` runs it on its own).
+`HOTLINE_OUTBOX_SENDER_IN_WORKER=false` (then `hotline sender` runs it on its own). At start a
+worker creates (or updates) the spike watch's schedule, unless `HOTLINE_SPIKE_WATCH=false`.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import asyncio
 import logging
 import signal
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from datetime import timedelta
 from types import TracebackType
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from analytics.watch import SpikeWatchWorkflow
+from analytics.watch import SCHEDULE_ID, SpikeWatchWorkflow, schedule_spike_watch
 from analytics.watch_activities import SpikeActivities
 from channels.registry import channel_notifiers
 from core.db import get_engine
@@ -39,6 +42,8 @@ WORKFLOWS = [CaseWorkflow, CallbackWorkflow, SpikeWatchWorkflow]
 # is data types and enums; the replay tests guard determinism.
 PASSTHROUGH_MODULES = ("core", "models", "workflows", "analytics", "dispatch", "notices")
 log = logging.getLogger("hotline.worker")
+# How long a starting worker gives Temporal to create the spike watch's schedule.
+SPIKE_WATCH_TIMEOUT_S = 10.0
 
 
 def load_worker_calendar(settings: Settings) -> CalendarSchedule:
@@ -51,18 +56,60 @@ def load_worker_calendar(settings: Settings) -> CalendarSchedule:
     return load_schedule(settings.holidays_file, timezone=settings.timezone)
 
 
-class CaseWorker:
-    """The Temporal worker and, beside it, the outbox sender: `async with` runs both."""
+async def ensure_spike_watch(
+    client: Client,
+    settings: Settings,
+    *,
+    task_queue: str,
+    timeout_s: float = SPIKE_WATCH_TIMEOUT_S,
+) -> bool:
+    """Create or update the spike watch's schedule for this worker's queue; True when done.
 
-    def __init__(self, worker: Worker, sender: OutboxSender | None) -> None:
+    Bounded and never raising: a Temporal that refuses or stalls the schedule must not keep
+    the worker from its cases. Every worker does it, so the watch is on wherever one runs."""
+    every = timedelta(minutes=settings.spike_watch_every_min)
+    try:
+        await asyncio.wait_for(
+            schedule_spike_watch(client, task_queue=task_queue, every=every), timeout=timeout_s
+        )
+    except Exception as exc:  # TimeoutError, RPCError, ...: the worker runs on without it
+        log.warning(
+            "spike watch: could not create the schedule %s (%s: %s); "
+            "`hotline report watch` creates it by hand",
+            SCHEDULE_ID,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    log.info(
+        "spike watch: schedule %s checks for spikes every %s min",
+        SCHEDULE_ID,
+        settings.spike_watch_every_min,
+    )
+    return True
+
+
+class CaseWorker:
+    """The Temporal worker and, beside it, the outbox sender: `async with` runs both, after
+    scheduling the spike watch when `spike_watch` is given."""
+
+    def __init__(
+        self,
+        worker: Worker,
+        sender: OutboxSender | None,
+        spike_watch: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.worker = worker
         self.sender = sender
+        self.spike_watch = spike_watch
         self._sending: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> CaseWorker:
         await self.worker.__aenter__()
         if self.sender is not None:
             self._sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        if self.spike_watch is not None:
+            await self.spike_watch()  # bounded, never raises
         return self
 
     async def __aexit__(
@@ -101,9 +148,10 @@ def build_worker(
     executor: ThreadPoolExecutor,
 ) -> CaseWorker:
     engine = get_engine(settings.database_url)
+    queue = task_queue or settings.temporal_task_queue
     schedule = load_worker_calendar(settings)
     log.info("working-day calendar: %s", schedule.coverage())
-    sender = build_sender(settings, notifiers, task_queue)
+    sender = build_sender(settings, notifiers, queue)
     activities = CaseActivities(
         engine=engine,
         settings=settings,
@@ -118,12 +166,10 @@ def build_worker(
         threading.Thread(
             target=activities.dispatcher.warm_up, name="dispatch-warm-up", daemon=True
         ).start()
-    spikes = SpikeActivities(
-        engine=activities.engine, settings=settings, notifiers=activities.notifiers
-    )
+    spikes = SpikeActivities(engine=activities.engine, settings=settings, queued=activities.queued)
     worker = Worker(
         client,
-        task_queue=task_queue or settings.temporal_task_queue,
+        task_queue=queue,
         workflows=WORKFLOWS,
         activities=activities.all() + spikes.all(),
         activity_executor=executor,
@@ -133,7 +179,15 @@ def build_worker(
             restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)
         ),
     )
-    return CaseWorker(worker, sender if settings.outbox_sender_in_worker else None)
+
+    async def watch() -> bool:
+        return await ensure_spike_watch(client, settings, task_queue=queue)
+
+    return CaseWorker(
+        worker,
+        sender if settings.outbox_sender_in_worker else None,
+        watch if settings.spike_watch else None,
+    )
 
 
 async def run_sender(settings: Settings) -> None:

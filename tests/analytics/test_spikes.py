@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from analytics.spikes import SpikeRules, alert_spikes, detect_spikes, recorded_alerts
-from notices.port import LoggingNotifier
+from core.settings import Environment, Settings
+from models.notification import Notification
+from notices.port import NotifierRegistry
+from notices.sender import OutboxSender
 from tests.analytics.history import add_case, local
 
 HEATING, LEAK, NOISE = "16.05.001", "16.05.002", "04.02.003"
@@ -89,23 +94,42 @@ def test_stricter_rules_find_nothing(history: Engine) -> None:
     assert detect_spikes(engine=history, day=FRIDAY, rules=strict, timezone=TZ) == []
 
 
-async def test_a_spike_alerts_its_unit_once(
+async def test_a_spike_alerts_its_unit_once_through_the_outbox(
     history: Engine, caplog: pytest.LogCaptureFixture
 ) -> None:
+    queue = f"spikes-{uuid.uuid4().hex[:8]}"
     spikes = detect_spikes(engine=history, day=FRIDAY, rules=RULES, timezone=TZ)
-    with caplog.at_level(logging.DEBUG, logger="hotline.notifier"):
-        first = await alert_spikes(engine=history, spikes=spikes, notifier=LoggingNotifier())
-        again = await alert_spikes(engine=history, spikes=spikes, notifier=LoggingNotifier())
+    first = alert_spikes(engine=history, spikes=spikes, queue=queue)
+    again = alert_spikes(engine=history, spikes=spikes, queue=queue)
     assert [s.category_code for s in first] == [HEATING]
     assert again == []
+    [notice] = _outbox(history, queue)
+    assert (notice.case_id, notice.channel, notice.address) == (None, None, HEATING_UTILITY)
+    assert (notice.kind, notice.status) == ("spike_alert", "pending")
+    assert "朝阳区「暖气不热」2026-11-20 已有诉求 9 件" in notice.body
+    settings = Settings(environment=Environment.test, _env_file=None)  # type: ignore[call-arg]
+    sender = OutboxSender(
+        engine=history, settings=settings, notifiers=NotifierRegistry(), queue=queue
+    )
+    with caplog.at_level(logging.DEBUG, logger="hotline.notifier"):
+        assert await sender.drain_once() == 1
+        assert await sender.drain_once() == 0  # sent once
     records = [r for r in caplog.records if r.name == "hotline.notifier"]
     sent = [r.getMessage() for r in records if r.levelno == logging.INFO]
     texts = [r.getMessage() for r in records if r.levelno == logging.DEBUG]  # texts: DEBUG only
     assert len(sent) == 1 and len(texts) == 1
+    assert f"notify spike:2026-11-20:{HEATING}:{CHAOYANG} spike_alert" in sent[0]
     assert "unit inbox to U-RL" in sent[0]
     assert "朝阳区「暖气不热」2026-11-20 已有诉求 9 件" in texts[0]
+    [notice] = _outbox(history, queue)
+    assert notice.status == "sent" and notice.sent_at is not None
     alerts = recorded_alerts(engine=history, since=FRIDAY)
     assert [(a.category_code, a.area_code, a.count, a.unit_code) for a in alerts] == [
         (HEATING, CHAOYANG, 9, HEATING_UTILITY)
     ]
     assert alerts[0].notified_at is not None
+
+
+def _outbox(engine: Engine, queue: str) -> list[Notification]:
+    with Session(engine) as session:
+        return list(session.exec(select(Notification).where(Notification.queue == queue)).all())

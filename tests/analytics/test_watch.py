@@ -1,23 +1,23 @@
-"""The spike check on a Temporal schedule: a worker runs it and alerts through its notifiers."""
+"""The spike check on a Temporal schedule: a worker runs it and queues the alerts in the outbox."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from sqlmodel import Session, select
+from temporalio.client import Client, ScheduleActionExecutionStartWorkflow
 from temporalio.worker import Worker
 
 from analytics.spikes import recorded_alerts
 from analytics.watch import SpikeCheck, SpikeCheckResult, SpikeWatchWorkflow, schedule_spike_watch
 from analytics.watch_activities import SpikeActivities
 from core.settings import Environment, Settings
-from notices.port import NotifierRegistry
+from models.notification import Notification
 from tests.analytics.history import add_case, local
 
 DAY = date(2026, 11, 12)  # a Thursday: ten heating leaks in Xicheng, never seen before
@@ -40,7 +40,7 @@ def worker(client: Client, engine: Engine, queue: str, executor: ThreadPoolExecu
         database_url=engine.url.render_as_string(hide_password=False),
         _env_file=None,  # type: ignore[call-arg]
     )
-    activities = SpikeActivities(engine=engine, settings=settings, notifiers=NotifierRegistry())
+    activities = SpikeActivities(engine=engine, settings=settings)
     return Worker(
         client,
         task_queue=queue,
@@ -50,11 +50,9 @@ def worker(client: Client, engine: Engine, queue: str, executor: ThreadPoolExecu
     )
 
 
-async def test_the_workflow_alerts_a_spike_once(
-    watched: Engine, temporal_client: Client, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_the_workflow_alerts_a_spike_once(watched: Engine, temporal_client: Client) -> None:
     queue = f"spikes-{uuid.uuid4().hex[:8]}"
-    with ThreadPoolExecutor(max_workers=4) as executor, caplog.at_level(logging.INFO):
+    with ThreadPoolExecutor(max_workers=4) as executor:
         async with worker(temporal_client, watched, queue, executor):
             results = [
                 await temporal_client.execute_workflow(
@@ -62,14 +60,16 @@ async def test_the_workflow_alerts_a_spike_once(
                     SpikeCheck(DAY.isoformat()),
                     id=f"spike-watch-{uuid.uuid4().hex[:8]}",
                     task_queue=queue,
-                    result_type=SpikeCheckResult,
                 )
                 for _ in range(2)
             ]
     assert results[0] == SpikeCheckResult("2026-11-12", 1, [f"{LEAK}@{XICHENG}"])
     assert results[1] == SpikeCheckResult("2026-11-12", 1, [])  # found again, not told again
-    told = [r.getMessage() for r in caplog.records if r.name == "hotline.notifier"]
-    assert len(told) == 1 and "unit inbox to 110102" in told[0]
+    with Session(watched) as session:  # queued for the senders of the worker's own queue
+        told = session.exec(select(Notification).where(Notification.queue == queue)).all()
+    assert [(n.kind, n.address, n.case_id, n.status) for n in told] == [
+        ("spike_alert", XICHENG, None, "pending")
+    ]
     assert [(a.category_code, a.area_code) for a in recorded_alerts(engine=watched, since=DAY)] == [
         (LEAK, XICHENG)
     ]
@@ -95,6 +95,7 @@ async def test_the_schedule_runs_the_check(watched: Engine, temporal_client: Cli
                     described = await handle.describe()
                     if described.info.recent_actions:
                         run = described.info.recent_actions[-1].action
+                        assert isinstance(run, ScheduleActionExecutionStartWorkflow)
                         result = await temporal_client.get_workflow_handle(
                             run.workflow_id, run_id=run.first_execution_run_id
                         ).result()

@@ -17,15 +17,18 @@ from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from analytics.spikes import alert_key
 from core.settings import Settings
 from intake.service import accept_intake
 from models.enums import Channel
 from models.notification import Notification
-from notices.sender import idempotency_key
+from notices.port import NotifierRegistry, OutboundMessage
+from notices.sender import OutboxSender, idempotency_key
 from tests.utils.factories import make_intake
 from tests.utils.processes import start_hotline, stop
+from tests.utils.spikes import queue_spike_alert
 from tests.utils.twilio_api import FakeTwilio
 
 PHONE = "+8613800138123"
@@ -136,3 +139,34 @@ async def test_a_sender_killed_between_twilios_answer_and_its_bookkeeping_sends_
     row = _row(engine, row_id)
     assert row.provider_id == message["Sid"]
     assert row.attempts == 2
+
+
+class RefusingSms:
+    """An SMS provider that is down: every send raises, as Twilio's client does on a 503."""
+
+    async def send(self, message: OutboundMessage) -> str:
+        raise RuntimeError("503 Service Unavailable")
+
+
+async def test_a_notice_of_no_case_goes_out_beside_a_case_whose_notice_fails(
+    engine: Engine, settings: Settings
+) -> None:
+    queue = f"outbox-{uuid.uuid4().hex[:8]}"
+    case_notice = _queue_notice(engine, settings, queue)
+    spike = queue_spike_alert(engine, unit_code="110105", queue=queue)
+    sender = OutboxSender(
+        engine=engine,
+        settings=settings,
+        notifiers=NotifierRegistry(by_channel={Channel.sms: RefusingSms()}),
+        queue=queue,
+    )
+    assert await sender.drain_once() == 2
+    failing = _row(engine, case_notice)
+    assert (failing.status, failing.attempts) == ("pending", 1)
+    assert failing.last_error == "RuntimeError: 503 Service Unavailable"
+    with Session(engine) as session:
+        alert = session.exec(
+            select(Notification).where(Notification.dedupe_key == alert_key(spike))
+        ).one()
+    assert (alert.case_id, alert.status, alert.attempts) == (None, "sent", 1)
+    assert alert.provider_id == f"log:{alert_key(spike)}:spike_alert"  # the unit-inbox notifier

@@ -31,6 +31,7 @@ def hotline_env(settings: Settings) -> dict[str, str]:
             "HOTLINE_LOGIN_WINDOW_S": str(settings.login_window_s),
             "HOTLINE_TEMPORAL_METRICS_ADDRESS": settings.temporal_metrics_address,
             "HOTLINE_OUTBOX_LEASE_S": str(settings.outbox_lease_s),
+            "HOTLINE_SPIKE_WATCH": str(settings.spike_watch),
         }
     )
     if settings.secret_key:  # unset: `hotline up` makes one, other commands need none
