@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -92,10 +92,10 @@ def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
         return
     assert case.id is not None
     if change.evaluation is not None:
-        if event.id is None:
-            session.add(event)
-            session.flush()  # the event's id orders the outcomes: "the last" is the highest
+        session.add(event)
+        session.flush()  # the event's id orders the outcomes; earlier ones must be rows
         assert event.id is not None
+        _supersede(session, case_id=case.id, event_id=event.id, at=event.created_at)
         session.add(
             CaseEvaluation(
                 id=event.id,
@@ -129,6 +129,20 @@ def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
             returned = CaseFactReturn(case_id=case.id, unit_code=change.returned_by)
         returned.n += 1
         session.add(returned)
+
+
+def _supersede(session: Session, *, case_id: int, event_id: int, at: datetime) -> None:
+    """The case's earlier outcomes are superseded from `at` on (if not already before)."""
+    earlier = table(CaseEvaluation).c
+    session.execute(
+        update(table(CaseEvaluation))
+        .where(
+            earlier.case_id == case_id,
+            earlier.id < event_id,
+            or_(earlier.superseded_at.is_(None), earlier.superseded_at > at),
+        )
+        .values(superseded_at=at)
+    )
 
 
 # ---- rebuilding from the events ----------------------------------------------------------------
@@ -199,8 +213,12 @@ def _insert_evaluations(connection: Connection, where: list[Any]) -> None:
         func.coalesce(payload["contacted"].as_string() == "true", False),
         func.coalesce(payload["resolved"].as_string() == "true", False),
         payload["satisfaction"].as_string(),
+        func.min(events.created_at).over(
+            partition_by=events.case_id, order_by=events.id, rows=(1, None)
+        ),
     ).where(events.kind.in_(CALLBACK_OUTCOMES), *where)
     names = ["id", "case_id", "created_at", "kind", "contacted", "resolved", "satisfaction"]
+    names.append("superseded_at")
     connection.execute(insert(table(CaseEvaluation)).from_select(names, outcomes))
 
 

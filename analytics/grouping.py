@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func
 from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.dimensions import Dimension
@@ -17,11 +17,27 @@ cases = columns(Case)
 units_c = columns(Unit)
 
 
+# The lead unit, joined when it decides a district or street key (an outer join: a case with
+# no lead unit, or one not in `units`, keeps its own place). A join, not a subquery per row:
+# PostgreSQL runs a correlated subquery once per case, seconds over a million.
+lead_place = table(Unit).alias("lead_place")
+
+
 def group_key(dimension: Dimension) -> ColumnElement[Any]:
+    """The key a case counts for; the from-clause must be `cases_from(dimension)`."""
+    street, district = UnitKind.street.value, UnitKind.district.value
     keys: dict[Dimension, Any] = {
         Dimension.unit: cases.lead_unit_code,
-        Dimension.district: func.coalesce(_lead_place(UnitKind.district), cases.district_code),
-        Dimension.street: func.coalesce(_lead_place(UnitKind.street), cases.street_code),
+        Dimension.district: func.coalesce(
+            case(
+                (lead_place.c.kind == district, lead_place.c.code),
+                (lead_place.c.kind == street, lead_place.c.parent_code),
+            ),
+            cases.district_code,
+        ),
+        Dimension.street: func.coalesce(
+            case((lead_place.c.kind == street, lead_place.c.code)), cases.street_code
+        ),
         Dimension.department: cases.lead_unit_code,
         Dimension.category: cases.category_code,
         Dimension.channel: cases.channel,
@@ -29,23 +45,11 @@ def group_key(dimension: Dimension) -> ColumnElement[Any]:
     return keys[dimension]
 
 
-def _lead_place(kind: UnitKind) -> ColumnElement[Any]:
-    """The district or street the lead unit is (a street's district for districts), when the
-    lead unit is a place; the case's own place counts otherwise (a department, none yet)."""
-    lead = table(Unit).alias("lead_place")
-    if kind is UnitKind.street:
-        value: Any = case((lead.c.kind == UnitKind.street.value, lead.c.code))
-    else:
-        value = case(
-            (lead.c.kind == UnitKind.district.value, lead.c.code),
-            (lead.c.kind == UnitKind.street.value, lead.c.parent_code),
-        )
-    query = select(value).where(lead.c.code == cases.lead_unit_code)
-    return query.scalar_subquery()
-
-
 def cases_from(dimension: Dimension) -> Any:
-    """`cases`, joined to the lead unit when only departments and utilities count."""
+    """`cases` with what its key needs: the lead unit when it is a place (district, street),
+    or only cases led by departments and utilities (department)."""
+    if dimension in (Dimension.district, Dimension.street):
+        return table(Case).outerjoin(lead_place, lead_place.c.code == cases.lead_unit_code)
     if dimension is not Dimension.department:
         return table(Case)
     return table(Case).join(

@@ -13,8 +13,11 @@ What it does, all on a database of its own that it drops at the end:
 2. generates the cases and their timelines inside the server with `generate_series`
    (dispatch, acknowledge, respond, resolve, callback; some returns and re-dispatches, missed
    deadlines, unanswered callbacks and reopens), then ANALYZE;
-3. times `analytics.metrics.ranking` for districts, streets and departments of the month, and
-   the per-unit table, each run `--repeat` times (the first run reads from disk).
+3. fills the per-case facts from those events with `analytics.facts.rebuild_facts` (the SQL
+   that `hotline report rebuild-facts` runs), says how long that took, then ANALYZE;
+4. times `analytics.metrics.ranking` for districts, streets and departments of the month, and
+   the per-unit table, each run `--repeat` times (the first run reads from disk); with
+   `--events`, the same figures computed from the events instead, for comparison.
 
 Run from the project root:
 
@@ -25,6 +28,7 @@ Run from the project root:
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import date
 
@@ -34,8 +38,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from analytics.dimensions import Dimension
-from analytics.metrics import Weights, group_metrics, ranking
-from analytics.periods import PeriodKind, period_for
+from analytics.facts import rebuild_facts
+from analytics.metrics import Source, Weights, group_metrics, ranking
+from analytics.periods import Period, PeriodKind, period_for
 from bench.scratch_db import scratch_database
 from core.db import make_engine
 from core.settings import Settings
@@ -119,6 +124,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database (and say where)")
+    parser.add_argument("--facts-batch", type=int, default=250_000, help="cases per rebuild step")
+    parser.add_argument(
+        "--events", action="store_true", help="also time the figures computed from the events"
+    )
     args = parser.parse_args()
     with scratch_database(args.server, keep=args.keep, console=console) as url:
         engine = make_engine(url)
@@ -159,22 +168,37 @@ def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
         f"generated {n_cases:,} cases in {cases_s:.1f} s and {n_events:,} events in "
         f"{events_s:.1f} s (month {period.label}, all cases in it)"
     )
+    started = time.perf_counter()
+    with console.status("filling the facts from the events"):
+        rebuild_facts(engine=engine, batch=args.facts_batch)
+    facts_s = time.perf_counter() - started
+    with console.status("ANALYZE"), engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    with engine.connect() as connection:
+        n_facts = connection.execute(text("SELECT count(*) FROM case_facts")).scalar_one()
+    console.print(f"filled {n_facts:,} case facts from the events in {facts_s:.1f} s")
+    sources = [Source.facts, Source.events] if args.events else [Source.facts]
+    for source in sources:
+        size = f"{n_cases:,} cases, {n_events:,} events"
+        time_rankings(engine, period, args.repeat, source, size)
+    console.print(f"load average: {_load()}")
+
+
+def time_rankings(engine: Engine, period: Period, repeat: int, source: Source, size: str) -> None:
     weights = Weights.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
-    table = Table(title=f"monthly ranking {period.label}, {n_cases:,} cases, {n_events:,} events")
+    table = Table(title=f"monthly ranking {period.label} from the {source.value}, {size}")
     for column in ("what", "groups", "first run s", "best of rest s"):
         table.add_column(column, justify="right" if column != "what" else "left")
     total_first = 0.0
     for dimension in (Dimension.district, Dimension.street, Dimension.department, Dimension.unit):
         times: list[float] = []
         groups = 0
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             started = time.perf_counter()
-            if dimension is Dimension.unit:
-                result = group_metrics(
-                    engine=engine, period=period, dimension=dimension, weights=weights
-                )
-            else:
-                result = ranking(engine=engine, period=period, dimension=dimension, weights=weights)
+            figures = group_metrics if dimension is Dimension.unit else ranking
+            result = figures(
+                engine=engine, period=period, dimension=dimension, weights=weights, source=source
+            )
             times.append(time.perf_counter() - started)
             groups = len(result)
         total_first += times[0]
@@ -182,7 +206,11 @@ def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
         label = "per-unit table" if dimension is Dimension.unit else f"{dimension.value} ranking"
         table.add_row(label, f"{groups:,}", f"{times[0]:.2f}", f"{best:.2f}")
     console.print(table)
-    console.print(f"all four, first run: {total_first:.1f} s")
+    console.print(f"all four, first run: {total_first:.1f} s (load average {_load()})")
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -60,3 +60,6 @@ class CaseEvaluation(SQLModel, table=True):
     contacted: bool = False
     resolved: bool = False
     satisfaction: str | None = Field(default=None, max_length=24)
+    # When the case's next outcome (any later by id, the earliest in time) was recorded: the
+    # outcome is a period's last one when it is in the period and not superseded before its end.
+    superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

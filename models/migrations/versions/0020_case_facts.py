@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("contacted", sa.Boolean(), nullable=False),
         sa.Column("resolved", sa.Boolean(), nullable=False),
         sa.Column("satisfaction", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
+        sa.Column("superseded_at", utc, nullable=True),
         sa.ForeignKeyConstraint(["id"], ["case_events.id"]),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("id"),
