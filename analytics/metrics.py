@@ -113,13 +113,16 @@ def group_metrics(
             # These scans are short; compiling them (JIT, planned past a few hundred thousand
             # rows) took longer than running them.
             connection.exec_driver_sql("SET LOCAL jit = off")
-        accepted = connection.execute(_volume_query(period, dimension, scope))
-        rows = {row.key: _empty(row.key, row.n) for row in accepted}
-        process = (event_metrics.process_query if by_events else _process_query)(
-            engine, period, dimension, scope
-        )
+        rows: dict[str, GroupMetrics] = {}
+        if by_events:
+            accepted = connection.execute(_volume_query(period, dimension, scope))
+            rows = {row.key: _empty(row.key, row.n) for row in accepted}
+            process = event_metrics.process_query(engine, period, dimension, scope)
+        else:  # one pass over the cohort's cases counts them and sums their facts
+            process = _process_query(engine, period, dimension, scope)
         for row in connection.execute(process).mappings():
-            _add_process(rows.setdefault(row["key"], _empty(row["key"], 0)), row)
+            accepted_n = 0 if by_events else int(row["accepted"])
+            _add_process(rows.setdefault(row["key"], _empty(row["key"], accepted_n)), row)
         if dimension in (Dimension.unit, Dimension.department):
             # A return counts against the unit that returned it, not the one that kept it.
             for metrics in rows.values():
@@ -211,13 +214,18 @@ outcomes = columns(CaseEvaluation)
 
 
 def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: Scope) -> Any:
-    """Per group, sums over the facts of the cohort's cases (cases with a process event)."""
+    """Per group, the cases accepted in the period and the sums of their facts.
+
+    An outer join: a case without facts (no process event yet) is accepted and adds nothing
+    else, which is what the event-based definition gives it too.
+    """
     key = group_key(dimension)
     dispatched = facts.dispatches > 0
     handling = hours_between(engine, facts.created_at, facts.resolved_at)
     return (
         select(
             key.label("key"),
+            func.count().label("accepted"),
             func.sum(flag(dispatched)).label("dispatched"),
             func.sum(facts.returns).label("returns"),
             func.sum(facts.dispatches).label("dispatches"),
@@ -229,10 +237,10 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: 
             func.sum(flag(facts.reopened)).label("reopened"),
             func.avg(handling).label("handling"),
         )
-        .select_from(cases_from(dimension).join(table(CaseFacts), facts.case_id == cases.id))
+        .select_from(cases_from(dimension).outerjoin(table(CaseFacts), facts.case_id == cases.id))
         .where(
-            facts.created_at >= period.start,
-            facts.created_at < period.end,
+            cases.created_at >= period.start,
+            cases.created_at < period.end,
             key.is_not(None),
             *scope.where(cases.lead_unit_code),
         )

@@ -18,7 +18,6 @@ class CaseFacts(SQLModel, table=True):
     """The process figures of one case (a row once the case has its first process event)."""
 
     __tablename__ = "case_facts"
-    __table_args__ = (Index("ix_case_facts_created_at", "created_at"),)
 
     case_id: int = Field(foreign_key="cases.id", primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime)  # the case's, the cohort's date

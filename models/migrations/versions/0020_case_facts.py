@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("case_id"),
     )
-    op.create_index("ix_case_facts_created_at", "case_facts", ["created_at"])
     op.create_table(
         "case_fact_returns",
         sa.Column("case_id", sa.Integer(), nullable=False),
