@@ -2,10 +2,10 @@
 cases in PostgreSQL.
 
 Why it exists: the three rates and rankings are SQL aggregations over `cases` and the
-append-only `case_events` timeline, never counters kept on the side, so their cost grows with
-the history. Beijing's 12345 takes well over a million requests a month; this prints how long
-one month's district, street and department rankings take at that size. It never passes or
-fails.
+per-case facts kept with every event (analytics/facts.py), so their cost grows with the
+month's cases, not its events. Beijing's 12345 takes well over a million requests a month;
+this prints how long one month's district, street and department rankings take at that size.
+It never passes or fails.
 
 What it does, all on a database of its own that it drops at the end:
 1. creates `hotline_bench_<hex>` on the server (default 127.0.0.1:5432 as postgres), migrates
@@ -14,7 +14,7 @@ What it does, all on a database of its own that it drops at the end:
    (dispatch, acknowledge, respond, resolve, callback; some returns and re-dispatches, missed
    deadlines, unanswered callbacks and reopens), then ANALYZE;
 3. fills the per-case facts from those events with `analytics.facts.rebuild_facts` (the SQL
-   that `hotline report rebuild-facts` runs), says how long that took, then ANALYZE;
+   that `hotline report rebuild-facts` runs), says how long that took, then VACUUM ANALYZE;
 4. times `analytics.metrics.ranking` for districts, streets and departments of the month, and
    the per-unit table, each run `--repeat` times (the first run reads from disk); with
    `--events`, the same figures computed from the events instead, for comparison.
@@ -23,6 +23,7 @@ Run from the project root:
 
     .venv/bin/python -m bench.analytics                      # 1,000,000 cases in one month
     .venv/bin/python -m bench.analytics --cases 100000       # a quick look
+    .venv/bin/python -m bench.analytics --reuse URL --events # again, on a kept database
 """
 
 from __future__ import annotations
@@ -128,7 +129,23 @@ def main() -> None:
     parser.add_argument(
         "--events", action="store_true", help="also time the figures computed from the events"
     )
+    parser.add_argument(
+        "--reuse", metavar="URL", help="time again on a database an earlier --keep left"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        engine = make_engine(args.reuse)
+        try:
+            with engine.connect() as connection:
+                size = connection.execute(
+                    text("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events)")
+                ).one()
+            size_text = f"{size[0]:,} cases, {size[1]:,} events"
+            for source in [Source.facts, Source.events] if args.events else [Source.facts]:
+                time_rankings(engine, _month(args.month), args.repeat, source, size_text)
+        finally:
+            engine.dispose()
+        return
     with scratch_database(args.server, keep=args.keep, console=console) as url:
         engine = make_engine(url)
         try:
@@ -138,8 +155,7 @@ def main() -> None:
 
 
 def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
-    year, month = (int(part) for part in args.month.split("-"))
-    period = period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
+    period = _month(args.month)
     with console.status("migrating and seeding"):
         migrate.upgrade(url)
         seed(engine=engine)
@@ -172,8 +188,8 @@ def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
     with console.status("filling the facts from the events"):
         rebuild_facts(engine=engine, batch=args.facts_batch)
     facts_s = time.perf_counter() - started
-    with console.status("ANALYZE"), engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    with console.status("VACUUM ANALYZE"), engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     with engine.connect() as connection:
         n_facts = connection.execute(text("SELECT count(*) FROM case_facts")).scalar_one()
     console.print(f"filled {n_facts:,} case facts from the events in {facts_s:.1f} s")
@@ -207,6 +223,11 @@ def time_rankings(engine: Engine, period: Period, repeat: int, source: Source, s
         table.add_row(label, f"{groups:,}", f"{times[0]:.2f}", f"{best:.2f}")
     console.print(table)
     console.print(f"all four, first run: {total_first:.1f} s (load average {_load()})")
+
+
+def _month(text_: str) -> Period:
+    year, month = (int(part) for part in text_.split("-"))
+    return period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
 
 
 def _load() -> str:
