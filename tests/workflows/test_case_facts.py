@@ -8,12 +8,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
+from core.clock import utcnow
+from core.settings import Settings
+from intake.service import accept_intake
 from models import CaseEvaluation, CaseFactReturn, CaseFacts
 from models.enums import CaseStatus, Satisfaction
 from tests.utils.cases import case_row, events, wait_for_notification
+from tests.utils.factories import make_intake
 from tests.workflows.conftest import HarnessFactory
+from workflows.activities import CaseActivities
+from workflows.calendar import load_calendar
 from workflows.case import CaseWorkflow
-from workflows.types import Dispatch, Resolve, ReturnCase, SurveyAnswer, UnitAction
+from workflows.types import Dispatch, Resolve, ReturnCase, SurveyAnswer, Transition, UnitAction
 
 CHAOYANG, HAIDIAN = "110105", "110108"
 
@@ -64,3 +70,23 @@ async def test_a_returned_reopened_case_keeps_its_facts(
         (answers[0], True, False, "dissatisfied"),
         (answers[1], True, True, "basically_satisfied"),
     ]
+
+
+def test_a_retried_transition_counts_once_in_the_facts(engine: Engine, settings: Settings) -> None:
+    case = accept_intake(engine=engine, intake=make_intake(), settings=settings).case
+    activities = CaseActivities(engine=engine, settings=settings, calendar=load_calendar())
+    returned = Transition(
+        number=case.number,
+        dedupe_key=f"{case.number}:facts-retry",
+        kind="returned",
+        actor="h",
+        at=utcnow(),
+        payload={"unit": CHAOYANG, "reason": "不归我们"},
+    )
+    for _ in range(2):  # Temporal retries an activity whose answer was lost
+        activities.record_transition(returned)
+    with Session(engine) as session:
+        facts = session.get(CaseFacts, case.id)
+        by_unit = session.get(CaseFactReturn, (case.id, CHAOYANG))
+    assert facts is not None and facts.returns == 1
+    assert by_unit is not None and by_unit.n == 1
