@@ -1,6 +1,7 @@
 """Governance analytics: the three rates, rankings, hot topics, spikes and reports.
 
-Every figure is computed from the append-only `case_events` timeline and the `cases` rows by
-SQL aggregation in the database; nothing here keeps a counter of its own. Definitions are in
-docs/analytics.md.
+Every figure is an SQL aggregation in the database over the `cases` rows and the per-case
+facts kept with each event (analytics/facts.py), which `hotline report rebuild-facts` can
+always recompute from the append-only `case_events` timeline. Definitions are in
+docs/analytics.md; analytics/event_metrics.py computes them from the events alone.
 """

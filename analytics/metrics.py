@@ -5,36 +5,43 @@ Two cohorts, as the city's assessment counts them (docs/analytics.md):
   deadline breaches, resolutions, reopens, handling time);
 - the three rates follow the callbacks *completed* in the period: each case counts once, with
   the last survey answer it gave before the period ended, so a finished period never changes.
-Both are single SQL aggregations over `cases` and `case_events`; Python only divides.
+Both are single SQL aggregations over `cases` and the per-case facts kept with every event
+(analytics/facts.py; analytics/event_metrics.py has the same figures straight from the events);
+Python only divides.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.sql.elements import ColumnElement
 
+from analytics import event_metrics
 from analytics.dimensions import RANKED, Dimension
+from analytics.event_metrics import SATISFACTIONS
+from analytics.grouping import cases_from, flag, group_key
+from analytics.kinds import DEADLINES
 from analytics.periods import Period
 from analytics.scope import CITY, Scope
 from analytics.sql import columns, hours_between, table
 from core.settings import Settings
-from models import Case, CaseEvent, Category, Unit
-from models.enums import Satisfaction, UnitKind
+from models import Case, CaseEvaluation, CaseFactReturn, CaseFacts, Category, Unit
+from models.enums import UnitKind
 
 cases = columns(Case)
-events = columns(CaseEvent)
 units_c = columns(Unit)
+WORK_MEM = "64MB"  # per sort or hash of one query, for the length of one figures' transaction
 
-RESOLVING = ("resolved", "answered_directly")
-CALLBACK_OUTCOMES = ("survey_answered", "survey_unanswered")
-DEADLINES = ("acknowledge", "respond", "resolve")
-DISPATCHES = ("dispatched", "redispatched")  # a supervisor's 改派 is a dispatch too
-PROCESS_KINDS = (*DISPATCHES, "returned", "reopened", "sla_breach", *RESOLVING)
+
+class Source(StrEnum):
+    """Where the figures are summed from: the per-case facts, or the events themselves."""
+
+    facts = "facts"
+    events = "events"
 
 
 @dataclass(frozen=True)
@@ -94,22 +101,44 @@ def group_metrics(
     dimension: Dimension,
     weights: Weights,
     scope: Scope = CITY,
+    source: Source = Source.facts,
 ) -> list[GroupMetrics]:
-    """Every figure for every group with activity in the period, ordered by key."""
-    accepted = volume(engine=engine, period=period, dimension=dimension, scope=scope)
-    rows = {key: _empty(key, n) for key, n in accepted.items()}
+    """Every figure for every group with activity in the period, ordered by key.
+
+    `source=Source.events` computes them from the events instead of the facts: slower, the
+    definitions themselves, for checking.
+    """
+    by_events = source is Source.events
     with engine.connect() as connection:
-        process = _process_query(engine, period, dimension, scope)
+        if engine.dialect.name == "postgresql":
+            # A month's cases hashed and grouped in memory, not sorted on disk in 4 MB pieces;
+            # and no JIT: compiling these short scans took longer than running them.
+            connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            connection.exec_driver_sql("SET LOCAL jit = off")
+        rows: dict[str, GroupMetrics] = {}
+        if by_events:
+            accepted = connection.execute(_volume_query(period, dimension, scope))
+            rows = {row.key: _empty(row.key, row.n) for row in accepted}
+            process = event_metrics.process_query(engine, period, dimension, scope)
+        else:  # one pass over the cohort's cases counts them and sums their facts
+            process = _process_query(engine, period, dimension, scope)
         for row in connection.execute(process).mappings():
-            _add_process(rows.setdefault(row["key"], _empty(row["key"], 0)), row)
+            accepted_n = 0 if by_events else int(row["accepted"])
+            _add_process(rows.setdefault(row["key"], _empty(row["key"], accepted_n)), row)
         if dimension in (Dimension.unit, Dimension.department):
             # A return counts against the unit that returned it, not the one that kept it.
             for metrics in rows.values():
                 metrics.returns = 0
-            for returned in connection.execute(_returns_query(period, dimension, scope)):
-                metrics = rows.setdefault(returned.key, _empty(returned.key, 0))
-                metrics.returns = int(returned.n)
-        for row in connection.execute(_evaluation_query(period, dimension, scope)).mappings():
+            returns = (event_metrics.returns_query if by_events else _returns_query)(
+                period, dimension, scope
+            )
+            for unit in connection.execute(returns):
+                metrics = rows.setdefault(unit.key, _empty(unit.key, 0))
+                metrics.returns = int(unit.n)
+        evaluations = (event_metrics.evaluation_query if by_events else _evaluation_query)(
+            period, dimension, scope
+        )
+        for row in connection.execute(evaluations).mappings():
             metrics = rows.setdefault(row["key"], _empty(row["key"], 0))
             _add_evaluations(metrics, row, weights)
         names = group_names(connection, dimension, list(rows))
@@ -125,10 +154,16 @@ def ranking(
     dimension: Dimension,
     weights: Weights,
     scope: Scope = CITY,
+    source: Source = Source.facts,
 ) -> list[GroupMetrics]:
     """排名: groups with enough evaluated cases, best composite score first (ties share a rank)."""
     groups = group_metrics(
-        engine=engine, period=period, dimension=dimension, weights=weights, scope=scope
+        engine=engine,
+        period=period,
+        dimension=dimension,
+        weights=weights,
+        scope=scope,
+        source=source,
     )
     ranked = [g for g in groups if g.score is not None and g.evaluated >= weights.min_evaluated]
     ranked.sort(key=lambda g: (-round(g.score or 0.0, 9), -g.evaluated, g.key))
@@ -144,10 +179,17 @@ def volume(
     *, engine: Engine, period: Period, dimension: Dimension, scope: Scope = CITY
 ) -> dict[str, int]:
     """Cases accepted in the period per group (cases without the group's key are left out)."""
-    key = _key(dimension)
-    query = (
+    with engine.connect() as connection:
+        return {
+            row.key: row.n for row in connection.execute(_volume_query(period, dimension, scope))
+        }
+
+
+def _volume_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
+    key = group_key(dimension)
+    return (
         select(key.label("key"), func.count().label("n"))
-        .select_from(_cases_from(dimension))
+        .select_from(cases_from(dimension))
         .where(
             cases.created_at >= period.start,
             cases.created_at < period.end,
@@ -156,8 +198,6 @@ def volume(
         )
         .group_by(key)
     )
-    with engine.connect() as connection:
-        return {row.key: row.n for row in connection.execute(query)}
 
 
 def total_volume(*, engine: Engine, period: Period) -> int:
@@ -168,113 +208,56 @@ def total_volume(*, engine: Engine, period: Period) -> int:
         return int(connection.execute(query).scalar_one())
 
 
-# ---- queries -------------------------------------------------------------------------------
+# ---- queries over the facts ---------------------------------------------------------------
 
-
-def _key(dimension: Dimension) -> ColumnElement[Any]:
-    columns: dict[Dimension, Any] = {
-        Dimension.unit: cases.lead_unit_code,
-        Dimension.district: func.coalesce(_lead_place(UnitKind.district), cases.district_code),
-        Dimension.street: func.coalesce(_lead_place(UnitKind.street), cases.street_code),
-        Dimension.department: cases.lead_unit_code,
-        Dimension.category: cases.category_code,
-        Dimension.channel: cases.channel,
-    }
-    return columns[dimension]
-
-
-def _lead_place(kind: UnitKind) -> ColumnElement[Any]:
-    """The district or street the lead unit is (a street's district for districts), when the
-    lead unit is a place; the case's own place counts otherwise (a department, none yet)."""
-    lead = table(Unit).alias("lead_place")
-    if kind is UnitKind.street:
-        value: Any = case((lead.c.kind == UnitKind.street.value, lead.c.code))
-    else:
-        value = case(
-            (lead.c.kind == UnitKind.district.value, lead.c.code),
-            (lead.c.kind == UnitKind.street.value, lead.c.parent_code),
-        )
-    query = select(value).where(lead.c.code == cases.lead_unit_code)
-    return query.scalar_subquery()
-
-
-def _cases_from(dimension: Dimension) -> Any:
-    """`cases`, joined to the lead unit when only departments and utilities count."""
-    if dimension is not Dimension.department:
-        return table(Case)
-    return table(Case).join(
-        table(Unit),
-        and_(
-            units_c.code == cases.lead_unit_code,
-            units_c.kind.in_([UnitKind.department.value, UnitKind.utility.value]),
-        ),
-    )
-
-
-def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return case((condition, 1), else_=0)
+facts = columns(CaseFacts)
+returned = columns(CaseFactReturn)
+outcomes = columns(CaseEvaluation)
 
 
 def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: Scope) -> Any:
-    """Per case of the cohort, one pass over its process events; then per group, sums.
+    """Per group, the cases accepted in the period and the sums of their facts.
 
-    The group key is taken inside the per-case pass (no join afterwards), so PostgreSQL can
-    run that pass in parallel and aggregate every event once.
+    An outer join: a case without facts (no process event yet) is accepted and adds nothing
+    else, which is what the event-based definition gives it too.
     """
-    event = events
-    key = _key(dimension)
-    deadline = event.payload["deadline"].as_string()
-    breach_columns = [
-        func.max(_flag(and_(event.kind == "sla_breach", deadline == name))).label(f"b_{name}")
-        for name in DEADLINES
-    ]
-    per_case = (
+    key = group_key(dimension)
+    dispatched = facts.dispatches > 0
+    handling = hours_between(engine, facts.created_at, facts.resolved_at)
+    return (
         select(
             key.label("key"),
-            cases.created_at.label("created_at"),
-            func.sum(_flag(event.kind.in_(DISPATCHES))).label("dispatches"),
-            func.sum(_flag(event.kind == "returned")).label("returns"),
-            func.max(_flag(event.kind == "reopened")).label("reopened"),
-            func.min(case((event.kind.in_(RESOLVING), event.created_at))).label("resolved_at"),
-            *breach_columns,
+            func.count().label("accepted"),
+            func.sum(flag(dispatched)).label("dispatched"),
+            func.sum(facts.returns).label("returns"),
+            func.sum(facts.dispatches).label("dispatches"),
+            *[
+                func.sum(flag(and_(dispatched, facts[f"b_{name}"]))).label(f"b_{name}")
+                for name in DEADLINES
+            ],
+            func.sum(flag(facts.resolved_at.is_not(None))).label("resolved"),
+            func.sum(flag(facts.reopened)).label("reopened"),
+            func.avg(handling).label("handling"),
         )
-        .select_from(_cases_from(dimension).join(table(CaseEvent), event.case_id == cases.id))
+        .select_from(cases_from(dimension).outerjoin(table(CaseFacts), facts.case_id == cases.id))
         .where(
             cases.created_at >= period.start,
             cases.created_at < period.end,
             key.is_not(None),
             *scope.where(cases.lead_unit_code),
-            event.kind.in_(PROCESS_KINDS),  # leave out the bulk: accepted, acknowledged, …
         )
-        .group_by(event.case_id, key, cases.created_at)
-        .subquery()
+        .group_by(key)
     )
-    dispatched = per_case.c.dispatches > 0
-    handling = hours_between(engine, per_case.c.created_at, per_case.c.resolved_at)
-    return select(
-        per_case.c.key,
-        func.sum(_flag(dispatched)).label("dispatched"),
-        func.sum(per_case.c.returns).label("returns"),
-        func.sum(per_case.c.dispatches).label("dispatches"),
-        *[
-            func.sum(_flag(and_(dispatched, per_case.c[f"b_{name}"] == 1))).label(f"b_{name}")
-            for name in DEADLINES
-        ],
-        func.sum(_flag(per_case.c.resolved_at.is_not(None))).label("resolved"),
-        func.sum(_flag(per_case.c.reopened == 1)).label("reopened"),
-        func.avg(handling).label("handling"),
-    ).group_by(per_case.c.key)
 
 
 def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
     """退单 of the period's cases, per unit that returned them (in a unit's scope: its own)."""
-    unit = events.payload["unit"].as_string()
+    unit = returned.unit_code
     query = (
-        select(unit.label("key"), func.count().label("n"))
-        .select_from(table(CaseEvent))
-        .join(Case, cases.id == events.case_id)
+        select(unit.label("key"), func.sum(returned.n).label("n"))
+        .select_from(table(CaseFactReturn))
+        .join(Case, cases.id == returned.case_id)
         .where(
-            events.kind == "returned",
             cases.created_at >= period.start,
             cases.created_at < period.end,
             *scope.where(unit),
@@ -289,52 +272,34 @@ def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
 
 def _evaluation_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
     """The last callback outcome of each case that ended its callback in the period."""
-    event = events
-    later = table(CaseEvent).alias("later").c
-    superseded = exists().where(
-        later.case_id == event.case_id,
-        later.kind.in_(CALLBACK_OUTCOMES),
-        later.id > event.id,
-        later.created_at < period.end,
-    )
-    payload: Any = event.payload
-    outcomes = (
-        select(
-            event.case_id.label("case_id"),
-            event.kind.label("kind"),
-            payload["contacted"].as_string().label("contacted"),
-            payload["resolved"].as_string().label("resolved"),
-            payload["satisfaction"].as_string().label("satisfaction"),
-        )
+    last = (
+        select(outcomes.case_id, outcomes.kind, outcomes.contacted, outcomes.resolved)
+        .add_columns(outcomes.satisfaction)
         .where(
-            event.kind.in_(CALLBACK_OUTCOMES),
-            event.created_at >= period.start,
-            event.created_at < period.end,
-            ~superseded,
+            outcomes.created_at >= period.start,
+            outcomes.created_at < period.end,
+            # No later outcome (by id) recorded before the period ended.
+            or_(outcomes.superseded_at.is_(None), outcomes.superseded_at >= period.end),
         )
         .subquery()
     )
-    answered = outcomes.c.kind == "survey_answered"
-    key = _key(dimension)
+    answered = last.c.kind == "survey_answered"
+    key = group_key(dimension)
     return (
         select(
             key.label("key"),
-            func.sum(_flag(answered)).label("evaluated"),
-            func.sum(_flag(outcomes.c.kind == "survey_unanswered")).label("unreached"),
-            func.sum(_flag(and_(answered, outcomes.c.contacted == "true"))).label("contacted"),
-            func.sum(_flag(and_(answered, outcomes.c.resolved == "true"))).label("solved"),
+            func.sum(flag(answered)).label("evaluated"),
+            func.sum(flag(last.c.kind == "survey_unanswered")).label("unreached"),
+            func.sum(flag(and_(answered, last.c.contacted))).label("contacted"),
+            func.sum(flag(and_(answered, last.c.resolved))).label("solved"),
             *[
-                func.sum(_flag(and_(answered, outcomes.c.satisfaction == value.value))).label(
+                func.sum(flag(and_(answered, last.c.satisfaction == value.value))).label(
                     value.value
                 )
-                for value in (
-                    Satisfaction.satisfied,
-                    Satisfaction.basically_satisfied,
-                    Satisfaction.dissatisfied,
-                )
+                for value in SATISFACTIONS
             ],
         )
-        .select_from(_cases_from(dimension).join(outcomes, outcomes.c.case_id == cases.id))
+        .select_from(cases_from(dimension).join(last, last.c.case_id == cases.id))
         .where(key.is_not(None), *scope.where(cases.lead_unit_code))
         .group_by(key)
     )
@@ -424,9 +389,11 @@ def _rate(part: float, whole: int) -> float | None:
 
 
 __all__ = [
+    "DEADLINES",
     "RANKED",
     "Dimension",
     "GroupMetrics",
+    "Source",
     "Weights",
     "group_metrics",
     "ranking",

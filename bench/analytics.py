@@ -2,10 +2,10 @@
 cases in PostgreSQL.
 
 Why it exists: the three rates and rankings are SQL aggregations over `cases` and the
-append-only `case_events` timeline, never counters kept on the side, so their cost grows with
-the history. Beijing's 12345 takes well over a million requests a month; this prints how long
-one month's district, street and department rankings take at that size. It never passes or
-fails.
+per-case facts kept with every event (analytics/facts.py), so their cost grows with the
+month's cases, not its events. Beijing's 12345 takes well over a million requests a month;
+this prints how long one month's district, street and department rankings take at that size.
+It never passes or fails.
 
 What it does, all on a database of its own that it drops at the end:
 1. creates `hotline_bench_<hex>` on the server (default 127.0.0.1:5432 as postgres), migrates
@@ -13,18 +13,23 @@ What it does, all on a database of its own that it drops at the end:
 2. generates the cases and their timelines inside the server with `generate_series`
    (dispatch, acknowledge, respond, resolve, callback; some returns and re-dispatches, missed
    deadlines, unanswered callbacks and reopens), then ANALYZE;
-3. times `analytics.metrics.ranking` for districts, streets and departments of the month, and
-   the per-unit table, each run `--repeat` times (the first run reads from disk).
+3. fills the per-case facts from those events with `analytics.facts.rebuild_facts` (the SQL
+   that `hotline report rebuild-facts` runs), says how long that took, then VACUUM ANALYZE;
+4. times `analytics.metrics.ranking` for districts, streets and departments of the month, and
+   the per-unit table, each run `--repeat` times (the first run reads from disk); with
+   `--events`, the same figures computed from the events instead, for comparison.
 
 Run from the project root:
 
     .venv/bin/python -m bench.analytics                      # 1,000,000 cases in one month
     .venv/bin/python -m bench.analytics --cases 100000       # a quick look
+    .venv/bin/python -m bench.analytics --reuse URL --events # again, on a kept database
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import date
 
@@ -34,8 +39,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from analytics.dimensions import Dimension
-from analytics.metrics import Weights, group_metrics, ranking
-from analytics.periods import PeriodKind, period_for
+from analytics.facts import rebuild_facts
+from analytics.metrics import Source, Weights, group_metrics, ranking
+from analytics.periods import Period, PeriodKind, period_for
 from bench.scratch_db import scratch_database
 from core.db import make_engine
 from core.settings import Settings
@@ -119,7 +125,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database (and say where)")
+    parser.add_argument("--facts-batch", type=int, default=250_000, help="cases per rebuild step")
+    parser.add_argument(
+        "--events", action="store_true", help="also time the figures computed from the events"
+    )
+    parser.add_argument(
+        "--reuse", metavar="URL", help="time again on a database an earlier --keep left"
+    )
     args = parser.parse_args()
+    if args.reuse:
+        engine = make_engine(args.reuse)
+        try:
+            with engine.connect() as connection:
+                size = connection.execute(
+                    text("SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events)")
+                ).one()
+            size_text = f"{size[0]:,} cases, {size[1]:,} events"
+            for source in [Source.facts, Source.events] if args.events else [Source.facts]:
+                time_rankings(engine, _month(args.month), args.repeat, source, size_text)
+        finally:
+            engine.dispose()
+        return
     with scratch_database(args.server, keep=args.keep, console=console) as url:
         engine = make_engine(url)
         try:
@@ -129,8 +155,7 @@ def main() -> None:
 
 
 def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
-    year, month = (int(part) for part in args.month.split("-"))
-    period = period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
+    period = _month(args.month)
     with console.status("migrating and seeding"):
         migrate.upgrade(url)
         seed(engine=engine)
@@ -159,22 +184,37 @@ def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
         f"generated {n_cases:,} cases in {cases_s:.1f} s and {n_events:,} events in "
         f"{events_s:.1f} s (month {period.label}, all cases in it)"
     )
+    started = time.perf_counter()
+    with console.status("filling the facts from the events"):
+        rebuild_facts(engine=engine, batch=args.facts_batch)
+    facts_s = time.perf_counter() - started
+    with console.status("VACUUM ANALYZE"), engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    with engine.connect() as connection:
+        n_facts = connection.execute(text("SELECT count(*) FROM case_facts")).scalar_one()
+    console.print(f"filled {n_facts:,} case facts from the events in {facts_s:.1f} s")
+    sources = [Source.facts, Source.events] if args.events else [Source.facts]
+    for source in sources:
+        size = f"{n_cases:,} cases, {n_events:,} events"
+        time_rankings(engine, period, args.repeat, source, size)
+    console.print(f"load average: {_load()}")
+
+
+def time_rankings(engine: Engine, period: Period, repeat: int, source: Source, size: str) -> None:
     weights = Weights.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
-    table = Table(title=f"monthly ranking {period.label}, {n_cases:,} cases, {n_events:,} events")
+    table = Table(title=f"monthly ranking {period.label} from the {source.value}, {size}")
     for column in ("what", "groups", "first run s", "best of rest s"):
         table.add_column(column, justify="right" if column != "what" else "left")
     total_first = 0.0
     for dimension in (Dimension.district, Dimension.street, Dimension.department, Dimension.unit):
         times: list[float] = []
         groups = 0
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             started = time.perf_counter()
-            if dimension is Dimension.unit:
-                result = group_metrics(
-                    engine=engine, period=period, dimension=dimension, weights=weights
-                )
-            else:
-                result = ranking(engine=engine, period=period, dimension=dimension, weights=weights)
+            figures = group_metrics if dimension is Dimension.unit else ranking
+            result = figures(
+                engine=engine, period=period, dimension=dimension, weights=weights, source=source
+            )
             times.append(time.perf_counter() - started)
             groups = len(result)
         total_first += times[0]
@@ -182,7 +222,16 @@ def run(engine: Engine, url: str, args: argparse.Namespace) -> None:
         label = "per-unit table" if dimension is Dimension.unit else f"{dimension.value} ranking"
         table.add_row(label, f"{groups:,}", f"{times[0]:.2f}", f"{best:.2f}")
     console.print(table)
-    console.print(f"all four, first run: {total_first:.1f} s")
+    console.print(f"all four, first run: {total_first:.1f} s (load average {_load()})")
+
+
+def _month(text_: str) -> Period:
+    year, month = (int(part) for part in text_.split("-"))
+    return period_for(PeriodKind.monthly, date(year, month, 1), TIMEZONE)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

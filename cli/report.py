@@ -1,4 +1,5 @@
-"""`hotline report`: daily, weekly and monthly reports, rankings and spike alerts."""
+"""`hotline report`: daily, weekly and monthly reports, rankings, spike alerts and the
+rankings' facts."""
 
 from __future__ import annotations
 
@@ -177,6 +178,51 @@ def watch(
             )
 
 
+@app.command("rebuild-facts")
+def rebuild_facts_(
+    since: str | None = typer.Option(
+        None, help="Only cases with an event since this local day (YYYY-MM-DD); default: all."
+    ),
+    batch: int = typer.Option(10_000, help="Cases recomputed per transaction."),
+) -> None:
+    """Recompute the rankings' per-case facts from the events; run once after upgrading."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from analytics.facts import count_cases, rebuild_facts
+    from core.db import get_engine
+    from core.settings import get_settings
+
+    if batch < 1:
+        console.print(f"[red]--batch must be at least 1, not {batch}[/]")
+        raise typer.Exit(2)
+    settings = get_settings()
+    start = _local_midnight(_parse_date(since, "--since"), settings.timezone) if since else None
+    engine = get_engine(settings.database_url)
+    total = count_cases(engine)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} cases"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("rebuilding facts", total=total)
+        done = rebuild_facts(
+            engine=engine,
+            since=start,
+            batch=batch,
+            progress=lambda n: progress.update(task, advance=n),
+        )
+    scope = f"with an event since {since}" if since else "all"
+    console.print(f"facts rebuilt: {done:,} cases looked at ({scope})")
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(timezone))
+
+
 def _report(kind: PeriodKind, day: str | None, out: Path | None) -> None:
     # Charts, clustering and spreadsheets load only when a report is made.
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -226,11 +272,11 @@ def _period(kind: PeriodKind, day: str | None) -> Period:
         raise typer.Exit(2) from exc
 
 
-def _parse_date(text: str) -> date:
+def _parse_date(text: str, option: str = "--date") -> date:
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:
-        console.print(f"[red]--date must be YYYY-MM-DD, not {text!r}[/]")
+        console.print(f"[red]{option} must be YYYY-MM-DD, not {text!r}[/]")
         raise typer.Exit(2) from exc
 
 

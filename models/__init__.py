@@ -10,6 +10,7 @@ from models.channels import RateLimitWindow, SmsMessage
 from models.citizen import CaseContact, Citizen, CitizenIdentity
 from models.conversation import PendingText
 from models.event import CaseEvent
+from models.facts import CaseEvaluation, CaseFactReturn, CaseFacts
 from models.notification import Notification
 from models.saved_view import SavedView
 from models.staff import StaffUser
@@ -23,7 +24,10 @@ __all__ = [
     "CalendarOverride",
     "Case",
     "CaseAssistingUnit",
+    "CaseEvaluation",
     "CaseEvent",
+    "CaseFactReturn",
+    "CaseFacts",
     "CaseNumberCounter",
     "Category",
     "Citizen",

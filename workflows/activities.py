@@ -26,6 +26,7 @@ from sqlmodel import Session, col, delete, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from analytics.facts import record_facts
 from auth.survey_links import survey_url
 from channels.messages import render, survey_link_text
 from channels.sms.segments import split_segments
@@ -282,18 +283,18 @@ class CaseActivities:
         case = self._case(session, transition.number)
         assert case.id is not None
         self._apply(session, case, transition)
-        session.add(
-            CaseEvent(
-                case_id=case.id,
-                kind=transition.kind,
-                actor=transition.actor,
-                from_status=transition.from_status,
-                to_status=transition.to_status,
-                payload=dict(transition.payload),
-                created_at=transition.at,
-                dedupe_key=transition.dedupe_key,
-            )
+        event = CaseEvent(
+            case_id=case.id,
+            kind=transition.kind,
+            actor=transition.actor,
+            from_status=transition.from_status,
+            to_status=transition.to_status,
+            payload=dict(transition.payload),
+            created_at=transition.at,
+            dedupe_key=transition.dedupe_key,
         )
+        session.add(event)
+        record_facts(session, case=case, event=event)  # the rankings' facts, same transaction
         return True
 
     @activity.defn(name="suggest_dispatch")

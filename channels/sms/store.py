@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from analytics.facts import record_facts
 from core.clock import utcnow
 from core.db import session_scope
 from intake.citizens import find_or_create_citizen, set_preferred_language
@@ -249,15 +250,11 @@ def _record_status_in(
         payload = {"sid": sid, "status": status, "notice": kind or row.kind}
         if error_code:
             payload["error_code"] = error_code
-        session.add(
-            CaseEvent(
-                case_id=case.id,
-                kind="sms_delivery",
-                actor="twilio",
-                payload=payload,
-                dedupe_key=key,
-            )
+        event = CaseEvent(
+            case_id=case.id, kind="sms_delivery", actor="twilio", payload=payload, dedupe_key=key
         )
+        session.add(event)
+        record_facts(session, case=case, event=event)
 
 
 def _later(current: str, reported: str) -> str:

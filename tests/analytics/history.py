@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from analytics.facts import record_facts
 from core.db import session_scope
 from models import Case, CaseEvent
 from models.enums import Channel
@@ -87,14 +88,14 @@ def add_case(
         assert case.id is not None
         events = [Step("accepted", 0), *(steps or [])]
         for step in events:
-            session.add(
-                CaseEvent(
-                    case_id=case.id,
-                    kind=step.kind,
-                    actor="test",
-                    payload=step.payload,
-                    created_at=at + timedelta(hours=step.hours),
-                )
+            event = CaseEvent(
+                case_id=case.id,
+                kind=step.kind,
+                actor="test",
+                payload=step.payload,
+                created_at=at + timedelta(hours=step.hours),
             )
+            session.add(event)
             session.flush()  # one id after another, in the order given
+            record_facts(session, case=case, event=event)  # as the activity does
     return number
