@@ -27,11 +27,12 @@ _DOMAIN_CHARS = frozenset(_ALNUM + ".-")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 # Every phone number has at least this many digits; shorter runs are never handed to the matcher.
 _MIN_PHONE_DIGITS = 7
-# A case number (YYYYMMDD-NNNNNN), an ISO date and a time are ours, never a citizen's phone;
-# each stands alone (no digit glued to either end), so no part of a longer number is taken.
+# A case number (YYYYMMDD-NNNNNN), an ISO date, a time and a catalog code (NN.NN.NNN, as
+# in a spike alert's name) are ours, never a citizen's phone; each stands alone (no digit
+# glued to either end), so no part of a longer number is taken.
 _OURS = re.compile(
     r"(?<!\d)(?:\d{8}-\d{6}|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?"
-    r"|\d{1,2}:\d{2}(?::\d{2})?)(?!\d)"
+    r"|\d{1,2}:\d{2}(?::\d{2})?|(?<![\d.])\d{2}\.\d{2}\.\d{3}(?![\d.]))(?!\d)"
 )
 # What our own numbers are blanked with before the phone search: not a digit and not a
 # character a phone number may contain, so no match starts, ends or runs through them.

@@ -110,11 +110,17 @@ def test_no_id_number_survives(id_number: str, before: str, after: str) -> None:
 dates = st.dates(min_value=__import__("datetime").date(2000, 1, 1))
 times = st.times()
 case_numbers = st.builds(lambda day, n: f"{day:%Y%m%d}-{n:06d}", dates, st.integers(1, 999999))
+catalog_codes = st.builds(
+    lambda a, b, c: f"{a:02d}.{b:02d}.{c:03d}",
+    st.integers(1, 99),
+    st.integers(1, 99),
+    st.integers(1, 999),
+)
 
 
 @st.composite
 def our_numbers(draw: st.DrawFn) -> str:
-    """Dates, times and case numbers, as the hotline itself writes them in replies."""
+    """Dates, times, case numbers and catalog codes, as the hotline itself writes them."""
     day = draw(dates)
     moment = draw(times)
     return draw(
@@ -126,6 +132,7 @@ def our_numbers(draw: st.DrawFn) -> str:
                 f"{day:%Y-%m-%d}T{moment:%H:%M:%S}",
                 f"{moment:%H:%M}",
                 draw(case_numbers),
+                draw(catalog_codes),
             ]
         )
     )
