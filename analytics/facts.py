@@ -7,7 +7,8 @@ the record: `rebuild_facts` recomputes every row from them with the same rules i
 tests hold both against the event-based definitions (analytics/event_metrics.py).
 
 Every case has a facts row from intake on, carrying a copy of the case's group keys
-(`KEYS`), so a ranking counts and sums one narrow table without joining `cases`. The copy is
+(`KEYS`), and so does each callback outcome, so a ranking counts and sums one narrow table
+without joining `cases`. The copy is
 refreshed wherever those columns are written: with every event (`record_facts`), at intake and
 on any other write (`refresh_case_keys`).
 """
@@ -29,8 +30,10 @@ from analytics.sql import columns, table
 from models import Case, CaseEvaluation, CaseEvent, CaseFactReturn, CaseFacts
 
 FACT_KINDS = (*PROCESS_KINDS, *CALLBACK_OUTCOMES)
-# The case columns the dimensions group by (analytics/grouping.py), copied onto its facts.
-KEYS = ("created_at", "lead_unit_code", "district_code", "street_code", "category_code", "channel")
+# The case columns the dimensions group by (analytics/grouping.py), copied onto its facts
+# (with the cohort's date) and onto each of its callback outcomes.
+GROUP_KEYS = ("lead_unit_code", "district_code", "street_code", "category_code", "channel")
+KEYS = ("created_at", *GROUP_KEYS)
 
 
 @dataclass(frozen=True)
@@ -110,13 +113,19 @@ def refresh_case_keys(session: Session, case: Case, *, created: bool = False) ->
 
 
 def _facts_with_keys(session: Session, case: Case) -> CaseFacts:
-    """The case's facts row, locked, made if missing, its keys the case's own."""
+    """The case's facts row, locked, made if missing, its keys (and its outcomes') the case's
+    own."""
     assert case.id is not None
+    keys = _key_values(case)
     facts = session.get(CaseFacts, case.id, with_for_update=True)
     if facts is None:
-        facts = CaseFacts(case_id=case.id, **_key_values(case))
+        facts = CaseFacts(case_id=case.id, **keys)
     else:
-        for name, value in _key_values(case).items():
+        moved = {name: keys[name] for name in GROUP_KEYS if getattr(facts, name) != keys[name]}
+        if moved:  # rare (a re-dispatch, a corrected category): the outcomes follow
+            outcomes = table(CaseEvaluation)
+            session.execute(update(outcomes).where(outcomes.c.case_id == case.id).values(**moved))
+        for name, value in keys.items():
             setattr(facts, name, value)
     session.add(facts)
     return facts
@@ -131,6 +140,7 @@ def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
     """
     assert case.id is not None
     facts = _facts_with_keys(session, case)
+    keys = {name: getattr(facts, name) for name in GROUP_KEYS}
     change = fact_change(event.kind, event.payload, event.created_at)
     if change is None:
         return
@@ -148,6 +158,7 @@ def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
                 contacted=change.evaluation.contacted,
                 resolved=change.evaluation.resolved,
                 satisfaction=change.evaluation.satisfaction,
+                **keys,
             )
         )
         return
@@ -253,20 +264,25 @@ def _insert_returns(connection: Connection, where: list[Any]) -> None:
 
 def _insert_evaluations(connection: Connection, where: list[Any]) -> None:
     payload: Any = events.payload
-    outcomes = select(
-        events.id,
-        events.case_id,
-        events.created_at,
-        events.kind,
-        func.coalesce(payload["contacted"].as_string() == "true", False),
-        func.coalesce(payload["resolved"].as_string() == "true", False),
-        payload["satisfaction"].as_string(),
-        func.min(events.created_at).over(
-            partition_by=events.case_id, order_by=events.id, rows=(1, None)
-        ),
-    ).where(events.kind.in_(CALLBACK_OUTCOMES), *where)
+    outcomes = (
+        select(
+            events.id,
+            events.case_id,
+            events.created_at,
+            events.kind,
+            func.coalesce(payload["contacted"].as_string() == "true", False),
+            func.coalesce(payload["resolved"].as_string() == "true", False),
+            payload["satisfaction"].as_string(),
+            func.min(events.created_at).over(
+                partition_by=events.case_id, order_by=events.id, rows=(1, None)
+            ),
+            *[cases[name] for name in GROUP_KEYS],
+        )
+        .select_from(table(CaseEvent).join(table(Case), cases.id == events.case_id))
+        .where(events.kind.in_(CALLBACK_OUTCOMES), *where)
+    )
     names = ["id", "case_id", "created_at", "kind", "contacted", "resolved", "satisfaction"]
-    names.append("superseded_at")
+    names += ["superseded_at", *GROUP_KEYS]
     connection.execute(insert(table(CaseEvaluation)).from_select(names, outcomes))
 
 

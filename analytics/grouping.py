@@ -2,7 +2,8 @@
 unit), shared by the fact-based figures and the event-based definitions they must equal.
 
 The same keys are copied onto `case_facts` (analytics/facts.py `KEYS`), so each function takes
-the table to read them from: `cases` for the definitions, `case_facts` for the rankings."""
+the table to read them from: `cases` for the definitions, `case_facts` and `case_evaluations`
+for the rankings."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.dimensions import Dimension
 from analytics.sql import columns, table
-from models import Case, CaseFacts, Unit
+from models import Case, CaseEvaluation, CaseFacts, Unit
 from models.enums import UnitKind
 
 cases = columns(Case)
 units_c = columns(Unit)
-# Either table that holds the keys: `Case` or `CaseFacts` (the same column names).
-KeyTable = type[Case] | type[CaseFacts]
+# A table that holds the keys, under the same column names.
+KeyTable = type[Case] | type[CaseFacts] | type[CaseEvaluation]
 
 
 # The lead unit, joined when it decides a district or street key (an outer join: a case with

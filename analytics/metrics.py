@@ -268,36 +268,33 @@ def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
 
 
 def _evaluation_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
-    """The last callback outcome of each case that ended its callback in the period."""
-    last = (
-        select(outcomes.case_id, outcomes.kind, outcomes.contacted, outcomes.resolved)
-        .add_columns(outcomes.satisfaction)
-        .where(
-            outcomes.created_at >= period.start,
-            outcomes.created_at < period.end,
-            # No later outcome (by id) recorded before the period ended.
-            or_(outcomes.superseded_at.is_(None), outcomes.superseded_at >= period.end),
-        )
-        .subquery()
-    )
-    answered = last.c.kind == "survey_answered"
-    key = group_key(dimension, CaseFacts)
+    """The last callback outcome of each case that ended its callback in the period (the
+    outcomes carry their case's keys: no join)."""
+    answered = outcomes.kind == "survey_answered"
+    key = group_key(dimension, CaseEvaluation)
     return (
         select(
             key.label("key"),
             func.sum(flag(answered)).label("evaluated"),
-            func.sum(flag(last.c.kind == "survey_unanswered")).label("unreached"),
-            func.sum(flag(and_(answered, last.c.contacted))).label("contacted"),
-            func.sum(flag(and_(answered, last.c.resolved))).label("solved"),
+            func.sum(flag(outcomes.kind == "survey_unanswered")).label("unreached"),
+            func.sum(flag(and_(answered, outcomes.contacted))).label("contacted"),
+            func.sum(flag(and_(answered, outcomes.resolved))).label("solved"),
             *[
-                func.sum(flag(and_(answered, last.c.satisfaction == value.value))).label(
+                func.sum(flag(and_(answered, outcomes.satisfaction == value.value))).label(
                     value.value
                 )
                 for value in SATISFACTIONS
             ],
         )
-        .select_from(cases_from(dimension, CaseFacts).join(last, last.c.case_id == facts.case_id))
-        .where(key.is_not(None), *scope.where(facts.lead_unit_code))
+        .select_from(cases_from(dimension, CaseEvaluation))
+        .where(
+            outcomes.created_at >= period.start,
+            outcomes.created_at < period.end,
+            # No later outcome (by id) recorded before the period ended.
+            or_(outcomes.superseded_at.is_(None), outcomes.superseded_at >= period.end),
+            key.is_not(None),
+            *scope.where(outcomes.lead_unit_code),
+        )
         .group_by(key)
     )
 

@@ -70,3 +70,9 @@ class CaseEvaluation(SQLModel, table=True):
     # When the case's next outcome (any later by id, the earliest in time) was recorded: the
     # outcome is a period's last one when it is in the period and not superseded before its end.
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The case's group keys, as on its `case_facts` row (kept equal to the case's).
+    lead_unit_code: str | None = Field(default=None, max_length=32)
+    district_code: str | None = Field(default=None, max_length=32)
+    street_code: str | None = Field(default=None, max_length=32)
+    category_code: str | None = Field(default=None, max_length=32)
+    channel: str = Field(sa_type=String(16))

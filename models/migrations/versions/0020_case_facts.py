@@ -3,7 +3,7 @@
 `case_facts` (a row per case: its group keys, copied from `cases`, and its dispatches,
 returns, reopened, first resolution, deadline breaches),
 `case_fact_returns` (returns per returning unit) and `case_evaluations` (each callback outcome,
-its answer unpacked). The tables start empty: a database with cases in it must run
+its answer unpacked, the case's group keys copied). The tables start empty: a database with cases in it must run
 `hotline report rebuild-facts` once after this upgrade (docs/analytics.md).
 
 Revision ID: 0020
@@ -65,6 +65,11 @@ def upgrade() -> None:
         sa.Column("resolved", sa.Boolean(), nullable=False),
         sa.Column("satisfaction", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
         sa.Column("superseded_at", utc, nullable=True),
+        sa.Column("lead_unit_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("district_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("street_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("category_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(["id"], ["case_events.id"]),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("id"),
