@@ -5,6 +5,12 @@ The rankings would otherwise re-read a month's events and group them per case on
 it into its case's facts (`record_facts`), and the rankings sum those rows. The events stay
 the record: `rebuild_facts` recomputes every row from them with the same rules in SQL, and the
 tests hold both against the event-based definitions (analytics/event_metrics.py).
+
+Every case has a facts row from intake on, carrying a copy of the case's group keys
+(`KEYS`), and so does each callback outcome, so a ranking counts and sums one narrow table
+without joining `cases`. The copy is
+refreshed wherever those columns are written: with every event (`record_facts`), at intake and
+on any other write (`refresh_case_keys`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from analytics.sql import columns, table
 from models import Case, CaseEvaluation, CaseEvent, CaseFactReturn, CaseFacts
 
 FACT_KINDS = (*PROCESS_KINDS, *CALLBACK_OUTCOMES)
+# The case columns the dimensions group by (analytics/grouping.py), copied onto its facts
+# (with the cohort's date) and onto each of its callback outcomes.
+GROUP_KEYS = ("lead_unit_code", "district_code", "street_code", "category_code", "channel")
+KEYS = ("created_at", *GROUP_KEYS)
 
 
 @dataclass(frozen=True)
@@ -81,16 +91,59 @@ def _true(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
+def _key_values(case: Case) -> dict[str, Any]:
+    values = {name: getattr(case, name) for name in KEYS}
+    values["channel"] = str(getattr(case.channel, "value", case.channel))
+    return values
+
+
+def refresh_case_keys(session: Session, case: Case, *, created: bool = False) -> None:
+    """Copy the case's group keys onto its facts row, in the caller's transaction: call it
+    after any write of those columns that no recorded event follows (`record_facts` does it
+    for those). `created`: the case row was just inserted, so its facts row is too (one Core
+    INSERT, for intake's hot path)."""
+    assert case.id is not None
+    if not created:
+        _facts_with_keys(session, case)
+        return
+    row = CaseFacts(case_id=case.id, **_key_values(case))
+    target = table(CaseFacts)
+    values = {column.name: getattr(row, column.name) for column in target.columns}
+    session.connection().execute(insert(target).values(values))
+
+
+def _facts_with_keys(session: Session, case: Case) -> CaseFacts:
+    """The case's facts row, locked, made if missing, its keys (and its outcomes') the case's
+    own."""
+    assert case.id is not None
+    keys = _key_values(case)
+    facts = session.get(CaseFacts, case.id, with_for_update=True)
+    if facts is None:
+        facts = CaseFacts(case_id=case.id, **keys)
+    else:
+        moved = {name: keys[name] for name in GROUP_KEYS if getattr(facts, name) != keys[name]}
+        if moved:  # rare (a re-dispatch, a corrected category): the outcomes follow
+            outcomes = table(CaseEvaluation)
+            session.execute(update(outcomes).where(outcomes.c.case_id == case.id).values(**moved))
+        for name, value in keys.items():
+            setattr(facts, name, value)
+    session.add(facts)
+    return facts
+
+
 def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
-    """Fold a new event into its case's facts, in the caller's transaction.
+    """Fold a new event into its case's facts, in the caller's transaction, and copy the
+    case's keys as the event left them (pass the case after its row took the change).
 
     Call it once per event, when the event is added (not on a retry that found it there):
     the facts count events, so a second call would count one twice.
     """
+    assert case.id is not None
+    facts = _facts_with_keys(session, case)
+    keys = {name: getattr(facts, name) for name in GROUP_KEYS}
     change = fact_change(event.kind, event.payload, event.created_at)
     if change is None:
         return
-    assert case.id is not None
     if change.evaluation is not None:
         session.add(event)
         session.flush()  # the event's id orders the outcomes; earlier ones must be rows
@@ -105,12 +158,10 @@ def record_facts(session: Session, *, case: Case, event: CaseEvent) -> None:
                 contacted=change.evaluation.contacted,
                 resolved=change.evaluation.resolved,
                 satisfaction=change.evaluation.satisfaction,
+                **keys,
             )
         )
         return
-    facts = session.get(CaseFacts, case.id, with_for_update=True)
-    if facts is None:
-        facts = CaseFacts(case_id=case.id, created_at=case.created_at)
     facts.dispatches += change.dispatches
     facts.reopened = facts.reopened or change.reopened
     if change.resolved_at is not None and (
@@ -165,29 +216,37 @@ def _cases_in(column: Any, low: int, high: int, since: datetime | None) -> list[
     return where
 
 
-def _insert_facts(connection: Connection, where: list[Any]) -> None:
+def _insert_facts(connection: Connection, low: int, high: int, since: datetime | None) -> None:
+    """A row for every case of the batch, its keys copied, its process events summed (none:
+    zeros, as at intake)."""
     deadline = events.payload["deadline"].as_string()
     breaches = [
-        (func.max(_flag(and_(events.kind == "sla_breach", deadline == name))) == 1).label(
-            f"b_{name}"
-        )
+        func.coalesce(
+            func.max(_flag(and_(events.kind == "sla_breach", deadline == name))) == 1, False
+        ).label(f"b_{name}")
         for name in DEADLINES
     ]
+    keys = [cases[name] for name in KEYS]
     per_case = (
         select(
-            events.case_id,
-            cases.created_at,
-            func.sum(_flag(events.kind.in_(DISPATCHES))),
-            func.sum(_flag(events.kind == "returned")),
-            func.max(_flag(events.kind == "reopened")) == 1,
+            cases.id,
+            *keys,
+            func.coalesce(func.sum(_flag(events.kind.in_(DISPATCHES))), 0),
+            func.coalesce(func.sum(_flag(events.kind == "returned")), 0),
+            func.coalesce(func.max(_flag(events.kind == "reopened")) == 1, False),
             func.min(case((events.kind.in_(RESOLVING), events.created_at))),
             *breaches,
         )
-        .select_from(table(CaseEvent).join(table(Case), cases.id == events.case_id))
-        .where(events.kind.in_(PROCESS_KINDS), *where)
-        .group_by(events.case_id, cases.created_at)
+        .select_from(
+            table(Case).outerjoin(
+                table(CaseEvent),
+                and_(events.case_id == cases.id, events.kind.in_(PROCESS_KINDS)),
+            )
+        )
+        .where(*_cases_in(cases.id, low, high, since))
+        .group_by(cases.id, *keys)
     )
-    names = ["case_id", "created_at", "dispatches", "returns", "reopened", "resolved_at"]
+    names = ["case_id", *KEYS, "dispatches", "returns", "reopened", "resolved_at"]
     names += [f"b_{name}" for name in DEADLINES]
     connection.execute(insert(table(CaseFacts)).from_select(names, per_case))
 
@@ -205,20 +264,25 @@ def _insert_returns(connection: Connection, where: list[Any]) -> None:
 
 def _insert_evaluations(connection: Connection, where: list[Any]) -> None:
     payload: Any = events.payload
-    outcomes = select(
-        events.id,
-        events.case_id,
-        events.created_at,
-        events.kind,
-        func.coalesce(payload["contacted"].as_string() == "true", False),
-        func.coalesce(payload["resolved"].as_string() == "true", False),
-        payload["satisfaction"].as_string(),
-        func.min(events.created_at).over(
-            partition_by=events.case_id, order_by=events.id, rows=(1, None)
-        ),
-    ).where(events.kind.in_(CALLBACK_OUTCOMES), *where)
+    outcomes = (
+        select(
+            events.id,
+            events.case_id,
+            events.created_at,
+            events.kind,
+            func.coalesce(payload["contacted"].as_string() == "true", False),
+            func.coalesce(payload["resolved"].as_string() == "true", False),
+            payload["satisfaction"].as_string(),
+            func.min(events.created_at).over(
+                partition_by=events.case_id, order_by=events.id, rows=(1, None)
+            ),
+            *[cases[name] for name in GROUP_KEYS],
+        )
+        .select_from(table(CaseEvent).join(table(Case), cases.id == events.case_id))
+        .where(events.kind.in_(CALLBACK_OUTCOMES), *where)
+    )
     names = ["id", "case_id", "created_at", "kind", "contacted", "resolved", "satisfaction"]
-    names.append("superseded_at")
+    names += ["superseded_at", *GROUP_KEYS]
     connection.execute(insert(table(CaseEvaluation)).from_select(names, outcomes))
 
 
@@ -228,7 +292,7 @@ def rebuild_batch(connection: Connection, low: int, high: int, since: datetime |
         target = table(model)
         connection.execute(delete(target).where(*_cases_in(target.c.case_id, low, high, since)))
     where = _cases_in(events.case_id, low, high, since)
-    _insert_facts(connection, where)
+    _insert_facts(connection, low, high, since)
     _insert_returns(connection, where)
     _insert_evaluations(connection, where)
 

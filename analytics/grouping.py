@@ -1,5 +1,9 @@
 """What a case counts for: the group key of each dimension, read from `cases` (and the lead
-unit), shared by the fact-based figures and the event-based definitions they must equal."""
+unit), shared by the fact-based figures and the event-based definitions they must equal.
+
+The same keys are copied onto `case_facts` (analytics/facts.py `KEYS`), so each function takes
+the table to read them from: `cases` for the definitions, `case_facts` and `case_evaluations`
+for the rankings."""
 
 from __future__ import annotations
 
@@ -10,11 +14,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from analytics.dimensions import Dimension
 from analytics.sql import columns, table
-from models import Case, Unit
+from models import Case, CaseEvaluation, CaseFacts, Unit
 from models.enums import UnitKind
 
 cases = columns(Case)
 units_c = columns(Unit)
+# A table that holds the keys, under the same column names.
+KeyTable = type[Case] | type[CaseFacts] | type[CaseEvaluation]
 
 
 # The lead unit, joined when it decides a district or street key (an outer join: a case with
@@ -23,8 +29,9 @@ units_c = columns(Unit)
 lead_place = table(Unit).alias("lead_place")
 
 
-def group_key(dimension: Dimension) -> ColumnElement[Any]:
-    """The key a case counts for; the from-clause must be `cases_from(dimension)`."""
+def group_key(dimension: Dimension, source: KeyTable = Case) -> ColumnElement[Any]:
+    """The key a case counts for; the from-clause must be `cases_from(dimension, source)`."""
+    cases = columns(source)
     street, district = UnitKind.street.value, UnitKind.district.value
     keys: dict[Dimension, Any] = {
         Dimension.unit: cases.lead_unit_code,
@@ -45,14 +52,15 @@ def group_key(dimension: Dimension) -> ColumnElement[Any]:
     return keys[dimension]
 
 
-def cases_from(dimension: Dimension) -> Any:
-    """`cases` with what its key needs: the lead unit when it is a place (district, street),
+def cases_from(dimension: Dimension, source: KeyTable = Case) -> Any:
+    """`source` with what its key needs: the lead unit when it is a place (district, street),
     or only cases led by departments and utilities (department)."""
+    cases = columns(source)
     if dimension in (Dimension.district, Dimension.street):
-        return table(Case).outerjoin(lead_place, lead_place.c.code == cases.lead_unit_code)
+        return table(source).outerjoin(lead_place, lead_place.c.code == cases.lead_unit_code)
     if dimension is not Dimension.department:
-        return table(Case)
-    return table(Case).join(
+        return table(source)
+    return table(source).join(
         table(Unit),
         and_(
             units_c.code == cases.lead_unit_code,

@@ -5,9 +5,9 @@ Two cohorts, as the city's assessment counts them (docs/analytics.md):
   deadline breaches, resolutions, reopens, handling time);
 - the three rates follow the callbacks *completed* in the period: each case counts once, with
   the last survey answer it gave before the period ended, so a finished period never changes.
-Both are single SQL aggregations over `cases` and the per-case facts kept with every event
-(analytics/facts.py; analytics/event_metrics.py has the same figures straight from the events);
-Python only divides.
+Both are single SQL aggregations over the per-case facts kept with every event, which carry
+a copy of each case's group keys, so the million-row `cases` is not read (analytics/facts.py;
+analytics/event_metrics.py has the same figures straight from the events); Python only divides.
 """
 
 from __future__ import annotations
@@ -216,12 +216,9 @@ outcomes = columns(CaseEvaluation)
 
 
 def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: Scope) -> Any:
-    """Per group, the cases accepted in the period and the sums of their facts.
-
-    An outer join: a case without facts (no process event yet) is accepted and adds nothing
-    else, which is what the event-based definition gives it too.
-    """
-    key = group_key(dimension)
+    """Per group, the cases accepted in the period and the sums of their facts: one scan of
+    the period's facts rows, one per case (zeros until its first process event)."""
+    key = group_key(dimension, CaseFacts)
     dispatched = facts.dispatches > 0
     handling = hours_between(engine, facts.created_at, facts.resolved_at)
     return (
@@ -239,12 +236,12 @@ def _process_query(engine: Engine, period: Period, dimension: Dimension, scope: 
             func.sum(flag(facts.reopened)).label("reopened"),
             func.avg(handling).label("handling"),
         )
-        .select_from(cases_from(dimension).outerjoin(table(CaseFacts), facts.case_id == cases.id))
+        .select_from(cases_from(dimension, CaseFacts))
         .where(
-            cases.created_at >= period.start,
-            cases.created_at < period.end,
+            facts.created_at >= period.start,
+            facts.created_at < period.end,
             key.is_not(None),
-            *scope.where(cases.lead_unit_code),
+            *scope.where(facts.lead_unit_code),
         )
         .group_by(key)
     )
@@ -256,10 +253,10 @@ def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
     query = (
         select(unit.label("key"), func.sum(returned.n).label("n"))
         .select_from(table(CaseFactReturn))
-        .join(Case, cases.id == returned.case_id)
+        .join(table(CaseFacts), facts.case_id == returned.case_id)
         .where(
-            cases.created_at >= period.start,
-            cases.created_at < period.end,
+            facts.created_at >= period.start,
+            facts.created_at < period.end,
             *scope.where(unit),
         )
         .group_by(unit)
@@ -271,36 +268,33 @@ def _returns_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
 
 
 def _evaluation_query(period: Period, dimension: Dimension, scope: Scope) -> Any:
-    """The last callback outcome of each case that ended its callback in the period."""
-    last = (
-        select(outcomes.case_id, outcomes.kind, outcomes.contacted, outcomes.resolved)
-        .add_columns(outcomes.satisfaction)
-        .where(
-            outcomes.created_at >= period.start,
-            outcomes.created_at < period.end,
-            # No later outcome (by id) recorded before the period ended.
-            or_(outcomes.superseded_at.is_(None), outcomes.superseded_at >= period.end),
-        )
-        .subquery()
-    )
-    answered = last.c.kind == "survey_answered"
-    key = group_key(dimension)
+    """The last callback outcome of each case that ended its callback in the period (the
+    outcomes carry their case's keys: no join)."""
+    answered = outcomes.kind == "survey_answered"
+    key = group_key(dimension, CaseEvaluation)
     return (
         select(
             key.label("key"),
             func.sum(flag(answered)).label("evaluated"),
-            func.sum(flag(last.c.kind == "survey_unanswered")).label("unreached"),
-            func.sum(flag(and_(answered, last.c.contacted))).label("contacted"),
-            func.sum(flag(and_(answered, last.c.resolved))).label("solved"),
+            func.sum(flag(outcomes.kind == "survey_unanswered")).label("unreached"),
+            func.sum(flag(and_(answered, outcomes.contacted))).label("contacted"),
+            func.sum(flag(and_(answered, outcomes.resolved))).label("solved"),
             *[
-                func.sum(flag(and_(answered, last.c.satisfaction == value.value))).label(
+                func.sum(flag(and_(answered, outcomes.satisfaction == value.value))).label(
                     value.value
                 )
                 for value in SATISFACTIONS
             ],
         )
-        .select_from(cases_from(dimension).join(last, last.c.case_id == cases.id))
-        .where(key.is_not(None), *scope.where(cases.lead_unit_code))
+        .select_from(cases_from(dimension, CaseEvaluation))
+        .where(
+            outcomes.created_at >= period.start,
+            outcomes.created_at < period.end,
+            # No later outcome (by id) recorded before the period ended.
+            or_(outcomes.superseded_at.is_(None), outcomes.superseded_at >= period.end),
+            key.is_not(None),
+            *scope.where(outcomes.lead_unit_code),
+        )
         .group_by(key)
     )
 

@@ -1,9 +1,9 @@
 """The monthly ranking in figures: how long the city's published ranking takes over a million
 cases in PostgreSQL.
 
-Why it exists: the three rates and rankings are SQL aggregations over `cases` and the
-per-case facts kept with every event (analytics/facts.py), so their cost grows with the
-month's cases, not its events. Beijing's 12345 takes well over a million requests a month;
+Why it exists: the three rates and rankings are SQL aggregations over the per-case facts kept
+with every event, which carry each case's group keys (analytics/facts.py), so their cost grows
+with the month's cases, not its events. Beijing's 12345 takes well over a million requests a month;
 this prints how long one month's district, street and department rankings take at that size.
 It never passes or fails.
 

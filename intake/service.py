@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from analytics.facts import refresh_case_keys
 from core.clock import Clock, utcnow
 from core.db import session_scope
 from core.i18n import N_
@@ -148,6 +149,7 @@ def _accept_in(
     )
     _insert_case(session, case)
     assert case.id is not None
+    refresh_case_keys(session, case, created=True)  # counted as accepted from now on
     record_case_contacts(
         session=session, case_id=case.id, identities=identities, proof=proof, now=now
     )

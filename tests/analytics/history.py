@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from analytics.facts import record_facts
+from analytics.facts import record_facts, refresh_case_keys
 from core.db import session_scope
 from models import Case, CaseEvent
 from models.enums import Channel
@@ -32,6 +32,9 @@ class Step:
     kind: str
     hours: float  # after the case was accepted
     payload: dict[str, str] = field(default_factory=dict)
+    # Case columns the transition writes before its event, as the activity's `_apply` does
+    # (a re-dispatch's lead unit and place, a corrected category).
+    changes: dict[str, str | None] = field(default_factory=dict)
 
 
 def answered(hours: float, contacted: bool, resolved: bool, satisfaction: str) -> Step:
@@ -86,8 +89,11 @@ def add_case(
         session.add(case)
         session.flush()
         assert case.id is not None
-        events = [Step("accepted", 0), *(steps or [])]
-        for step in events:
+        refresh_case_keys(session, case)  # as intake does, before any event
+        for step in [Step("accepted", 0), *(steps or [])]:
+            for name, value in step.changes.items():
+                setattr(case, name, value)
+            session.add(case)
             event = CaseEvent(
                 case_id=case.id,
                 kind=step.kind,

@@ -1,7 +1,8 @@
 """The per-case facts give every figure exactly as the events define it, and rebuild the same.
 
-Random histories (returns, re-dispatches, breaches of each deadline, reopens, merges, answered
-and unanswered callbacks in and out of the month) are written through `record_facts`, as the
+Random histories (returns, re-dispatches that move the lead unit and the place, category
+corrections, breaches of each deadline, reopens, merges, answered and unanswered callbacks in
+and out of the month) are written through `record_facts`, as the
 activity writes them; then every dimension's figures from the facts must equal those computed
 straight from the events (analytics/event_metrics.py), before and after `rebuild-facts`.
 """
@@ -97,8 +98,19 @@ def palette(history_engine: Engine) -> Palette:
 def _step(data: st.DataObject, palette: Palette, hours: float) -> Step:
     kind = data.draw(st.sampled_from(KINDS))
     payload: dict[str, str] = {}
+    changes: dict[str, str | None] = {}
     if kind in ("dispatched", "redispatched", "returned", "reopened"):
         payload["unit"] = data.draw(st.sampled_from(palette.leads))
+    if kind in ("dispatched", "redispatched"):
+        # A dispatch hands the case to its unit, may correct the category, and a person's
+        # dispatch to a place moves the case there (the keys the facts copy).
+        if data.draw(st.booleans(), label="leads"):
+            changes["lead_unit_code"] = payload["unit"]
+        if data.draw(st.booleans(), label="category corrected"):
+            changes["category_code"] = data.draw(st.sampled_from(palette.categories))
+        if data.draw(st.booleans(), label="place moved"):
+            street, district = data.draw(st.sampled_from(palette.streets))
+            changes.update(district_code=district, street_code=street)
     if kind == "sla_breach":
         payload["deadline"] = data.draw(
             st.sampled_from(["acknowledge", "respond", "resolve", "extension"])
@@ -109,7 +121,7 @@ def _step(data: st.DataObject, palette: Palette, hours: float) -> Step:
         payload["satisfaction"] = data.draw(st.sampled_from([s.value for s in Satisfaction]))
     if kind == "survey_unanswered":
         payload["attempts"] = "3"
-    return Step(kind, hours, payload)
+    return Step(kind, hours, payload, changes)
 
 
 def _add_random_case(engine: Engine, data: st.DataObject, palette: Palette, month: date) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
+from analytics.dimensions import Dimension
+from analytics.metrics import Source, Weights, group_metrics
+from analytics.periods import PeriodKind, period_for
 from core.clock import utcnow
 from core.settings import Settings
 from intake.service import accept_intake
@@ -62,6 +65,13 @@ async def test_a_returned_reopened_case_keeps_its_facts(
         returned = [(r.unit_code, r.n) for r in returns]
     assert facts is not None
     assert (facts.created_at, facts.dispatches, facts.returns) == (case.created_at, 2, 1)
+    # The keys followed the re-dispatch (and any place it moved) onto the facts.
+    assert (facts.lead_unit_code, facts.district_code, facts.street_code) == (
+        HAIDIAN,
+        case.district_code,
+        case.street_code,
+    )
+    assert (facts.category_code, facts.channel) == (case.category_code, case.channel)
     assert (facts.reopened, facts.resolved_at) == (True, first_resolved)
     assert not (facts.b_acknowledge or facts.b_respond or facts.b_resolve)
     assert returned == [(CHAOYANG, 1)]
@@ -90,3 +100,31 @@ def test_a_retried_transition_counts_once_in_the_facts(engine: Engine, settings:
         by_unit = session.get(CaseFactReturn, (case.id, CHAOYANG))
     assert facts is not None and facts.returns == 1
     assert by_unit is not None and by_unit.n == 1
+
+
+def test_a_case_with_no_event_yet_counts_as_accepted(engine: Engine, settings: Settings) -> None:
+    at = datetime(2031, 3, 5, 2, 0, tzinfo=UTC)  # a day no other test writes to
+    case = accept_intake(
+        engine=engine, intake=make_intake(), settings=settings, clock=lambda: at
+    ).case
+    with Session(engine) as session:
+        facts = session.get(CaseFacts, case.id)
+    assert facts is not None
+    assert (facts.created_at, facts.channel, facts.lead_unit_code) == (at, "web", None)
+    assert (facts.dispatches, facts.returns, facts.resolved_at) == (0, 0, None)
+    day = period_for(PeriodKind.daily, date(2031, 3, 5), "Asia/Shanghai")
+    weights = Weights.from_settings(settings)
+    by_channel = [
+        [
+            (g.key, g.accepted, g.dispatched)
+            for g in group_metrics(
+                engine=engine,
+                period=day,
+                dimension=Dimension.channel,
+                weights=weights,
+                source=source,
+            )
+        ]
+        for source in (Source.facts, Source.events)
+    ]
+    assert by_channel == [[("web", 1, 0)], [("web", 1, 0)]]

@@ -1,8 +1,9 @@
 """case facts: per-case figures kept as the case moves, for rankings over cases, not events
 
-`case_facts` (dispatches, returns, reopened, first resolution, deadline breaches per case),
+`case_facts` (a row per case: its group keys, copied from `cases`, and its dispatches,
+returns, reopened, first resolution, deadline breaches),
 `case_fact_returns` (returns per returning unit) and `case_evaluations` (each callback outcome,
-its answer unpacked). The tables start empty: a database with cases in it must run
+its answer unpacked, the case's group keys copied). The tables start empty: a database with cases in it must run
 `hotline report rebuild-facts` once after this upgrade (docs/analytics.md).
 
 Revision ID: 0020
@@ -30,6 +31,11 @@ def upgrade() -> None:
         "case_facts",
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("created_at", utc, nullable=False),
+        sa.Column("lead_unit_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("district_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("street_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("category_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("dispatches", sa.Integer(), nullable=False),
         sa.Column("returns", sa.Integer(), nullable=False),
         sa.Column("reopened", sa.Boolean(), nullable=False),
@@ -40,6 +46,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("case_id"),
     )
+    op.create_index("ix_case_facts_created_at", "case_facts", ["created_at"])
     op.create_table(
         "case_fact_returns",
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -58,6 +65,11 @@ def upgrade() -> None:
         sa.Column("resolved", sa.Boolean(), nullable=False),
         sa.Column("satisfaction", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
         sa.Column("superseded_at", utc, nullable=True),
+        sa.Column("lead_unit_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("district_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("street_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("category_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(["id"], ["case_events.id"]),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("id"),
